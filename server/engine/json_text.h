@@ -1,0 +1,45 @@
+// JSON text in and out, the way existing sidecar files are written.
+//
+// Parsing accepts any valid UTF-8 JSON text and keeps integers apart from
+// floats. Writing produces the compact canonical form of the Rust writer that
+// created the existing `.bin` files (serde_json over sorted maps):
+// no whitespace, object keys sorted bytewise (a repeated key keeps its last
+// value), `"` `\` and control characters escaped (`\b \t \n \f \r`, otherwise
+// `\u00xx` in lowercase hex), non-ASCII written raw, `/` not escaped, floats in
+// the shortest form that reads back to the same double (see
+// shortest_double.h), integers as integers.
+#ifndef SIDECARD_SERVER_ENGINE_JSON_TEXT_H_
+#define SIDECARD_SERVER_ENGINE_JSON_TEXT_H_
+
+#include <rapidjson/document.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace sidecard::engine {
+
+// Parses `text` as one JSON value (surrounding whitespace allowed).
+// On failure returns InvalidArgument with a message of the form
+// "invalid JSON at byte offset 40: missing a comma or '}' after an object
+// member" or "invalid UTF-8 at byte offset 12"; offsets count from the start
+// of `text` plus `offset_base` (callers decoding a `.bin` pass 8 so the offset
+// is a file offset).
+absl::StatusOr<rapidjson::Document> ParseJson(std::string_view text, size_t offset_base = 0);
+
+// Appends the canonical compact encoding of `value` to `out`.
+void AppendCanonicalJson(const rapidjson::Value& value, std::string& out);
+
+// Returns the canonical compact encoding of `value`.
+std::string CanonicalJson(const rapidjson::Value& value);
+
+// Returns `value` indented by two spaces with keys sorted, for `.json`
+// sidecars and for people (same escaping and number rules as CanonicalJson,
+// with ": " after keys).
+std::string PrettyJson(const rapidjson::Value& value);
+
+}  // namespace sidecard::engine
+
+#endif  // SIDECARD_SERVER_ENGINE_JSON_TEXT_H_
