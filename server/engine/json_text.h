@@ -21,7 +21,12 @@
 
 namespace sidecard::engine {
 
-// Parses `text` as one JSON value (surrounding whitespace allowed).
+// Parses `text` as one JSON value (surrounding whitespace allowed), accepting
+// exactly what serde_json accepts (no BOM, nesting at most 127 deep, no lone
+// surrogate escapes, no number beyond the double range). Numbers are typed as
+// serde_json types them: an integer literal that fits u64 (or i64, when
+// negative) is an integer; `-0`, larger integers and anything with a fraction
+// or exponent is a double, correctly rounded (an underflow reads as zero).
 // On failure returns InvalidArgument with a message of the form
 // "invalid JSON at byte offset 40: missing a comma or '}' after an object
 // member" or "invalid UTF-8 at byte offset 12"; offsets count from the start

@@ -1,0 +1,98 @@
+// A C++ client of the sidecard daemon.
+//
+// One Client holds one channel to the daemon and makes blocking calls on it;
+// it may be used from several threads at once. Every call returns the gRPC
+// status of the call: OK, or the daemon's (or the transport's) error. The
+// messages are those of proto/sidecar/v1/sidecar.proto.
+//
+//   sidecard::Client client({.address = sidecard::DefaultAddress(),
+//                            .timeout = std::chrono::seconds(30)});
+//   sidecar::v1::StatsRequest request;
+//   request.set_root("/photos");
+//   sidecar::v1::StatsResponse stats;
+//   grpc::Status status = client.Stats(request, &stats);
+#ifndef SIDECARD_CLIENT_CPP_CLIENT_H_
+#define SIDECARD_CLIENT_CPP_CLIENT_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "sidecar/v1/sidecar.grpc.pb.h"
+
+namespace sidecard {
+
+// The daemon's address when none is given: $SIDECARD_ADDRESS when set and
+// not empty, else the system socket "unix:/run/sidecard/sidecard.sock".
+std::string DefaultAddress();
+
+struct ClientOptions {
+  // A gRPC target: "unix:/path/to.sock" or "host:port".
+  std::string address;
+  // Deadline of each call, counted from its start (for a streaming call, the
+  // whole stream). Zero: no deadline.
+  std::chrono::milliseconds timeout{0};
+};
+
+class Client {
+ public:
+  // Creates the channel; connecting happens on the first call (or in
+  // WaitForReady), so constructing never fails.
+  explicit Client(ClientOptions options);
+
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Validates the sidecars under `request.root()`, calling `on_message` with
+  // each streamed message as it arrives (batches of reports, then the
+  // summary). The status tells whether the stream ended normally.
+  grpc::Status Validate(
+      const sidecar::v1::ValidateRequest& request,
+      const std::function<void(const sidecar::v1::ValidateResponse&)>& on_message);
+
+  // Counts images, sidecars and operations under `request.root()`.
+  grpc::Status Stats(const sidecar::v1::StatsRequest& request,
+                     sidecar::v1::StatsResponse* response);
+
+  // Finds (and, if `request.mode()` says so, removes) orphaned sidecars,
+  // calling `on_message` with each streamed message as it arrives.
+  grpc::Status Cleanup(const sidecar::v1::CleanupRequest& request,
+                       const std::function<void(const sidecar::v1::CleanupResponse&)>& on_message);
+
+  // Describes the running daemon.
+  grpc::Status GetServerInfo(sidecar::v1::GetServerInfoResponse* response);
+
+  // Asks the standard health service about `service` ("" for the daemon as
+  // a whole). A service the daemon does not know is answered with OK and
+  // SERVICE_UNKNOWN (the health service itself reports it as NOT_FOUND).
+  grpc::Status CheckHealth(const std::string& service,
+                           grpc::health::v1::HealthCheckResponse::ServingStatus* status);
+
+  // Connects if not yet connected; returns whether the channel is ready
+  // within `timeout`.
+  bool WaitForReady(std::chrono::milliseconds timeout);
+
+  // Returns whether the channel is connected to the daemon now, without
+  // trying to connect. After a failed call, tells "never reached the daemon"
+  // apart from "the daemon was reached but the call failed".
+  bool Connected();
+
+  const ClientOptions& options() const { return options_; }
+
+ private:
+  // Sets up `context` for one call (its deadline).
+  void PrepareContext(grpc::ClientContext& context) const;
+
+  ClientOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<sidecar::v1::SidecarService::Stub> sidecar_;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+};
+
+}  // namespace sidecard
+
+#endif  // SIDECARD_CLIENT_CPP_CLIENT_H_

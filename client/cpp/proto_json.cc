@@ -1,0 +1,305 @@
+#include "client/cpp/proto_json.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace sidecard {
+namespace {
+
+using google::protobuf::EnumValueDescriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+// Appends the shortest text that reads back as `value`, or `null` for values
+// JSON has no number for.
+template <typename Number>
+void AppendNumber(Number value, std::string& out) {
+  if constexpr (std::is_floating_point_v<Number>) {
+    if (!std::isfinite(value)) {
+      out += "null";
+      return;
+    }
+  }
+  char buffer[64];
+  const std::to_chars_result result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  out.append(buffer, result.ptr);
+}
+
+// `SidecarFormat` -> `SIDECAR_FORMAT_`: the prefix that protobuf style puts
+// on every value of an enum type.
+std::string EnumValuePrefix(std::string_view type_name) {
+  std::string prefix;
+  char previous = '\0';
+  for (const char c : type_name) {
+    const bool upper = c >= 'A' && c <= 'Z';
+    const bool previous_lower_or_digit =
+        (previous >= 'a' && previous <= 'z') || (previous >= '0' && previous <= '9');
+    if (upper && previous_lower_or_digit) prefix += '_';
+    prefix += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    previous = c;
+  }
+  prefix += '_';
+  return prefix;
+}
+
+// A map entry with its key as JSON object key text, and what it sorts by.
+struct MapEntry {
+  std::string key;
+  int64_t signed_key = 0;
+  uint64_t unsigned_key = 0;
+  const Message* entry = nullptr;
+};
+
+// Writes one message as JSON into a string, in one of the two layouts.
+class JsonWriter {
+ public:
+  JsonWriter(JsonLayout layout, std::string& out, int base_indent)
+      : layout_(layout), out_(out), base_indent_(base_indent) {}
+
+  void WriteMessage(const Message& message, int depth) {
+    const Reflection& reflection = *message.GetReflection();
+    std::vector<const FieldDescriptor*> fields;
+    for (int i = 0; i < message.GetDescriptor()->field_count(); ++i) {
+      const FieldDescriptor* field = message.GetDescriptor()->field(i);
+      if (IsBytes(*field)) continue;
+      if (field->containing_oneof() != nullptr && !reflection.HasField(message, field)) continue;
+      fields.push_back(field);
+    }
+    WriteContainer('{', '}', fields.size(), depth, [&](size_t i) {
+      WriteKey(fields[i]->name());
+      WriteField(message, *fields[i], depth + 1);
+    });
+  }
+
+ private:
+  // Bytes fields, and maps whose values are bytes, are left out.
+  static bool IsBytes(const FieldDescriptor& field) {
+    if (field.is_map()) return IsBytes(*field.message_type()->map_value());
+    return field.type() == FieldDescriptor::TYPE_BYTES;
+  }
+
+  void WriteField(const Message& message, const FieldDescriptor& field, int depth) {
+    const Reflection& reflection = *message.GetReflection();
+    if (field.is_map()) {
+      WriteMap(message, field, depth);
+    } else if (field.is_repeated()) {
+      WriteContainer('[', ']', static_cast<size_t>(reflection.FieldSize(message, &field)), depth,
+                     [&](size_t i) { WriteValue(message, field, static_cast<int>(i), depth + 1); });
+    } else if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+               !reflection.HasField(message, &field)) {
+      out_ += "null";
+    } else {
+      WriteValue(message, field, -1, depth);
+    }
+  }
+
+  void WriteMap(const Message& message, const FieldDescriptor& field, int depth) {
+    const Reflection& reflection = *message.GetReflection();
+    const FieldDescriptor& key_field = *field.message_type()->map_key();
+    const FieldDescriptor& value_field = *field.message_type()->map_value();
+    std::vector<MapEntry> entries(static_cast<size_t>(reflection.FieldSize(message, &field)));
+    for (size_t i = 0; i < entries.size(); ++i) {
+      MapEntry& entry = entries[i];
+      entry.entry = &reflection.GetRepeatedMessage(message, &field, static_cast<int>(i));
+      const Reflection& entry_reflection = *entry.entry->GetReflection();
+      switch (key_field.cpp_type()) {
+        case FieldDescriptor::CPPTYPE_INT32:
+          entry.signed_key = entry_reflection.GetInt32(*entry.entry, &key_field);
+          entry.key = std::to_string(entry.signed_key);
+          break;
+        case FieldDescriptor::CPPTYPE_INT64:
+          entry.signed_key = entry_reflection.GetInt64(*entry.entry, &key_field);
+          entry.key = std::to_string(entry.signed_key);
+          break;
+        case FieldDescriptor::CPPTYPE_UINT32:
+          entry.unsigned_key = entry_reflection.GetUInt32(*entry.entry, &key_field);
+          entry.key = std::to_string(entry.unsigned_key);
+          break;
+        case FieldDescriptor::CPPTYPE_UINT64:
+          entry.unsigned_key = entry_reflection.GetUInt64(*entry.entry, &key_field);
+          entry.key = std::to_string(entry.unsigned_key);
+          break;
+        case FieldDescriptor::CPPTYPE_BOOL:
+          entry.key = entry_reflection.GetBool(*entry.entry, &key_field) ? "true" : "false";
+          break;
+        default:  // Strings; no other type can be a map key.
+          entry.key = entry_reflection.GetString(*entry.entry, &key_field);
+          break;
+      }
+    }
+    // Integer keys sort as numbers, the rest as text (bytewise).
+    std::sort(entries.begin(), entries.end(), [](const MapEntry& a, const MapEntry& b) {
+      if (a.signed_key != b.signed_key) return a.signed_key < b.signed_key;
+      if (a.unsigned_key != b.unsigned_key) return a.unsigned_key < b.unsigned_key;
+      return a.key < b.key;
+    });
+    WriteContainer('{', '}', entries.size(), depth, [&](size_t i) {
+      WriteKey(entries[i].key);
+      WriteField(*entries[i].entry, value_field, depth + 1);
+    });
+  }
+
+  // Writes the value of a singular field (`index` < 0) or one element of a
+  // repeated field.
+  void WriteValue(const Message& message, const FieldDescriptor& field, int index, int depth) {
+    const Reflection& r = *message.GetReflection();
+    const FieldDescriptor* f = &field;
+    const bool repeated = index >= 0;
+    switch (field.cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT32:
+        AppendNumber(repeated ? r.GetRepeatedInt32(message, f, index) : r.GetInt32(message, f),
+                     out_);
+        break;
+      case FieldDescriptor::CPPTYPE_INT64:
+        AppendNumber(repeated ? r.GetRepeatedInt64(message, f, index) : r.GetInt64(message, f),
+                     out_);
+        break;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        AppendNumber(repeated ? r.GetRepeatedUInt32(message, f, index) : r.GetUInt32(message, f),
+                     out_);
+        break;
+      case FieldDescriptor::CPPTYPE_UINT64:
+        AppendNumber(repeated ? r.GetRepeatedUInt64(message, f, index) : r.GetUInt64(message, f),
+                     out_);
+        break;
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        AppendNumber(repeated ? r.GetRepeatedDouble(message, f, index) : r.GetDouble(message, f),
+                     out_);
+        break;
+      case FieldDescriptor::CPPTYPE_FLOAT:
+        AppendNumber(repeated ? r.GetRepeatedFloat(message, f, index) : r.GetFloat(message, f),
+                     out_);
+        break;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        out_ += (repeated ? r.GetRepeatedBool(message, f, index) : r.GetBool(message, f)) ? "true"
+                                                                                          : "false";
+        break;
+      case FieldDescriptor::CPPTYPE_ENUM: {
+        const int number =
+            repeated ? r.GetRepeatedEnumValue(message, f, index) : r.GetEnumValue(message, f);
+        const EnumValueDescriptor* value = field.enum_type()->FindValueByNumber(number);
+        if (value != nullptr) {
+          AppendJsonString(EnumValueJsonName(*value), out_);
+        } else {
+          AppendNumber(number, out_);
+        }
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_STRING: {
+        std::string scratch;
+        AppendJsonString(repeated ? r.GetRepeatedStringReference(message, f, index, &scratch)
+                                  : r.GetStringReference(message, f, &scratch),
+                         out_);
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_MESSAGE:
+        WriteMessage(repeated ? r.GetRepeatedMessage(message, f, index) : r.GetMessage(message, f),
+                     depth);
+        break;
+    }
+  }
+
+  // Writes `open`, then `count` items produced by `write_item(i)` separated
+  // by commas (one per line when indented), then `close`.
+  template <typename WriteItem>
+  void WriteContainer(char open, char close, size_t count, int depth, WriteItem write_item) {
+    out_ += open;
+    for (size_t i = 0; i < count; ++i) {
+      if (i > 0) out_ += ',';
+      NewLine(depth + 1);
+      write_item(i);
+    }
+    if (count > 0) NewLine(depth);
+    out_ += close;
+  }
+
+  void WriteKey(std::string_view name) {
+    AppendJsonString(name, out_);
+    out_ += layout_ == JsonLayout::kIndented ? ": " : ":";
+  }
+
+  void NewLine(int depth) {
+    if (layout_ != JsonLayout::kIndented) return;
+    out_ += '\n';
+    out_.append(static_cast<size_t>(2 * (base_indent_ + depth)), ' ');
+  }
+
+  const JsonLayout layout_;
+  std::string& out_;
+  const int base_indent_;
+};
+
+}  // namespace
+
+void AppendMessageJson(const Message& message, JsonLayout layout, std::string& out,
+                       int base_indent) {
+  JsonWriter(layout, out, base_indent).WriteMessage(message, 0);
+}
+
+std::string MessageToJson(const Message& message, JsonLayout layout) {
+  std::string out;
+  AppendMessageJson(message, layout, out);
+  return out;
+}
+
+void AppendJsonString(std::string_view text, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default: {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20) {
+          out += "\\u00";
+          out += kHex[byte >> 4];
+          out += kHex[byte & 0xf];
+        } else {
+          out += c;
+        }
+      }
+    }
+  }
+  out += '"';
+}
+
+std::string EnumValueJsonName(const EnumValueDescriptor& value) {
+  std::string_view name = value.name();
+  const std::string prefix = EnumValuePrefix(value.type()->name());
+  if (name.size() > prefix.size() && name.substr(0, prefix.size()) == prefix) {
+    name.remove_prefix(prefix.size());
+  }
+  std::string lower(name);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return lower;
+}
+
+}  // namespace sidecard

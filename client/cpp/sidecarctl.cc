@@ -1,0 +1,166 @@
+// sidecarctl: the command-line tool for people and scripts that talk to the
+// sidecard daemon. This file reads the global flags, picks the command and
+// prints help; each command lives in its own sidecarctl_<command>.cc.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "client/cpp/client.h"
+#include "client/cpp/sidecarctl_args.h"
+#include "client/cpp/sidecarctl_command.h"
+
+#ifndef SIDECARD_VERSION
+#define SIDECARD_VERSION "unknown"
+#endif
+
+namespace sidecard::ctl {
+namespace {
+
+// Accepted before the command and after it.
+constexpr FlagSpec kGlobalFlags[] = {
+    {"address", true}, {"timeout", true}, {"json"}, {"help"}, {"version"}};
+
+constexpr const Command* kCommands[] = {&kValidateCommand, &kStatsCommand, &kCleanupCommand,
+                                        &kInfoCommand, &kHealthCommand};
+
+constexpr char kExitCodes[] = R"(Exit status:
+  0  success
+  1  a finding: invalid sidecars (validate), failed removals (cleanup),
+     not serving (health)
+  2  usage error: bad flags or arguments
+  3  cannot reach the daemon
+  4  the daemon refused or failed the request
+     (stderr says why, e.g. "sidecarctl: NOT_FOUND: root /x does not exist")
+)";
+
+struct GlobalOptions {
+  std::string address = DefaultAddress();
+  std::chrono::milliseconds timeout{0};
+  bool json = false;
+};
+
+const Command* FindCommand(absl::string_view name) {
+  const auto it = std::find_if(std::begin(kCommands), std::end(kCommands),
+                               [&](const Command* command) { return command->name == name; });
+  return it == std::end(kCommands) ? nullptr : *it;
+}
+
+std::string MainHelp() {
+  std::string text =
+      R"(sidecarctl: ask the sidecard daemon about the sidecar files of a photo library.
+
+Usage: sidecarctl [--address ADDR] [--timeout SECONDS] [--json] COMMAND [ARGS]
+
+Commands:
+)";
+  for (const Command* command : kCommands) {
+    absl::StrAppend(&text, "  ", absl::StrFormat("%-10s", command->name), command->summary, "\n");
+  }
+  absl::StrAppend(&text, R"(  help      show this help, or a command's: sidecarctl help COMMAND
+
+Global flags (before or after the command):
+  --address ADDR      the daemon: unix:/path/to.sock or host:port
+                      (default: $SIDECARD_ADDRESS if set, else
+                      unix:/run/sidecard/sidecard.sock; now )",
+                  DefaultAddress(), R"()
+  --timeout SECONDS   give up on a call after SECONDS (default 0: no limit)
+  --json              print JSON for scripts instead of text for people
+  -h, --help          show help
+  --version           print sidecarctl's version
+
+DIR arguments may be relative; they are made absolute before they are sent.
+Streaming commands (validate, cleanup) show a live counter on stderr when it is
+a terminal.
+
+)",
+                  kExitCodes, "\nRun 'sidecarctl COMMAND --help' for a command's flags.\n");
+  return text;
+}
+
+std::string CommandHelp(const Command& command) {
+  return absl::StrCat("Usage: sidecarctl [GLOBAL FLAGS] ", command.name,
+                      command.usage.empty() ? "" : " ", command.usage, "\n\n", command.help,
+                      "\nGlobal flags: --address ADDR, --timeout SECONDS, --json (see "
+                      "'sidecarctl --help').\nExit status 2: usage error, 3: cannot reach the "
+                      "daemon, 4: the daemon refused or failed the request.\n");
+}
+
+// Applies the global flags found in `args` to `options`.
+absl::Status ApplyGlobalFlags(const ParsedArgs& args, GlobalOptions& options) {
+  if (std::optional<std::string> address = args.Value("address")) options.address = *address;
+  if (std::optional<std::string> text = args.Value("timeout")) {
+    double seconds = 0;
+    if (!absl::SimpleAtod(*text, &seconds) || !std::isfinite(seconds) || seconds < 0 ||
+        seconds > 1e9) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--timeout needs a number of seconds, not '", *text, "'"));
+    }
+    options.timeout = std::chrono::milliseconds(static_cast<int64_t>(std::ceil(seconds * 1000)));
+  }
+  options.json = options.json || args.Has("json");
+  return absl::OkStatus();
+}
+
+int Main(const std::vector<std::string>& argv) {
+  absl::StatusOr<ParsedArgs> global = ParseArgs(argv, kGlobalFlags, /*stop_at_positional=*/true);
+  if (!global.ok()) return UsageError(global.status().message());
+  const std::vector<std::string>& rest = global->positional();
+  if (global->Has("version")) {
+    WriteOut("sidecarctl " SIDECARD_VERSION "\n");
+    return kExitOk;
+  }
+  if (global->Has("help") || (rest.size() == 1 && rest[0] == "help")) {
+    WriteOut(MainHelp());
+    return kExitOk;
+  }
+  if (rest.empty()) {
+    std::fputs(MainHelp().c_str(), stderr);
+    return kExitUsage;
+  }
+  if (rest[0] == "help") {
+    const Command* command = FindCommand(rest[1]);
+    if (command == nullptr) return UsageError(absl::StrCat("unknown command '", rest[1], "'"));
+    if (rest.size() > 2) return UsageError(absl::StrCat("unexpected argument '", rest[2], "'"));
+    WriteOut(CommandHelp(*command));
+    return kExitOk;
+  }
+
+  const Command* command = FindCommand(rest[0]);
+  if (command == nullptr) return UsageError(absl::StrCat("unknown command '", rest[0], "'"));
+  std::vector<FlagSpec> accepted(command->flags.begin(), command->flags.end());
+  accepted.insert(accepted.end(), std::begin(kGlobalFlags), std::end(kGlobalFlags));
+  absl::StatusOr<ParsedArgs> args =
+      ParseArgs(std::span<const std::string>(rest).subspan(1), accepted);
+  if (!args.ok()) return UsageError(args.status().message(), command->name);
+  if (args->Has("help")) {
+    WriteOut(CommandHelp(*command));
+    return kExitOk;
+  }
+  if (args->Has("version")) {
+    WriteOut("sidecarctl " SIDECARD_VERSION "\n");
+    return kExitOk;
+  }
+  GlobalOptions options;
+  for (const ParsedArgs* flags : {&*global, &*args}) {
+    if (absl::Status status = ApplyGlobalFlags(*flags, options); !status.ok()) {
+      return UsageError(status.message(), command->name);
+    }
+  }
+  Client client({.address = options.address, .timeout = options.timeout});
+  return command->run({.client = client, .args = *args, .json = options.json});
+}
+
+}  // namespace
+}  // namespace sidecard::ctl
+
+int main(int argc, char** argv) {
+  return sidecard::ctl::Main(std::vector<std::string>(argv + 1, argv + argc));
+}

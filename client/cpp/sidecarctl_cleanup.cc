@@ -1,0 +1,204 @@
+// `sidecarctl cleanup DIR`: finds orphaned sidecars and, when asked, deletes
+// or quarantines them.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "client/cpp/sidecarctl_command.h"
+#include "client/cpp/sidecarctl_format.h"
+#include "client/cpp/sidecarctl_json_stream.h"
+#include "client/cpp/sidecarctl_progress.h"
+
+namespace sidecard::ctl {
+namespace {
+
+using sidecar::v1::CleanupAction;
+using sidecar::v1::CleanupMode;
+using sidecar::v1::CleanupRequest;
+using sidecar::v1::CleanupResponse;
+using sidecar::v1::CleanupResult;
+using sidecar::v1::CleanupSummary;
+
+constexpr FlagSpec kFlags[] = {
+    {"dry-run"}, {"delete"}, {"quarantine"}, {"min-age", true}, {"non-recursive"}};
+
+// The mode the flags ask for; at most one of them may be given.
+absl::StatusOr<CleanupMode> ModeFromFlags(const ParsedArgs& args) {
+  const int given = args.Has("dry-run") + args.Has("delete") + args.Has("quarantine");
+  if (given > 1) {
+    return absl::InvalidArgumentError("--dry-run, --delete and --quarantine exclude each other");
+  }
+  if (args.Has("delete")) return sidecar::v1::CLEANUP_MODE_DELETE;
+  if (args.Has("quarantine")) return sidecar::v1::CLEANUP_MODE_QUARANTINE;
+  return sidecar::v1::CLEANUP_MODE_DRY_RUN;
+}
+
+absl::StatusOr<int64_t> MinAgeFromFlags(const ParsedArgs& args) {
+  const std::optional<std::string> text = args.Value("min-age");
+  if (!text) return 0;
+  int64_t seconds = 0;
+  if (!absl::SimpleAtoi(*text, &seconds) || seconds < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--min-age needs a whole number of seconds, not '", *text, "'"));
+  }
+  return seconds;
+}
+
+// "WOULD REMOVE     /p/a.bin", "FAILED           /p/b.bin: Permission denied".
+std::string FormatResult(const CleanupResult& result) {
+  std::string label;
+  std::string detail;
+  switch (result.action()) {
+    case sidecar::v1::CLEANUP_ACTION_WOULD_REMOVE:
+      label = "WOULD REMOVE";
+      break;
+    case sidecar::v1::CLEANUP_ACTION_DELETED:
+      label = "DELETED";
+      break;
+    case sidecar::v1::CLEANUP_ACTION_QUARANTINED:
+      label = "QUARANTINED";
+      break;
+    case sidecar::v1::CLEANUP_ACTION_SKIPPED_TOO_RECENT:
+      label = "SKIPPED";
+      detail = " (modified too recently)";
+      break;
+    case sidecar::v1::CLEANUP_ACTION_SKIPPED_CHANGED:
+      label = "SKIPPED";
+      detail = " (changed during the run)";
+      break;
+    case sidecar::v1::CLEANUP_ACTION_KEPT_UNREADABLE:
+      label = "KEPT unreadable";
+      break;
+    case sidecar::v1::CLEANUP_ACTION_FAILED:
+      label = "FAILED";
+      break;
+    default:
+      label = absl::StrCat("ACTION ", result.action());
+      break;
+  }
+  if (result.has_destination()) detail += absl::StrCat(" → ", result.destination().path());
+  if (!result.error().empty()) detail += absl::StrCat(": ", result.error());
+  return absl::StrFormat("%-16s %s%s\n", label, result.file().path(), detail);
+}
+
+std::string FormatSummary(const CleanupSummary& summary, int64_t would_remove) {
+  const std::string size = Bytes(static_cast<double>(summary.bytes()));
+  std::string out;
+  switch (summary.mode()) {
+    case sidecar::v1::CLEANUP_MODE_DELETE:
+      out = absl::StrCat("Removed ", Count(summary.removed()), " orphaned sidecar files (", size,
+                         ")");
+      break;
+    case sidecar::v1::CLEANUP_MODE_QUARANTINE:
+      out = absl::StrCat("Quarantined ", Count(summary.removed()), " orphaned sidecar files (",
+                         size, ")");
+      if (!summary.quarantine_dir().empty())
+        absl::StrAppend(&out, " into ", summary.quarantine_dir());
+      break;
+    default:
+      out = absl::StrCat("Would remove ", Count(would_remove), " orphaned sidecar files (", size,
+                         ")");
+      break;
+  }
+  absl::StrAppend(&out, ".\nExamined ", Count(summary.sidecars_examined()), " sidecar files under ",
+                  summary.root(), " in ", Duration(summary.duration_seconds()), ": ",
+                  Count(summary.orphans_found()), " orphans, ", Count(summary.skipped()),
+                  " skipped, ", Count(summary.kept_unreadable()), " unreadable kept, ",
+                  Count(summary.failed()), " failed.\n");
+  if (summary.unreadable_directories() > 0) {
+    absl::StrAppend(&out, Count(summary.unreadable_directories()),
+                    " directories could not be read.\n");
+  }
+  if (summary.mode() != sidecar::v1::CLEANUP_MODE_DELETE &&
+      summary.mode() != sidecar::v1::CLEANUP_MODE_QUARANTINE) {
+    out +=
+        "Dry run: nothing was changed. To remove the orphans, run again with --delete, "
+        "or with --quarantine to move them aside.\n";
+  }
+  return out;
+}
+
+int Run(const Invocation& invocation) {
+  const ParsedArgs& args = invocation.args;
+  absl::StatusOr<std::string> root = DirectoryArgument(args);
+  if (!root.ok()) return UsageError(root.status().message(), "cleanup");
+  absl::StatusOr<CleanupMode> mode = ModeFromFlags(args);
+  if (!mode.ok()) return UsageError(mode.status().message(), "cleanup");
+  absl::StatusOr<int64_t> min_age = MinAgeFromFlags(args);
+  if (!min_age.ok()) return UsageError(min_age.status().message(), "cleanup");
+  CleanupRequest request;
+  request.set_root(*root);
+  request.set_non_recursive(args.Has("non-recursive"));
+  request.set_mode(*mode);
+  request.set_min_age_seconds(*min_age);
+
+  Progress progress;
+  progress.Update(absl::StrCat("looking for orphans under ", *root, "…"));
+  JsonResultsWriter json;
+  int64_t received = 0;
+  int64_t would_remove = 0;
+  std::optional<CleanupSummary> summary;
+  const grpc::Status status = invocation.client.Cleanup(request, [&](const CleanupResponse& batch) {
+    progress.BeforeStdout();
+    std::string text;
+    for (const CleanupResult& result : batch.results()) {
+      if (result.action() == sidecar::v1::CLEANUP_ACTION_WOULD_REMOVE) ++would_remove;
+      if (invocation.json) {
+        json.AddResult(result);
+      } else {
+        text += FormatResult(result);
+      }
+    }
+    if (invocation.json) json.Flush();
+    WriteOut(text);
+    std::fflush(stdout);
+    if (batch.has_summary()) summary = batch.summary();
+    received += batch.results_size();
+    progress.Update(absl::StrCat("cleanup: ", Count(received), " files listed…"));
+  });
+  progress.Clear();
+  if (!status.ok()) return CallFailed(invocation.client, status);
+  if (!summary) return MissingSummary();
+
+  if (invocation.json) {
+    json.Finish(*summary);
+  } else {
+    WriteOut(absl::StrCat(received > 0 ? "\n" : "", FormatSummary(*summary, would_remove)));
+  }
+  return summary->failed() > 0 ? kExitFinding : kExitOk;
+}
+
+}  // namespace
+
+const Command kCleanupCommand = {
+    .name = "cleanup",
+    .summary = "find orphaned sidecars (dry run), or delete or quarantine them",
+    .usage = "DIR [--dry-run | --delete | --quarantine] [--min-age SECONDS] [--non-recursive]",
+    .help = R"(Finds orphaned sidecars under DIR: sidecar documents whose image (same stem,
+same directory, any image extension) is gone. Only a dry run unless --delete or
+--quarantine is given. Foreign files (package.json, model.bin, ...), sidecars
+with an image and files that do not decode are never touched.
+
+Flags:
+  --dry-run             report what would be removed, change nothing (default)
+  --delete              delete the orphans
+  --quarantine          move the orphans to DIR/.sidecard-quarantine/<time>/,
+                        keeping their relative paths, so they can be moved back
+  --min-age SECONDS     keep orphans modified less than SECONDS ago
+                        (a detector may be writing them)
+  --non-recursive       only the files directly inside DIR
+
+Prints one line per orphan and per unreadable file kept, then a summary.
+With --json: one object {"results":[CleanupResult...],"summary":CleanupSummary},
+one result per line, written as the results arrive.
+
+Exit status: 0 unless some removal failed (1).
+)",
+    .flags = kFlags,
+    .run = Run,
+};
+
+}  // namespace sidecard::ctl

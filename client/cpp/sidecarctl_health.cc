@@ -1,0 +1,52 @@
+// `sidecarctl health`: asks the standard gRPC health service whether the
+// daemon (or one of its services) is serving.
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "client/cpp/proto_json.h"
+#include "client/cpp/sidecarctl_command.h"
+
+namespace sidecard::ctl {
+namespace {
+
+using grpc::health::v1::HealthCheckResponse;
+
+constexpr FlagSpec kFlags[] = {{"service", true}};
+
+int Run(const Invocation& invocation) {
+  if (absl::Status extra = NoPositionalArguments(invocation.args); !extra.ok()) {
+    return UsageError(extra.message(), "health");
+  }
+  HealthCheckResponse response;
+  HealthCheckResponse::ServingStatus serving = HealthCheckResponse::UNKNOWN;
+  const grpc::Status status =
+      invocation.client.CheckHealth(invocation.args.Value("service").value_or(""), &serving);
+  if (!status.ok()) return CallFailed(invocation.client, status);
+  response.set_status(serving);
+  WriteOut(invocation.json ? MessageToJson(response, JsonLayout::kIndented) + "\n"
+                           : HealthCheckResponse::ServingStatus_Name(serving) + "\n");
+  return serving == HealthCheckResponse::SERVING ? kExitOk : kExitFinding;
+}
+
+}  // namespace
+
+const Command kHealthCommand = {
+    .name = "health",
+    .summary = "ask whether the daemon is serving",
+    .usage = "[--service NAME]",
+    .help = R"(Asks the daemon's standard gRPC health service (grpc.health.v1.Health) and
+prints SERVING, NOT_SERVING or SERVICE_UNKNOWN.
+
+Flags:
+  --service NAME    the service to ask about, e.g. sidecar.v1.SidecarService
+                    (default: the daemon as a whole)
+
+With --json: {"status": "serving" | "not_serving" | "service_unknown" | "unknown"}.
+
+Exit status: 0 when SERVING, 1 otherwise.
+)",
+    .flags = kFlags,
+    .run = Run,
+};
+
+}  // namespace sidecard::ctl

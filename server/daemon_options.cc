@@ -1,0 +1,167 @@
+#include "server/daemon_options.h"
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+namespace sidecard {
+namespace {
+
+using Setter = std::function<absl::Status(DaemonOptions&, const std::string&)>;
+
+absl::Status Invalid(const std::string& message) { return absl::InvalidArgumentError(message); }
+
+template <typename Number>
+absl::Status ParseNumber(const std::string& flag, const std::string& text, Number& out) {
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    return Invalid("--" + flag + ": '" + text + "' is not a number");
+  }
+  return absl::OkStatus();
+}
+
+const std::map<std::string, Setter>& Setters() {
+  static const auto* const kSetters = new std::map<std::string, Setter>{
+      {"listen",
+       [](DaemonOptions& o, const std::string& v) {
+         if (v.empty()) return Invalid("--listen: an address is required");
+         o.listen.push_back(v);
+         return absl::OkStatus();
+       }},
+      {"allowed-root",
+       [](DaemonOptions& o, const std::string& v) {
+         if (v.empty() || v.front() != '/') {
+           return Invalid("--allowed-root: '" + v + "' must be an absolute path");
+         }
+         o.allowed_roots.push_back(v);
+         return absl::OkStatus();
+       }},
+      {"workers",
+       [](DaemonOptions& o, const std::string& v) {
+         if (auto s = ParseNumber("workers", v, o.workers); !s.ok()) return s;
+         if (o.workers < 0 || o.workers > 1024) return Invalid("--workers: must be 0..1024");
+         return absl::OkStatus();
+       }},
+      {"log-level",
+       [](DaemonOptions& o, const std::string& v) {
+         static const char* const kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
+         for (const char* level : kLevels) {
+           if (v == level) {
+             o.log_level = v;
+             return absl::OkStatus();
+           }
+         }
+         return Invalid("--log-level: '" + v + "' is not one of trace, debug, info, warn, error, off");
+       }},
+      {"grace-period",
+       [](DaemonOptions& o, const std::string& v) {
+         if (auto s = ParseNumber("grace-period", v, o.grace_period_seconds); !s.ok()) return s;
+         if (o.grace_period_seconds < 0) return Invalid("--grace-period: must not be negative");
+         return absl::OkStatus();
+       }},
+      {"image-extension",
+       [](DaemonOptions& o, const std::string& v) {
+         if (v.empty()) return Invalid("--image-extension: an extension is required");
+         o.image_extensions.push_back(v);
+         return absl::OkStatus();
+       }},
+      {"max-sidecar-bytes",
+       [](DaemonOptions& o, const std::string& v) {
+         return ParseNumber("max-sidecar-bytes", v, o.max_sidecar_bytes);
+       }},
+  };
+  return *kSetters;
+}
+
+absl::Status ParseArgs(const std::vector<std::string>& args, DaemonOptions& options, int depth);
+
+absl::Status ReadConfigFile(const std::string& path, DaemonOptions& options, int depth) {
+  if (depth > 4) return Invalid("--config: files include each other too deeply");
+  std::ifstream file(path);
+  if (!file) return Invalid("--config: cannot read " + path);
+  std::vector<std::string> args;
+  std::string line;
+  while (std::getline(file, line)) {
+    const size_t start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line[start] == '#') continue;
+    const size_t end = line.find_last_not_of(" \t\r");
+    std::string arg = line.substr(start, end - start + 1);
+    if (arg.rfind("--", 0) != 0) arg = "--" + arg;  // `listen=...` is accepted too
+    args.push_back(std::move(arg));
+  }
+  return ParseArgs(args, options, depth + 1);
+}
+
+absl::Status ParseArgs(const std::vector<std::string>& args, DaemonOptions& options, int depth) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      options.help = true;
+      continue;
+    }
+    if (arg == "--version") {
+      options.version = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) return Invalid("unexpected argument '" + arg + "'");
+    std::string name = arg.substr(2);
+    std::string value;
+    if (const size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return Invalid("--" + name + ": a value is required");
+    }
+    std::replace(name.begin(), name.end(), '_', '-');
+    if (name == "config") {
+      if (auto s = ReadConfigFile(value, options, depth); !s.ok()) return s;
+      continue;
+    }
+    const auto setter = Setters().find(name);
+    if (setter == Setters().end()) return Invalid("unknown flag --" + name + " (see --help)");
+    if (auto s = setter->second(options, value); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args) {
+  DaemonOptions options;
+  if (auto s = ParseArgs(args, options, 0); !s.ok()) return s;
+  if (options.help || options.version) return options;
+  if (options.allowed_roots.empty()) {
+    return Invalid("--allowed-root is required: the directories sidecard may read and change");
+  }
+  if (options.listen.empty()) options.listen.push_back(kDefaultListen);
+  return options;
+}
+
+std::string DaemonUsage() {
+  std::ostringstream out;
+  out << "sidecard: serves the sidecar files of a photo library over gRPC.\n\n"
+      << "usage: sidecard --allowed-root DIR [--allowed-root DIR ...] [options]\n\n"
+      << "  --allowed-root DIR      a directory sidecard may read and change (required,\n"
+      << "                          repeatable); every path in a request must lie inside one\n"
+      << "  --listen ADDR           unix:PATH or HOST:PORT (repeatable; default " << kDefaultListen
+      << ")\n"
+      << "  --workers N             threads of the shared worker pool (default 0: one per core)\n"
+      << "  --log-level LEVEL       trace, debug, info, warn, error or off (default info)\n"
+      << "  --grace-period SECONDS  on SIGTERM/SIGINT, how long in-flight calls may finish\n"
+      << "                          (default 10)\n"
+      << "  --image-extension EXT   an image extension (repeatable; replaces the built-in list:\n"
+      << "                          jpg jpeg png tif tiff bmp webp gif heic heif cr2 cr3 nef\n"
+      << "                          arw dng orf rw2 raf)\n"
+      << "  --max-sidecar-bytes N   larger sidecar files are reported, not read (default 268435456)\n"
+      << "  --config FILE           read flags from FILE, one per line (`--listen=...` or\n"
+      << "                          `listen=...`; # starts a comment)\n"
+      << "  --version               print the version and exit\n"
+      << "  --help                  print this text and exit\n";
+  return out.str();
+}
+
+}  // namespace sidecard

@@ -1,0 +1,36 @@
+// The daemon's command line: `--name=value` or `--name value`, repeatable
+// list flags, and `--config FILE` with the same flags one per line.
+#ifndef SIDECARD_SERVER_DAEMON_OPTIONS_H_
+#define SIDECARD_SERVER_DAEMON_OPTIONS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace sidecard {
+
+inline constexpr char kDefaultListen[] = "unix:/run/sidecard/sidecard.sock";
+
+struct DaemonOptions {
+  std::vector<std::string> listen;         // unix:PATH or HOST:PORT; default kDefaultListen
+  std::vector<std::string> allowed_roots;  // required
+  int workers = 0;                         // 0: one per core
+  std::string log_level = "info";
+  double grace_period_seconds = 10;
+  std::vector<std::string> image_extensions;  // empty: the built-in list
+  size_t max_sidecar_bytes = 256u << 20;
+  bool help = false;
+  bool version = false;
+};
+
+// Parses argv (without argv[0]). Errors are InvalidArgument with a message
+// for the user.
+absl::StatusOr<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args);
+
+// The text of `sidecard --help`.
+std::string DaemonUsage();
+
+}  // namespace sidecard
+
+#endif  // SIDECARD_SERVER_DAEMON_OPTIONS_H_

@@ -1,0 +1,208 @@
+#include "server/engine/cleanup.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include "server/engine/text.h"
+
+#include "absl/time/clock.h"
+#include "server/engine/file_stamp.h"
+
+namespace sidecard::engine {
+namespace {
+
+std::string ErrnoText(std::string_view what) { return Concat(what, ": ", std::strerror(errno)); }
+
+// Creates (if needed) every directory of `relative` below `base_fd` without
+// following symlinks, and returns a descriptor of the last one.
+absl::StatusOr<UniqueFd> MakeDirectories(int base_fd, std::string_view relative) {
+  UniqueFd current(fcntl(base_fd, F_DUPFD_CLOEXEC, 0));
+  if (!current.valid()) return absl::InternalError(ErrnoText("dup"));
+  for (std::string_view part : SplitNonEmpty(relative, '/')) {
+    const std::string name(part);
+    if (mkdirat(current.get(), name.c_str(), 0700) != 0 && errno != EEXIST) {
+      return absl::InternalError(ErrnoText(Concat("cannot create folder ", name)));
+    }
+    UniqueFd next(openat(current.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!next.valid()) return absl::InternalError(ErrnoText(Concat("cannot open folder ", name)));
+    current = std::move(next);
+  }
+  return current;
+}
+
+class Cleaner {
+ public:
+  Cleaner(const std::string& root, const CleanupOptions& options, CleanupSummary& summary)
+      : root_(root), options_(options), summary_(summary) {
+    if (options.mode == CleanupMode::kQuarantine) {
+      summary_.quarantine_dir = QuarantineBatchDir(root, options.now);
+    }
+  }
+
+  absl::Status OpenRoot() {
+    root_fd_ = UniqueFd(open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!root_fd_.valid()) return absl::FailedPreconditionError(ErrnoText(root_));
+    return absl::OkStatus();
+  }
+
+  // Decides and, outside a dry run, acts on one inspected file. Returns
+  // false when the file needs no report line (a sidecar with its image, or a
+  // foreign file).
+  bool Process(const InspectedSidecar& item, CleanupResult& result) {
+    const DirectoryScan& dir = *item.ref.directory;
+    const SidecarFile& file = item.ref.file();
+    const SidecarInspection& inspection = *item.inspection;
+    ++summary_.sidecars_examined;
+    result = CleanupResult{dir.AbsolutePathOf(file.name), CleanupAction::kWouldRemove, {}, {},
+                           inspection.stamp.size};
+    switch (ClassifySidecar(file, inspection)) {
+      case SidecarRole::kPaired:
+      case SidecarRole::kForeign:
+        return false;
+      case SidecarRole::kUnreadableUnpaired:
+        result.action = CleanupAction::kKeptUnreadable;
+        result.error = Concat("unreadable, kept: ", inspection.error);
+        ++summary_.kept_unreadable;
+        return true;
+      case SidecarRole::kOrphan:
+        break;
+    }
+    ++summary_.orphans_found;
+    const std::string relative = dir.RelativePathOf(file.name);
+    if (options_.mode == CleanupMode::kQuarantine) {
+      result.destination = Concat(summary_.quarantine_dir, "/", relative);
+    }
+    if (TooRecent(inspection.stamp)) {
+      result.action = CleanupAction::kSkippedTooRecent;
+      ++summary_.skipped;
+      return true;
+    }
+    if (options_.mode != CleanupMode::kDryRun) Remove(dir, file, inspection.stamp, relative, result);
+    switch (result.action) {
+      case CleanupAction::kFailed:
+        ++summary_.failed;
+        break;
+      case CleanupAction::kSkippedChanged:
+        ++summary_.skipped;
+        break;
+      case CleanupAction::kDeleted:
+      case CleanupAction::kQuarantined:
+        ++summary_.removed;
+        summary_.bytes += result.size_bytes;
+        break;
+      default:
+        summary_.bytes += result.size_bytes;  // would remove
+    }
+    return true;
+  }
+
+ private:
+  bool TooRecent(const FileStamp& stamp) const {
+    if (options_.min_age <= absl::ZeroDuration()) return false;
+    const absl::Time modified = absl::FromUnixNanos(stamp.mtime_ns);
+    return options_.now - modified < options_.min_age;
+  }
+
+  void Remove(const DirectoryScan& dir, const SidecarFile& file, const FileStamp& inspected,
+              const std::string& relative, CleanupResult& result) {
+    // Only the version that was inspected may go: a detector may have
+    // rewritten it since.
+    struct stat st {};
+    if (fstatat(dir.fd.get(), file.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      result.action = CleanupAction::kFailed;
+      result.error = ErrnoText("cannot stat");
+      return;
+    }
+    if (!S_ISREG(st.st_mode) || !(FileStamp::FromStat(st) == inspected)) {
+      result.action = CleanupAction::kSkippedChanged;
+      result.error = "changed since it was inspected, kept";
+      return;
+    }
+    if (options_.mode == CleanupMode::kDelete) {
+      if (unlinkat(dir.fd.get(), file.name.c_str(), 0) != 0) {
+        result.action = CleanupAction::kFailed;
+        result.error = ErrnoText("cannot delete");
+        return;
+      }
+      result.action = CleanupAction::kDeleted;
+      return;
+    }
+    Quarantine(dir, file, relative, result);
+  }
+
+  void Quarantine(const DirectoryScan& dir, const SidecarFile& file, const std::string& relative,
+                  CleanupResult& result) {
+    const std::string batch_relative =
+        summary_.quarantine_dir.substr(root_.size() == 1 ? 1 : root_.size() + 1);
+    const size_t slash = relative.rfind('/');
+    const std::string parent = slash == std::string::npos
+                                   ? batch_relative
+                                   : Concat(batch_relative, "/", relative.substr(0, slash));
+    auto target_dir = MakeDirectories(root_fd_.get(), parent);
+    if (!target_dir.ok()) {
+      result.action = CleanupAction::kFailed;
+      result.error = std::string(target_dir.status().message());
+      return;
+    }
+    // RENAME_NOREPLACE: never overwrite something already in quarantine.
+    if (renameat2(dir.fd.get(), file.name.c_str(), target_dir->get(), file.name.c_str(),
+                  RENAME_NOREPLACE) != 0) {
+      result.action = CleanupAction::kFailed;
+      result.error = ErrnoText("cannot move to quarantine");
+      return;
+    }
+    result.action = CleanupAction::kQuarantined;
+  }
+
+  const std::string& root_;
+  const CleanupOptions& options_;
+  CleanupSummary& summary_;
+  UniqueFd root_fd_;
+};
+
+}  // namespace
+
+std::string QuarantineBatchDir(const std::string& root, absl::Time now) {
+  const std::string stamp = absl::FormatTime("%Y%m%dT%H%M%SZ", now, absl::UTCTimeZone());
+  return Concat(root == "/" ? "" : root, "/", kQuarantineDirName, "/", stamp);
+}
+
+absl::StatusOr<CleanupSummary> CleanupTree(
+    const std::string& root, const CleanupOptions& options, const EngineContext& context,
+    const Cancellation& cancellation,
+    const std::function<bool(std::span<const CleanupResult>)>& sink) {
+  const absl::Time start = absl::Now();
+  CleanupSummary summary;
+  summary.root = root;
+  summary.mode = options.mode;
+  Cleaner cleaner(root, options, summary);
+  if (absl::Status opened = cleaner.OpenRoot(); !opened.ok()) return opened;
+
+  WalkOptions walk_options;
+  walk_options.recursive = options.recursive;
+  walk_options.scan.image_extensions = context.image_extensions;
+  walk_options.scan.allowed_roots = context.allowed_roots;
+  auto walk = TreeWalk::Open(root, std::move(walk_options));
+  if (!walk.ok()) return walk.status();
+
+  std::vector<CleanupResult> results;
+  const absl::Status status =
+      InspectInOrder(**walk, context, cancellation, [&](std::span<InspectedSidecar> batch) {
+        results.clear();
+        for (const InspectedSidecar& item : batch) {
+          CleanupResult result;
+          if (cleaner.Process(item, result)) results.push_back(std::move(result));
+        }
+        return results.empty() || sink(results);
+      });
+  if (!status.ok()) return status;
+  summary.unreadable_directories = static_cast<int64_t>((*walk)->directory_errors().size());
+  summary.duration_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  return summary;
+}
+
+}  // namespace sidecard::engine

@@ -1,0 +1,81 @@
+// Cleanup (SIDECARS.md §4): finds orphaned sidecars — files that decode as a
+// sidecar document and have no image of the same stem beside them — and, only
+// when asked, deletes them or moves them into a quarantine folder inside the
+// root from which they can be moved back.
+//
+// Never touched: foreign files, sidecars whose image exists, files that do
+// not decode (reported as kept), anything outside the root, anything changed
+// since it was inspected. One failure never stops the rest.
+#ifndef SIDECARD_SERVER_ENGINE_CLEANUP_H_
+#define SIDECARD_SERVER_ENGINE_CLEANUP_H_
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/engine/cancellation.h"
+#include "server/engine/ordered_inspection.h"
+
+namespace sidecard::engine {
+
+enum class CleanupMode { kDryRun, kDelete, kQuarantine };
+
+enum class CleanupAction {
+  kWouldRemove,
+  kDeleted,
+  kQuarantined,
+  kSkippedTooRecent,
+  kKeptUnreadable,
+  kFailed,
+  kSkippedChanged,
+};
+
+struct CleanupOptions {
+  bool recursive = true;
+  CleanupMode mode = CleanupMode::kDryRun;
+  // Orphans modified more recently than this are kept.
+  absl::Duration min_age = absl::ZeroDuration();
+  // The clock, for min_age and the quarantine folder's name.
+  absl::Time now = absl::Now();
+};
+
+struct CleanupResult {
+  std::string path;         // absolute, raw bytes
+  CleanupAction action = CleanupAction::kWouldRemove;
+  std::string destination;  // quarantine target, if any
+  std::string error;
+  int64_t size_bytes = 0;
+};
+
+struct CleanupSummary {
+  std::string root;
+  CleanupMode mode = CleanupMode::kDryRun;
+  int64_t orphans_found = 0;
+  int64_t removed = 0;
+  int64_t skipped = 0;
+  int64_t kept_unreadable = 0;
+  int64_t failed = 0;
+  int64_t bytes = 0;
+  std::string quarantine_dir;  // absolute; set in quarantine mode
+  int64_t sidecars_examined = 0;
+  int64_t unreadable_directories = 0;
+  double duration_seconds = 0;
+};
+
+// The quarantine batch folder for a run at `now`:
+// `<root>/.sidecard-quarantine/<YYYYMMDDTHHMMSSZ>`.
+std::string QuarantineBatchDir(const std::string& root, absl::Time now);
+
+// Cleans the tree under `root` (resolved and checked by the caller). Results
+// reach `sink` in sorted path order, a batch at a time.
+absl::StatusOr<CleanupSummary> CleanupTree(
+    const std::string& root, const CleanupOptions& options, const EngineContext& context,
+    const Cancellation& cancellation,
+    const std::function<bool(std::span<const CleanupResult>)>& sink);
+
+}  // namespace sidecard::engine
+
+#endif  // SIDECARD_SERVER_ENGINE_CLEANUP_H_

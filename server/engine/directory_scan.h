@@ -1,0 +1,85 @@
+// One directory of the library, listed once and paired (SIDECARS.md §1): its
+// images (regular files and symlinks that resolve to images), its sidecar
+// files with the image each belongs to, its foreign files and subdirectories.
+// Names are kept in the bytewise order of their full paths, so a depth-first
+// walk over scans visits files in sorted path order.
+#ifndef SIDECARD_SERVER_ENGINE_DIRECTORY_SCAN_H_
+#define SIDECARD_SERVER_ENGINE_DIRECTORY_SCAN_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "server/engine/allowed_roots.h"
+#include "server/engine/naming.h"
+#include "server/engine/sidecar_codec.h"
+#include "server/engine/unique_fd.h"
+
+namespace sidecard::engine {
+
+// The folder Cleanup moves orphans into; never scanned.
+inline constexpr std::string_view kQuarantineDirName = ".sidecard-quarantine";
+
+struct ImageEntry {
+  std::string name;
+  bool is_symlink = false;
+  // For a symlink: the fully resolved target (realpath semantics).
+  std::string resolved_target;
+  // For a symlink: its target lies outside the allowed roots (never read).
+  bool target_outside_roots = false;
+};
+
+struct SidecarFile {
+  std::string name;
+  SidecarFormat format = SidecarFormat::kJson;
+  // Index into DirectoryScan::images of the image it belongs to, if any.
+  std::optional<size_t> image;
+  // Stem of the image it belongs to, folded to lower case: the key that
+  // groups `x.bin`, `x.json` and `x_face_detection.json` together.
+  std::string group_key;
+  // An old `<stem>_<operation>.json` per-operation file.
+  bool legacy_operation_file = false;
+};
+
+struct DirectoryScan {
+  // Relative to the walk's root ("" for the root itself), and absolute.
+  std::string relative_path;
+  std::string absolute_path;
+  UniqueFd fd;
+
+  std::vector<ImageEntry> images;
+  std::vector<SidecarFile> sidecars;
+  std::vector<std::string> subdirectories;
+  // Sidecar-extension files that are never sidecars (by name, or a symlink).
+  std::vector<std::string> foreign_files;
+  int64_t broken_symlinks = 0;
+  int64_t directory_symlinks = 0;
+
+  // Files and subdirectories interleaved in sorted path order.
+  struct Step {
+    bool is_subdirectory;
+    size_t index;  // into `sidecars` or `subdirectories`
+  };
+  std::vector<Step> order;
+
+  // Path of entry `name` relative to the walk's root / absolute.
+  std::string RelativePathOf(std::string_view name) const;
+  std::string AbsolutePathOf(std::string_view name) const;
+};
+
+struct ScanOptions {
+  const ImageExtensions* image_extensions = &ImageExtensions::Default();
+  // For resolving symlinked images; targets outside are not followed further.
+  const AllowedRoots* allowed_roots = nullptr;
+};
+
+// Lists and pairs the directory open as `fd` (takes ownership).
+absl::StatusOr<DirectoryScan> ScanDirectory(UniqueFd fd, std::string relative_path,
+                                            std::string absolute_path, const ScanOptions& options);
+
+}  // namespace sidecard::engine
+
+#endif  // SIDECARD_SERVER_ENGINE_DIRECTORY_SCAN_H_

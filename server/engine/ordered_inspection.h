@@ -1,0 +1,43 @@
+// Inspects the sidecar files a walk yields, a batch at a time in parallel on
+// the shared worker pool, and hands them on in walk (sorted path) order.
+#ifndef SIDECARD_SERVER_ENGINE_ORDERED_INSPECTION_H_
+#define SIDECARD_SERVER_ENGINE_ORDERED_INSPECTION_H_
+
+#include <functional>
+#include <memory>
+#include <span>
+
+#include "absl/status/status.h"
+#include "server/engine/cancellation.h"
+#include "server/engine/sidecar_inspector.h"
+#include "server/engine/tree_walk.h"
+#include "server/engine/worker_pool.h"
+
+namespace sidecard::engine {
+
+struct InspectedSidecar {
+  SidecarRef ref;
+  std::shared_ptr<const SidecarInspection> inspection;
+};
+
+// Shared collaborators of every tree operation.
+struct EngineContext {
+  WorkerPool* pool = nullptr;
+  SidecarInspector* inspector = nullptr;
+  const AllowedRoots* allowed_roots = nullptr;
+  const ImageExtensions* image_extensions = &ImageExtensions::Default();
+};
+
+// Files per parallel batch: large enough to keep every worker busy, small
+// enough to bound memory.
+inline constexpr size_t kInspectionBatch = 256;
+
+// Calls `sink` with consecutive batches of inspected files until the walk
+// ends. Returns Cancelled when `cancellation` fires or `sink` returns false.
+absl::Status InspectInOrder(TreeWalk& walk, const EngineContext& context,
+                            const Cancellation& cancellation,
+                            const std::function<bool(std::span<InspectedSidecar>)>& sink);
+
+}  // namespace sidecard::engine
+
+#endif  // SIDECARD_SERVER_ENGINE_ORDERED_INSPECTION_H_

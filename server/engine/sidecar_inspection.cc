@@ -1,0 +1,83 @@
+#include "server/engine/sidecar_inspection.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "server/engine/text.h"
+#include "server/engine/unique_fd.h"
+
+namespace sidecard::engine {
+namespace {
+
+// Reads the whole file behind `fd` (already known to hold `size` bytes; a file
+// that grows or shrinks meanwhile is read to its actual end).
+bool ReadAll(int fd, size_t size, std::string& out, std::string& error) {
+  out.resize(size);
+  size_t done = 0;
+  while (true) {
+    if (done == out.size()) out.resize(out.size() + 4096);  // probe for growth
+    const ssize_t n = read(fd, out.data() + done, out.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error = Concat("cannot read: ", std::strerror(errno));
+      return false;
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  out.resize(done);
+  return true;
+}
+
+}  // namespace
+
+std::string SidecarInspection::FirstError() const {
+  if (!decoded) return error;
+  if (!facts.problems.empty()) return facts.problems.front();
+  return {};
+}
+
+SidecarInspection InspectSidecarAt(int directory_fd, const std::string& name,
+                                   SidecarFormat format, size_t max_bytes) {
+  SidecarInspection inspection;
+  inspection.format = format;
+  UniqueFd fd(openat(directory_fd, name.c_str(),
+                     O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (!fd.valid()) {
+    inspection.error = Concat("cannot open: ", std::strerror(errno));
+    return inspection;
+  }
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0) {
+    inspection.error = Concat("cannot stat: ", std::strerror(errno));
+    return inspection;
+  }
+  inspection.stamp = FileStamp::FromStat(st);
+  if (!S_ISREG(st.st_mode)) {
+    inspection.error = "not a regular file";
+    return inspection;
+  }
+  if (static_cast<size_t>(st.st_size) > max_bytes) {
+    inspection.error = Concat("too large to read: ", st.st_size, " bytes (limit ", max_bytes,
+                                    ")");
+    return inspection;
+  }
+  std::string bytes;
+  if (!ReadAll(fd.get(), static_cast<size_t>(st.st_size), bytes, inspection.error)) {
+    return inspection;
+  }
+  auto decoded = DecodeSidecar(format, bytes);
+  if (!decoded.ok()) {
+    inspection.error = std::string(decoded.status().message());
+    return inspection;
+  }
+  inspection.decoded = true;
+  inspection.decode_warnings = std::move(decoded->warnings);
+  inspection.facts = AnalyzeDocument(decoded->document);
+  return inspection;
+}
+
+}  // namespace sidecard::engine

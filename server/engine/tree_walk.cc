@@ -1,0 +1,77 @@
+#include "server/engine/tree_walk.h"
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "server/engine/text.h"
+
+namespace sidecard::engine {
+namespace {
+
+constexpr int kDirectoryFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TreeWalk>> TreeWalk::Open(const std::string& root,
+                                                         WalkOptions options) {
+  UniqueFd fd(open(root.c_str(), kDirectoryFlags));
+  if (!fd.valid()) {
+    const int error = errno;
+    const std::string message = Concat("cannot open ", root, ": ", std::strerror(error));
+    if (error == ENOENT) return absl::NotFoundError(message);
+    if (error == EACCES) return absl::PermissionDeniedError(message);
+    return absl::FailedPreconditionError(message);
+  }
+  std::unique_ptr<TreeWalk> walk(new TreeWalk(std::move(options)));
+  auto scan = ScanDirectory(std::move(fd), "", root, walk->options_.scan);
+  if (!scan.ok()) {
+    return absl::PermissionDeniedError(Concat(root, ": ", scan.status().message()));
+  }
+  auto shared = std::make_shared<DirectoryScan>(*std::move(scan));
+  if (walk->options_.on_directory) walk->options_.on_directory(*shared);
+  walk->stack_.push_back({std::move(shared), 0});
+  return walk;
+}
+
+void TreeWalk::Enter(const Frame& parent, const std::string& name) {
+  const DirectoryScan& dir = *parent.scan;
+  const std::string absolute = dir.AbsolutePathOf(name);
+  UniqueFd fd(openat(dir.fd.get(), name.c_str(), kDirectoryFlags));
+  if (!fd.valid()) {
+    errors_.push_back({absolute, Concat("cannot open: ", std::strerror(errno))});
+    return;
+  }
+  auto scan = ScanDirectory(std::move(fd), dir.RelativePathOf(name), absolute, options_.scan);
+  if (!scan.ok()) {
+    errors_.push_back({absolute, std::string(scan.status().message())});
+    return;
+  }
+  auto shared = std::make_shared<DirectoryScan>(*std::move(scan));
+  if (options_.on_directory) options_.on_directory(*shared);
+  stack_.push_back({std::move(shared), 0});
+}
+
+bool TreeWalk::Next(SidecarRef& out) {
+  while (!stack_.empty()) {
+    Frame& top = stack_.back();
+    if (top.position == top.scan->order.size()) {
+      stack_.pop_back();
+      continue;
+    }
+    const DirectoryScan::Step step = top.scan->order[top.position++];
+    if (!step.is_subdirectory) {
+      out.directory = top.scan;
+      out.index = step.index;
+      return true;
+    }
+    if (options_.recursive) {
+      const Frame parent = top;  // Enter may grow the stack and move `top`
+      Enter(parent, parent.scan->subdirectories[step.index]);
+    }
+  }
+  return false;
+}
+
+}  // namespace sidecard::engine

@@ -1,0 +1,69 @@
+// Depth-first walk of a tree below a resolved root, one DirectoryScan per
+// directory, yielding sidecar files in bytewise sorted path order.
+//
+// Directories are opened relative to their parent's descriptor with
+// O_NOFOLLOW, so the walk never follows a directory symlink out of the root
+// and never re-resolves a path. Only the directories on the current path stay
+// open, so memory and descriptors grow with depth, not with the tree.
+#ifndef SIDECARD_SERVER_ENGINE_TREE_WALK_H_
+#define SIDECARD_SERVER_ENGINE_TREE_WALK_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "server/engine/directory_scan.h"
+
+namespace sidecard::engine {
+
+// A sidecar file found by the walk; keeps its directory (and descriptor)
+// alive.
+struct SidecarRef {
+  std::shared_ptr<const DirectoryScan> directory;
+  size_t index = 0;
+
+  const SidecarFile& file() const { return directory->sidecars[index]; }
+};
+
+struct WalkOptions {
+  bool recursive = true;
+  ScanOptions scan;
+  // Called once for every directory scanned, before its files are yielded.
+  std::function<void(const DirectoryScan&)> on_directory;
+};
+
+class TreeWalk {
+ public:
+  // Opens and scans `root` (absolute, already resolved and checked).
+  static absl::StatusOr<std::unique_ptr<TreeWalk>> Open(const std::string& root,
+                                                        WalkOptions options);
+
+  // The next sidecar file in sorted path order; false when the walk is done.
+  bool Next(SidecarRef& out);
+
+  // Directories that could not be opened or listed, with the reason.
+  struct DirectoryError {
+    std::string path;  // absolute
+    std::string reason;
+  };
+  const std::vector<DirectoryError>& directory_errors() const { return errors_; }
+
+ private:
+  struct Frame {
+    std::shared_ptr<DirectoryScan> scan;
+    size_t position = 0;
+  };
+
+  explicit TreeWalk(WalkOptions options) : options_(std::move(options)) {}
+  void Enter(const Frame& parent, const std::string& name);
+
+  WalkOptions options_;
+  std::vector<Frame> stack_;
+  std::vector<DirectoryError> errors_;
+};
+
+}  // namespace sidecard::engine
+
+#endif  // SIDECARD_SERVER_ENGINE_TREE_WALK_H_

@@ -1,0 +1,26 @@
+// Engine results → sidecar.v1 messages.
+#ifndef SIDECARD_SERVER_SERVICE_PROTO_MAPPING_H_
+#define SIDECARD_SERVER_SERVICE_PROTO_MAPPING_H_
+
+#include "server/engine/cleanup.h"
+#include "server/engine/stats.h"
+#include "server/engine/validate.h"
+#include "sidecar/v1/sidecar.pb.h"
+
+namespace sidecard::service {
+
+// A raw path as display text plus exact bytes.
+void FillPath(const std::string& raw, sidecar::v1::FilePath& out);
+
+void FillFileReport(const engine::ValidatedFile& file, sidecar::v1::FileReport& out);
+void FillValidateSummary(const engine::ValidateSummary& summary, sidecar::v1::ValidateSummary& out);
+void FillStats(const engine::TreeStats& stats, sidecar::v1::StatsResponse& out);
+void FillCleanupResult(const engine::CleanupResult& result, sidecar::v1::CleanupResult& out);
+void FillCleanupSummary(const engine::CleanupSummary& summary, sidecar::v1::CleanupSummary& out);
+
+sidecar::v1::SidecarFormat ToProto(engine::SidecarFormat format);
+engine::CleanupMode FromProto(sidecar::v1::CleanupMode mode);
+
+}  // namespace sidecard::service
+
+#endif  // SIDECARD_SERVER_SERVICE_PROTO_MAPPING_H_

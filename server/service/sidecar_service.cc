@@ -1,0 +1,215 @@
+#include "server/service/sidecar_service.h"
+
+#include <unistd.h>
+
+#include "server/engine/cleanup.h"
+#include "server/engine/path_text.h"
+#include "server/engine/stats.h"
+#include "server/engine/validate.h"
+#include "server/service/proto_mapping.h"
+#include "server/service/request_checks.h"
+#include "server/service/status_mapping.h"
+
+namespace sidecard::service {
+namespace {
+
+namespace v1 = ::sidecar::v1;
+
+// The call's cancellation as the engine sees it: client gone or deadline
+// passed (gRPC reports both as cancelled).
+engine::Cancellation CancellationOf(grpc::ServerContext* context) {
+  return engine::Cancellation([context] { return context->IsCancelled(); });
+}
+
+// Writes streamed items in messages of at most `batch_size` items.
+template <typename Response>
+class BatchWriter {
+ public:
+  BatchWriter(grpc::ServerWriter<Response>* writer, int32_t batch_size)
+      : writer_(writer), batch_size_(batch_size) {}
+
+  // The message to add the next item to; flushes a full one first. Returns
+  // null once the client is gone.
+  Response* Next() {
+    if (count_ == batch_size_ && !Flush()) return nullptr;
+    ++count_;
+    return &pending_;
+  }
+
+  bool Flush() {
+    if (count_ == 0) return ok_;
+    ok_ = ok_ && writer_->Write(pending_);
+    pending_.Clear();
+    count_ = 0;
+    return ok_;
+  }
+
+  bool WriteFinal(const Response& final_message) { return Flush() && writer_->Write(final_message); }
+
+ private:
+  grpc::ServerWriter<Response>* writer_;
+  const int32_t batch_size_;
+  Response pending_;
+  int32_t count_ = 0;
+  bool ok_ = true;
+};
+
+// The status to return when an engine operation stopped early: the client's
+// deadline, or its cancellation.
+grpc::Status StoppedStatus(grpc::ServerContext* context, const absl::Status& status) {
+  if (status.code() == absl::StatusCode::kCancelled &&
+      context->deadline() <= std::chrono::system_clock::now()) {
+    return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "the deadline passed");
+  }
+  return ToGrpcStatus(status);
+}
+
+}  // namespace
+
+SidecarService::SidecarService(ServiceConfig config)
+    : config_(std::move(config)),
+      roots_(std::make_shared<const engine::AllowedRoots>(config_.allowed_roots)),
+      started_(std::chrono::steady_clock::now()) {}
+
+void SidecarService::SetAllowedRoots(engine::AllowedRoots roots) {
+  auto shared = std::make_shared<const engine::AllowedRoots>(std::move(roots));
+  absl::MutexLock lock(&roots_mutex_);
+  roots_ = std::move(shared);
+}
+
+std::shared_ptr<const engine::AllowedRoots> SidecarService::roots() const {
+  absl::MutexLock lock(&roots_mutex_);
+  return roots_;
+}
+
+engine::EngineContext SidecarService::MakeContext(const engine::AllowedRoots& roots) const {
+  return engine::EngineContext{config_.pool, config_.inspector, &roots, config_.image_extensions};
+}
+
+grpc::Status SidecarService::Validate(grpc::ServerContext* context, const v1::ValidateRequest* request,
+                                      grpc::ServerWriter<v1::ValidateResponse>* writer) {
+  CallScope call(metrics_, "Validate", *context);
+  int32_t batch_size = 0;
+  if (auto checked = CheckOperationFilter(request->operation_filter()); !checked.ok()) {
+    return call.Finish(ToGrpcStatus(checked));
+  }
+  if (auto checked = CheckBatchSize(request->batch_size(), batch_size); !checked.ok()) {
+    return call.Finish(ToGrpcStatus(checked));
+  }
+  const auto allowed = roots();
+  auto root = allowed->ResolveDirectory(request->root());
+  if (!root.ok()) return call.Finish(ToGrpcStatus(root.status()));
+  call.set_root(engine::DisplayPath(*root));
+
+  engine::ValidateOptions options;
+  options.recursive = !request->non_recursive();
+  options.operation_filter = request->operation_filter();
+  BatchWriter<v1::ValidateResponse> batches(writer, batch_size);
+  auto summary = engine::ValidateTree(
+      *root, options, MakeContext(*allowed), CancellationOf(context),
+      [&](std::span<const engine::ValidatedFile> files) {
+        call.add_files(static_cast<int64_t>(files.size()));
+        if (request->summary_only()) return true;
+        for (const engine::ValidatedFile& file : files) {
+          v1::ValidateResponse* message = batches.Next();
+          if (message == nullptr) return false;
+          FillFileReport(file, *message->add_reports());
+        }
+        return true;
+      });
+  if (!summary.ok()) return call.Finish(StoppedStatus(context, summary.status()));
+  v1::ValidateResponse final_message;
+  FillValidateSummary(*summary, *final_message.mutable_summary());
+  if (!batches.WriteFinal(final_message)) {
+    return call.Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+  }
+  return call.Finish(grpc::Status::OK);
+}
+
+grpc::Status SidecarService::Stats(grpc::ServerContext* context, const v1::StatsRequest* request,
+                                   v1::StatsResponse* response) {
+  CallScope call(metrics_, "Stats", *context);
+  if (auto checked = CheckOperationFilter(request->operation_filter()); !checked.ok()) {
+    return call.Finish(ToGrpcStatus(checked));
+  }
+  const auto allowed = roots();
+  auto root = allowed->ResolveDirectory(request->root());
+  if (!root.ok()) return call.Finish(ToGrpcStatus(root.status()));
+  call.set_root(engine::DisplayPath(*root));
+
+  engine::StatsOptions options;
+  options.recursive = !request->non_recursive();
+  options.operation_filter = request->operation_filter();
+  auto stats = engine::ComputeStats(*root, options, MakeContext(*allowed), CancellationOf(context));
+  if (!stats.ok()) return call.Finish(StoppedStatus(context, stats.status()));
+  call.add_files(stats->total_sidecar_files + stats->total_images);
+  FillStats(*stats, *response);
+  return call.Finish(grpc::Status::OK);
+}
+
+grpc::Status SidecarService::Cleanup(grpc::ServerContext* context, const v1::CleanupRequest* request,
+                                     grpc::ServerWriter<v1::CleanupResponse>* writer) {
+  CallScope call(metrics_, "Cleanup", *context);
+  int32_t batch_size = 0;
+  if (auto checked = CheckBatchSize(request->batch_size(), batch_size); !checked.ok()) {
+    return call.Finish(ToGrpcStatus(checked));
+  }
+  if (request->min_age_seconds() < 0) {
+    return call.Finish(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "min_age_seconds: must not be negative"));
+  }
+  if (!v1::CleanupMode_IsValid(request->mode())) {
+    return call.Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "mode: unknown value"));
+  }
+  const auto allowed = roots();
+  auto root = allowed->ResolveDirectory(request->root());
+  if (!root.ok()) return call.Finish(ToGrpcStatus(root.status()));
+  call.set_root(engine::DisplayPath(*root));
+
+  engine::CleanupOptions options;
+  options.recursive = !request->non_recursive();
+  options.mode = FromProto(request->mode());
+  options.min_age = absl::Seconds(request->min_age_seconds());
+  BatchWriter<v1::CleanupResponse> batches(writer, batch_size);
+  auto summary = engine::CleanupTree(*root, options, MakeContext(*allowed), CancellationOf(context),
+                                     [&](std::span<const engine::CleanupResult> results) {
+                                       for (const engine::CleanupResult& result : results) {
+                                         v1::CleanupResponse* message = batches.Next();
+                                         if (message == nullptr) return false;
+                                         FillCleanupResult(result, *message->add_results());
+                                       }
+                                       return true;
+                                     });
+  if (!summary.ok()) return call.Finish(StoppedStatus(context, summary.status()));
+  call.add_files(summary->sidecars_examined);
+  v1::CleanupResponse final_message;
+  FillCleanupSummary(*summary, *final_message.mutable_summary());
+  if (!batches.WriteFinal(final_message)) {
+    return call.Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+  }
+  return call.Finish(grpc::Status::OK);
+}
+
+grpc::Status SidecarService::GetServerInfo(grpc::ServerContext* context,
+                                           const v1::GetServerInfoRequest* /*request*/,
+                                           v1::GetServerInfoResponse* response) {
+  CallScope call(metrics_, "GetServerInfo", *context);
+  response->set_version(config_.version);
+  response->set_uptime_seconds(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+  response->set_workers(static_cast<int32_t>(config_.pool->size()));
+  for (const std::string& root : roots()->roots()) {
+    response->add_allowed_roots(engine::DisplayPath(root));
+  }
+  const CallMetrics::Snapshot snapshot = metrics_.Get();
+  for (const auto& [method, count] : snapshot.calls_by_method) {
+    (*response->mutable_calls_by_method())[method] = count;
+  }
+  response->set_failed_calls(snapshot.failed_calls);
+  response->set_active_calls(snapshot.active_calls);
+  response->set_queued_tasks(static_cast<int32_t>(config_.pool->queued()));
+  response->set_pid(getpid());
+  return call.Finish(grpc::Status::OK);
+}
+
+}  // namespace sidecard::service

@@ -1,0 +1,59 @@
+// sidecar.v1.SidecarService: checks each request, resolves its paths inside
+// the allowed roots, runs the engine operation on the shared worker pool and
+// maps results and errors to messages and status codes.
+#ifndef SIDECARD_SERVER_SERVICE_SIDECAR_SERVICE_H_
+#define SIDECARD_SERVER_SERVICE_SIDECAR_SERVICE_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "server/engine/allowed_roots.h"
+#include "server/engine/ordered_inspection.h"
+#include "server/engine/worker_pool.h"
+#include "server/service/call_metrics.h"
+#include "sidecar/v1/sidecar.grpc.pb.h"
+
+namespace sidecard::service {
+
+struct ServiceConfig {
+  std::string version;
+  engine::AllowedRoots allowed_roots;
+  engine::WorkerPool* pool = nullptr;
+  engine::SidecarInspector* inspector = nullptr;
+  const engine::ImageExtensions* image_extensions = &engine::ImageExtensions::Default();
+};
+
+class SidecarService final : public sidecar::v1::SidecarService::Service {
+ public:
+  explicit SidecarService(ServiceConfig config);
+
+  // Replaces the allowed roots; calls already running keep the old ones.
+  void SetAllowedRoots(engine::AllowedRoots roots);
+
+  grpc::Status Validate(grpc::ServerContext* context, const sidecar::v1::ValidateRequest* request,
+                        grpc::ServerWriter<sidecar::v1::ValidateResponse>* writer) override;
+  grpc::Status Stats(grpc::ServerContext* context, const sidecar::v1::StatsRequest* request,
+                     sidecar::v1::StatsResponse* response) override;
+  grpc::Status Cleanup(grpc::ServerContext* context, const sidecar::v1::CleanupRequest* request,
+                       grpc::ServerWriter<sidecar::v1::CleanupResponse>* writer) override;
+  grpc::Status GetServerInfo(grpc::ServerContext* context,
+                             const sidecar::v1::GetServerInfoRequest* request,
+                             sidecar::v1::GetServerInfoResponse* response) override;
+
+ private:
+  // The roots in force for one call.
+  std::shared_ptr<const engine::AllowedRoots> roots() const;
+  engine::EngineContext MakeContext(const engine::AllowedRoots& roots) const;
+
+  ServiceConfig config_;
+  mutable absl::Mutex roots_mutex_;
+  std::shared_ptr<const engine::AllowedRoots> roots_ ABSL_GUARDED_BY(roots_mutex_);
+  CallMetrics metrics_;
+  const std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace sidecard::service
+
+#endif  // SIDECARD_SERVER_SERVICE_SIDECAR_SERVICE_H_
