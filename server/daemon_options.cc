@@ -53,7 +53,8 @@ const std::map<std::string, Setter>& Setters() {
              return absl::OkStatus();
            }
          }
-         return Invalid("--log-level: '" + v + "' is not one of trace, debug, info, warn, error, off");
+         return Invalid("--log-level: '" + v +
+                        "' is not one of trace, debug, info, warn, error, off");
        }},
       {"grace-period",
        [](DaemonOptions& o, const std::string& v) {
@@ -156,7 +157,8 @@ std::string DaemonUsage() {
       << "  --image-extension EXT   an image extension (repeatable; replaces the built-in list:\n"
       << "                          jpg jpeg png tif tiff bmp webp gif heic heif cr2 cr3 nef\n"
       << "                          arw dng orf rw2 raf)\n"
-      << "  --max-sidecar-bytes N   larger sidecar files are reported, not read (default 268435456)\n"
+      << "  --max-sidecar-bytes N   larger sidecar files are reported, not read (default "
+         "268435456)\n"
       << "  --config FILE           read flags from FILE, one per line (`--listen=...` or\n"
       << "                          `listen=...`; # starts a comment)\n"
       << "  --version               print the version and exit\n"

@@ -9,8 +9,6 @@ namespace {
 using grpc::health::v1::HealthCheckRequest;
 using grpc::health::v1::HealthCheckResponse;
 
-constexpr char kSystemSocket[] = "unix:/run/sidecard/sidecard.sock";
-
 // The credentials of the channel to the daemon. Plaintext for now: the Unix
 // socket is protected by its file permissions. TLS for remote daemons (and
 // the per-call token) belong here.
@@ -34,7 +32,7 @@ grpc::Status ReadStream(grpc::ClientReader<Response>& reader,
 std::string DefaultAddress() {
   const char* address = std::getenv("SIDECARD_ADDRESS");
   if (address != nullptr && *address != '\0') return address;
-  return kSystemSocket;
+  return kSystemSocketAddress;
 }
 
 Client::Client(ClientOptions options)

@@ -26,8 +26,11 @@
 
 namespace sidecard {
 
+// The socket of the system's daemon.
+inline constexpr char kSystemSocketAddress[] = "unix:/run/sidecard/sidecard.sock";
+
 // The daemon's address when none is given: $SIDECARD_ADDRESS when set and
-// not empty, else the system socket "unix:/run/sidecard/sidecard.sock".
+// not empty, else kSystemSocketAddress.
 std::string DefaultAddress();
 
 struct ClientOptions {

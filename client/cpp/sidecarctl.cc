@@ -67,10 +67,10 @@ Commands:
   absl::StrAppend(&text, R"(  help      show this help, or a command's: sidecarctl help COMMAND
 
 Global flags (before or after the command):
-  --address ADDR      the daemon: unix:/path/to.sock or host:port
-                      (default: $SIDECARD_ADDRESS if set, else
-                      unix:/run/sidecard/sidecard.sock; now )",
-                  DefaultAddress(), R"()
+  --address ADDR      the daemon: unix:/path/to.sock or host:port; default:
+                      $SIDECARD_ADDRESS if set and not empty, else
+                      )",
+                  kSystemSocketAddress, R"( (now: )", DefaultAddress(), R"()
   --timeout SECONDS   give up on a call after SECONDS (default 0: no limit)
   --json              print JSON for scripts instead of text for people
   -h, --help          show help
@@ -121,10 +121,7 @@ int Main(const std::vector<std::string>& argv) {
     WriteOut(MainHelp());
     return kExitOk;
   }
-  if (rest.empty()) {
-    std::fputs(MainHelp().c_str(), stderr);
-    return kExitUsage;
-  }
+  if (rest.empty()) return UsageError("missing COMMAND (validate, stats, cleanup, info, health)");
   if (rest[0] == "help") {
     const Command* command = FindCommand(rest[1]);
     if (command == nullptr) return UsageError(absl::StrCat("unknown command '", rest[1], "'"));

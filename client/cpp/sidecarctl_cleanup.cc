@@ -84,36 +84,30 @@ std::string FormatResult(const CleanupResult& result) {
   return absl::StrFormat("%-16s %s%s\n", label, result.file().path(), detail);
 }
 
+// "Removed 3 orphaned sidecar files (6.7 KiB).", what was examined, and in a
+// dry run how to actually remove them.
 std::string FormatSummary(const CleanupSummary& summary, int64_t would_remove) {
-  const std::string size = Bytes(static_cast<double>(summary.bytes()));
-  std::string out;
-  switch (summary.mode()) {
-    case sidecar::v1::CLEANUP_MODE_DELETE:
-      out = absl::StrCat("Removed ", Count(summary.removed()), " orphaned sidecar files (", size,
-                         ")");
-      break;
-    case sidecar::v1::CLEANUP_MODE_QUARANTINE:
-      out = absl::StrCat("Quarantined ", Count(summary.removed()), " orphaned sidecar files (",
-                         size, ")");
-      if (!summary.quarantine_dir().empty())
-        absl::StrAppend(&out, " into ", summary.quarantine_dir());
-      break;
-    default:
-      out = absl::StrCat("Would remove ", Count(would_remove), " orphaned sidecar files (", size,
-                         ")");
-      break;
-  }
-  absl::StrAppend(&out, ".\nExamined ", Count(summary.sidecars_examined()), " sidecar files under ",
+  const bool dry_run = summary.mode() != sidecar::v1::CLEANUP_MODE_DELETE &&
+                       summary.mode() != sidecar::v1::CLEANUP_MODE_QUARANTINE;
+  const char* verb = summary.mode() == sidecar::v1::CLEANUP_MODE_DELETE       ? "Removed"
+                     : summary.mode() == sidecar::v1::CLEANUP_MODE_QUARANTINE ? "Quarantined"
+                                                                              : "Would remove";
+  std::string out = absl::StrCat(verb, " ",
+                                 Counted(dry_run ? would_remove : summary.removed(),
+                                         "orphaned sidecar file", "orphaned sidecar files"),
+                                 " (", Bytes(static_cast<double>(summary.bytes())), ")");
+  if (!summary.quarantine_dir().empty()) absl::StrAppend(&out, " into ", summary.quarantine_dir());
+  absl::StrAppend(&out, ".\nExamined ",
+                  Counted(summary.sidecars_examined(), "sidecar file", "sidecar files"), " under ",
                   summary.root(), " in ", Duration(summary.duration_seconds()), ": ",
-                  Count(summary.orphans_found()), " orphans, ", Count(summary.skipped()),
-                  " skipped, ", Count(summary.kept_unreadable()), " unreadable kept, ",
-                  Count(summary.failed()), " failed.\n");
+                  Counted(summary.orphans_found(), "orphan", "orphans"), ", ",
+                  Count(summary.skipped()), " skipped, ", Count(summary.kept_unreadable()),
+                  " unreadable kept, ", Count(summary.failed()), " failed.\n");
   if (summary.unreadable_directories() > 0) {
-    absl::StrAppend(&out, Count(summary.unreadable_directories()),
-                    " directories could not be read.\n");
+    absl::StrAppend(&out, Counted(summary.unreadable_directories(), "directory", "directories"),
+                    " could not be read.\n");
   }
-  if (summary.mode() != sidecar::v1::CLEANUP_MODE_DELETE &&
-      summary.mode() != sidecar::v1::CLEANUP_MODE_QUARANTINE) {
+  if (dry_run) {
     out +=
         "Dry run: nothing was changed. To remove the orphans, run again with --delete, "
         "or with --quarantine to move them aside.\n";

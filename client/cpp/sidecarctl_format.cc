@@ -39,6 +39,10 @@ std::string Duration(double seconds) {
   return absl::StrFormat("%dd %02dh", whole / 86400, whole % 86400 / 3600);
 }
 
+std::string Counted(int64_t value, const char* singular, const char* plural) {
+  return Count(value) + " " + (value == 1 ? singular : plural);
+}
+
 std::string Percent(double percent) { return absl::StrFormat("%.1f%%", percent); }
 
 }  // namespace sidecard::ctl

@@ -17,6 +17,9 @@ std::string Bytes(double bytes);
 // "4d 03h".
 std::string Duration(double seconds);
 
+// 1 -> "1 file", 1234 -> "1,234 files".
+std::string Counted(int64_t value, const char* singular, const char* plural);
+
 // 97.25 -> "97.3%".
 std::string Percent(double percent);
 

@@ -26,7 +26,7 @@ constexpr FlagSpec kFlags[] = {
     {"operation", true}, {"non-recursive"}, {"summary-only"}, {"invalid-only"}};
 
 StreamingTable ReportTable() {
-  return StreamingTable({{"STATUS"},
+  return StreamingTable({{"STATUS", Align::kLeft, 7},
                          {"FORMAT"},
                          {"DETECTIONS", Align::kRight},
                          {"ORPHAN"},
@@ -47,6 +47,7 @@ std::string FormatReport(StreamingTable& table, const FileReport& report) {
   });
   if (!report.error().empty()) absl::StrAppend(&out, "    error: ", report.error(), "\n");
   for (const std::string& problem : report.problems()) {
+    if (problem == report.error()) continue;  // The error often is the first problem.
     absl::StrAppend(&out, "    problem: ", problem, "\n");
   }
   for (const std::string& warning : report.warnings()) {

@@ -8,9 +8,8 @@
 #include <cstring>
 #include <memory>
 
-#include "server/engine/text.h"
-
 #include "server/engine/path_text.h"
+#include "server/engine/text.h"
 
 namespace sidecard::engine {
 namespace {
@@ -81,8 +80,7 @@ absl::StatusOr<std::string> AllowedRoots::ResolveDirectory(std::string_view path
   // Refuse paths that are outside before touching the filesystem, so a
   // caller learns nothing about what exists elsewhere.
   if (!Contains(NormalizeLexically(path))) {
-    return absl::PermissionDeniedError(
-        Concat(DisplayPath(path), " is outside the allowed roots"));
+    return absl::PermissionDeniedError(Concat(DisplayPath(path), " is outside the allowed roots"));
   }
   std::string resolved;
   if (!RealPath(std::string(path), resolved)) {
@@ -106,8 +104,7 @@ absl::StatusOr<std::string> AllowedRoots::ResolveDirectory(std::string_view path
     return absl::NotFoundError(Concat("root ", DisplayPath(path), " does not exist"));
   }
   if (!S_ISDIR(st.st_mode)) {
-    return absl::InvalidArgumentError(
-        Concat("root ", DisplayPath(path), " is not a directory"));
+    return absl::InvalidArgumentError(Concat("root ", DisplayPath(path), " is not a directory"));
   }
   return resolved;
 }

@@ -7,10 +7,9 @@
 #include <cstring>
 #include <vector>
 
-#include "server/engine/text.h"
-
 #include "absl/time/clock.h"
 #include "server/engine/file_stamp.h"
+#include "server/engine/text.h"
 
 namespace sidecard::engine {
 namespace {
@@ -27,7 +26,8 @@ absl::StatusOr<UniqueFd> MakeDirectories(int base_fd, std::string_view relative)
     if (mkdirat(current.get(), name.c_str(), 0700) != 0 && errno != EEXIST) {
       return absl::InternalError(ErrnoText(Concat("cannot create folder ", name)));
     }
-    UniqueFd next(openat(current.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd next(
+        openat(current.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!next.valid()) return absl::InternalError(ErrnoText(Concat("cannot open folder ", name)));
     current = std::move(next);
   }
@@ -57,8 +57,8 @@ class Cleaner {
     const SidecarFile& file = item.ref.file();
     const SidecarInspection& inspection = *item.inspection;
     ++summary_.sidecars_examined;
-    result = CleanupResult{dir.AbsolutePathOf(file.name), CleanupAction::kWouldRemove, {}, {},
-                           inspection.stamp.size};
+    result = CleanupResult{
+        dir.AbsolutePathOf(file.name), CleanupAction::kWouldRemove, {}, {}, inspection.stamp.size};
     switch (ClassifySidecar(file, inspection)) {
       case SidecarRole::kPaired:
       case SidecarRole::kForeign:
@@ -81,7 +81,8 @@ class Cleaner {
       ++summary_.skipped;
       return true;
     }
-    if (options_.mode != CleanupMode::kDryRun) Remove(dir, file, inspection.stamp, relative, result);
+    if (options_.mode != CleanupMode::kDryRun)
+      Remove(dir, file, inspection.stamp, relative, result);
     switch (result.action) {
       case CleanupAction::kFailed:
         ++summary_.failed;

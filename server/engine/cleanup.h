@@ -43,7 +43,7 @@ struct CleanupOptions {
 };
 
 struct CleanupResult {
-  std::string path;         // absolute, raw bytes
+  std::string path;  // absolute, raw bytes
   CleanupAction action = CleanupAction::kWouldRemove;
   std::string destination;  // quarantine target, if any
   std::string error;

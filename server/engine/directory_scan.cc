@@ -84,8 +84,8 @@ std::string OrderKey(const std::string& name, bool is_directory) {
 // Follows a symlink like realpath(3): relative targets resolve against the
 // link's own directory, chains are followed to the end.
 std::optional<std::string> ResolveLink(const std::string& link_absolute_path) {
-  std::unique_ptr<char, decltype(&std::free)> resolved(realpath(link_absolute_path.c_str(), nullptr),
-                                                       &std::free);
+  std::unique_ptr<char, decltype(&std::free)> resolved(
+      realpath(link_absolute_path.c_str(), nullptr), &std::free);
   if (resolved == nullptr) return std::nullopt;
   return std::string(resolved.get());
 }
@@ -205,8 +205,7 @@ std::string DirectoryScan::AbsolutePathOf(std::string_view name) const {
 }
 
 absl::StatusOr<DirectoryScan> ScanDirectory(UniqueFd fd, std::string relative_path,
-                                            std::string absolute_path,
-                                            const ScanOptions& options) {
+                                            std::string absolute_path, const ScanOptions& options) {
   auto entries = ReadEntries(fd.get());
   if (!entries.ok()) return entries.status();
   std::sort(entries->begin(), entries->end(),

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <map>
 
-#include "server/engine/text.h"
 #include "server/engine/operations.h"
+#include "server/engine/text.h"
 
 namespace sidecard::engine {
 namespace {
@@ -83,12 +83,11 @@ class Analyzer {
   void CheckSidecarInfo(const Value& info) {
     facts_.has_sidecar_info = true;
     if (!info.IsObject()) {
-      facts_.problems.push_back(
-          Concat("sidecar_info is ", TypeName(info), ", expected an object"));
+      facts_.problems.push_back(Concat("sidecar_info is ", TypeName(info), ", expected an object"));
       return;
     }
-    for (std::string_view key : {"operation_type", "created_at", "last_updated",
-                                 "last_operation", "image_path", "symlink_path"}) {
+    for (std::string_view key : {"operation_type", "created_at", "last_updated", "last_operation",
+                                 "image_path", "symlink_path"}) {
       const Value* field = Member(info, key);
       if (field != nullptr && !field->IsString() && !field->IsNull()) {
         facts_.problems.push_back(
@@ -97,8 +96,8 @@ class Analyzer {
     }
     const Value* symlink_info = Member(info, "symlink_info");
     if (symlink_info != nullptr && !symlink_info->IsObject() && !symlink_info->IsNull()) {
-      facts_.problems.push_back(Concat("sidecar_info.symlink_info is ",
-                                             TypeName(*symlink_info), ", expected an object"));
+      facts_.problems.push_back(
+          Concat("sidecar_info.symlink_info is ", TypeName(*symlink_info), ", expected an object"));
     }
   }
 
@@ -132,8 +131,7 @@ class Analyzer {
       AnalyzeOperation(std::string(*operation), member.value, key);
     } else if (member.value.IsObject() &&
                (LooksLikePayload(member.value) || IsBackendMap(member.value))) {
-      facts_.warnings.push_back(
-          Concat("unknown operation '", key, "' (counted as an operation)"));
+      facts_.warnings.push_back(Concat("unknown operation '", key, "' (counted as an operation)"));
       AnalyzeOperation(std::string(key), member.value, key);
     } else {
       facts_.warnings.push_back(Concat("unknown top-level key '", key, "' kept"));
@@ -187,7 +185,8 @@ class Analyzer {
         Problem(where, "success", *success, "a boolean");
       }
     }
-    if (const Value* error = Member(payload, "error"); error && !error->IsString() && !error->IsNull()) {
+    if (const Value* error = Member(payload, "error");
+        error && !error->IsString() && !error->IsNull()) {
       Problem(where, "error", *error, "a string or null");
     }
     facts.faces = CountArray(payload, "faces", where, "face_count");

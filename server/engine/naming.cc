@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <array>
 
-#include "server/engine/text.h"
 #include "server/engine/operations.h"
+#include "server/engine/text.h"
 
 namespace sidecard::engine {
 
@@ -23,9 +23,9 @@ std::string FoldCase(std::string_view text) {
 }
 
 const ImageExtensions& ImageExtensions::Default() {
-  static const ImageExtensions* const kDefault = new ImageExtensions(
-      {"jpg", "jpeg", "png", "tif", "tiff", "bmp", "webp", "gif", "heic", "heif", "cr2", "cr3",
-       "nef", "arw", "dng", "orf", "rw2", "raf"});
+  static const ImageExtensions* const kDefault =
+      new ImageExtensions({"jpg", "jpeg", "png", "tif", "tiff", "bmp", "webp", "gif", "heic",
+                           "heif", "cr2", "cr3", "nef", "arw", "dng", "orf", "rw2", "raf"});
   return *kDefault;
 }
 

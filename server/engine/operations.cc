@@ -24,8 +24,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kLegacyKe
 std::span<const std::string_view> KnownOperations() { return kKnownOperations; }
 
 bool IsKnownOperation(std::string_view key) {
-  return std::find(kKnownOperations.begin(), kKnownOperations.end(), key) !=
-         kKnownOperations.end();
+  return std::find(kKnownOperations.begin(), kKnownOperations.end(), key) != kKnownOperations.end();
 }
 
 std::optional<std::string_view> OperationForLegacyKey(std::string_view key) {

@@ -23,9 +23,8 @@ bool SidecarGroup::HasOperation(std::string_view operation) const {
 }
 
 SidecarGroup CombineGroup(std::vector<GroupMember>& members) {
-  std::stable_sort(members.begin(), members.end(), [](const auto& a, const auto& b) {
-    return MemberRank(a) < MemberRank(b);
-  });
+  std::stable_sort(members.begin(), members.end(),
+                   [](const auto& a, const auto& b) { return MemberRank(a) < MemberRank(b); });
   SidecarGroup group;
   std::set<std::string> taken;
   std::map<std::string, int64_t> classes;

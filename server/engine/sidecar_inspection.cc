@@ -40,8 +40,8 @@ std::string SidecarInspection::FirstError() const {
   return {};
 }
 
-SidecarInspection InspectSidecarAt(int directory_fd, const std::string& name,
-                                   SidecarFormat format, size_t max_bytes) {
+SidecarInspection InspectSidecarAt(int directory_fd, const std::string& name, SidecarFormat format,
+                                   size_t max_bytes) {
   SidecarInspection inspection;
   inspection.format = format;
   UniqueFd fd(openat(directory_fd, name.c_str(),
@@ -61,8 +61,7 @@ SidecarInspection InspectSidecarAt(int directory_fd, const std::string& name,
     return inspection;
   }
   if (static_cast<size_t>(st.st_size) > max_bytes) {
-    inspection.error = Concat("too large to read: ", st.st_size, " bytes (limit ", max_bytes,
-                                    ")");
+    inspection.error = Concat("too large to read: ", st.st_size, " bytes (limit ", max_bytes, ")");
     return inspection;
   }
   std::string bytes;

@@ -39,8 +39,7 @@ inline constexpr size_t kDefaultMaxSidecarBytes = 256u << 20;
 // Opens `name` inside `directory_fd` without following symlinks, checks it is
 // a regular file no larger than `max_bytes`, reads and decodes it. Never
 // fails: problems land in `error`.
-SidecarInspection InspectSidecarAt(int directory_fd, const std::string& name,
-                                   SidecarFormat format,
+SidecarInspection InspectSidecarAt(int directory_fd, const std::string& name, SidecarFormat format,
                                    size_t max_bytes = kDefaultMaxSidecarBytes);
 
 }  // namespace sidecard::engine

@@ -32,9 +32,9 @@ class DirectInspector : public SidecarInspector {
 
 // What a sidecar-extension file turns out to be once inspected.
 enum class SidecarRole {
-  kPaired,            // an image of its stem exists beside it
-  kOrphan,            // no image, and it decodes as a sidecar document
-  kForeign,           // no image, decodes, but is not a sidecar document
+  kPaired,              // an image of its stem exists beside it
+  kOrphan,              // no image, and it decodes as a sidecar document
+  kForeign,             // no image, decodes, but is not a sidecar document
   kUnreadableUnpaired,  // no image and does not decode: not provably a sidecar
 };
 SidecarRole ClassifySidecar(const SidecarFile& file, const SidecarInspection& inspection);

@@ -67,13 +67,14 @@ class StatsCollector {
             100.0 * static_cast<double>(totals.successes) / static_cast<double>(totals.payloads);
       }
       if (totals.timed > 0) {
-        stats_.avg_processing_times[operation] = totals.time_sum / static_cast<double>(totals.timed);
+        stats_.avg_processing_times[operation] =
+            totals.time_sum / static_cast<double>(totals.timed);
       }
     }
     stats_.images_without_sidecars = stats_.total_images - covered_images_;
     if (stats_.total_images > 0) {
-      stats_.coverage_percentage = 100.0 * static_cast<double>(covered_images_) /
-                                   static_cast<double>(stats_.total_images);
+      stats_.coverage_percentage =
+          100.0 * static_cast<double>(covered_images_) / static_cast<double>(stats_.total_images);
     }
   }
 

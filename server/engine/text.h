@@ -16,17 +16,14 @@ inline void Append(std::string& out, std::string_view part) { out.append(part); 
 inline void Append(std::string& out, char part) { out.push_back(part); }
 // Other string views (absl::string_view, from absl::Status::message()).
 template <typename View>
-  requires(!std::convertible_to<View, std::string_view> &&
-           requires(const View& v) {
-             { v.data() } -> std::convertible_to<const char*>;
-             { v.size() } -> std::convertible_to<size_t>;
-           })
-void Append(std::string& out, const View& part) {
+requires(!std::convertible_to<View, std::string_view> && requires(const View& v) {
+  { v.data() } -> std::convertible_to<const char*>;
+  { v.size() } -> std::convertible_to<size_t>;
+}) void Append(std::string& out, const View& part) {
   out.append(part.data(), part.size());
 }
 template <std::integral Number>
-  requires(!std::same_as<Number, char>)
-void Append(std::string& out, Number part) {
+requires(!std::same_as<Number, char>) void Append(std::string& out, Number part) {
   out.append(std::to_string(part));
 }
 }  // namespace text_internal

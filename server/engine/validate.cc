@@ -53,8 +53,8 @@ absl::StatusOr<ValidateSummary> ValidateTree(
   if (!walk.ok()) return walk.status();
 
   std::vector<ValidatedFile> reported;
-  const absl::Status status = InspectInOrder(
-      **walk, context, cancellation, [&](std::span<InspectedSidecar> batch) {
+  const absl::Status status =
+      InspectInOrder(**walk, context, cancellation, [&](std::span<InspectedSidecar> batch) {
         reported.clear();
         for (InspectedSidecar& item : batch) {
           const SidecarFile& file = item.ref.file();

@@ -26,7 +26,7 @@ struct ValidateOptions {
 
 // One reported sidecar file.
 struct ValidatedFile {
-  std::string path;  // absolute, raw bytes
+  std::string path;                       // absolute, raw bytes
   std::optional<std::string> image_path;  // absolute; none for an orphan
   std::shared_ptr<const SidecarInspection> inspection;
 

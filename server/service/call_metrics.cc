@@ -33,8 +33,8 @@ grpc::Status CallScope::Finish(grpc::Status status) {
   const auto level = status.ok() ? spdlog::level::info : spdlog::level::warn;
   spdlog::log(level, "call method={} peer={} root={} files={} duration_ms={:.1f} status={}{}{}",
               method_, peer_, root_.empty() ? "-" : root_, files_, millis,
-              StatusCodeName(status.error_code()), status.ok() ? "" : " message=",
-              status.error_message());
+              StatusCodeName(status.error_code()),
+              status.ok() ? "" : " message=", status.error_message());
   return status;
 }
 

@@ -44,7 +44,9 @@ class BatchWriter {
     return ok_;
   }
 
-  bool WriteFinal(const Response& final_message) { return Flush() && writer_->Write(final_message); }
+  bool WriteFinal(const Response& final_message) {
+    return Flush() && writer_->Write(final_message);
+  }
 
  private:
   grpc::ServerWriter<Response>* writer_;
@@ -86,7 +88,8 @@ engine::EngineContext SidecarService::MakeContext(const engine::AllowedRoots& ro
   return engine::EngineContext{config_.pool, config_.inspector, &roots, config_.image_extensions};
 }
 
-grpc::Status SidecarService::Validate(grpc::ServerContext* context, const v1::ValidateRequest* request,
+grpc::Status SidecarService::Validate(grpc::ServerContext* context,
+                                      const v1::ValidateRequest* request,
                                       grpc::ServerWriter<v1::ValidateResponse>* writer) {
   CallScope call(metrics_, "Validate", *context);
   int32_t batch_size = 0;
@@ -105,18 +108,18 @@ grpc::Status SidecarService::Validate(grpc::ServerContext* context, const v1::Va
   options.recursive = !request->non_recursive();
   options.operation_filter = request->operation_filter();
   BatchWriter<v1::ValidateResponse> batches(writer, batch_size);
-  auto summary = engine::ValidateTree(
-      *root, options, MakeContext(*allowed), CancellationOf(context),
-      [&](std::span<const engine::ValidatedFile> files) {
-        call.add_files(static_cast<int64_t>(files.size()));
-        if (request->summary_only()) return true;
-        for (const engine::ValidatedFile& file : files) {
-          v1::ValidateResponse* message = batches.Next();
-          if (message == nullptr) return false;
-          FillFileReport(file, *message->add_reports());
-        }
-        return true;
-      });
+  auto summary =
+      engine::ValidateTree(*root, options, MakeContext(*allowed), CancellationOf(context),
+                           [&](std::span<const engine::ValidatedFile> files) {
+                             call.add_files(static_cast<int64_t>(files.size()));
+                             if (request->summary_only()) return true;
+                             for (const engine::ValidatedFile& file : files) {
+                               v1::ValidateResponse* message = batches.Next();
+                               if (message == nullptr) return false;
+                               FillFileReport(file, *message->add_reports());
+                             }
+                             return true;
+                           });
   if (!summary.ok()) return call.Finish(StoppedStatus(context, summary.status()));
   v1::ValidateResponse final_message;
   FillValidateSummary(*summary, *final_message.mutable_summary());
@@ -147,7 +150,8 @@ grpc::Status SidecarService::Stats(grpc::ServerContext* context, const v1::Stats
   return call.Finish(grpc::Status::OK);
 }
 
-grpc::Status SidecarService::Cleanup(grpc::ServerContext* context, const v1::CleanupRequest* request,
+grpc::Status SidecarService::Cleanup(grpc::ServerContext* context,
+                                     const v1::CleanupRequest* request,
                                      grpc::ServerWriter<v1::CleanupResponse>* writer) {
   CallScope call(metrics_, "Cleanup", *context);
   int32_t batch_size = 0;
