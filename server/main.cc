@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "server/daemon_options.h"
+#include "server/engine/image_locks.h"
 #include "server/engine/path_text.h"
 #include "server/engine/sidecar_inspector.h"
 #include "server/engine/worker_pool.h"
@@ -58,9 +59,12 @@ int Run(const DaemonOptions& options) {
   }
   engine::WorkerPool pool(static_cast<size_t>(options.workers));
   engine::DirectInspector inspector(options.max_sidecar_bytes);
-  service::SidecarService service(service::ServiceConfig{
-      SIDECARD_VERSION, *roots, &pool, &inspector,
-      custom_extensions ? custom_extensions.get() : &engine::ImageExtensions::Default()});
+  engine::ImageLocks image_locks;
+  service::ServiceConfig config{SIDECARD_VERSION, *roots, &pool, &inspector};
+  if (custom_extensions) config.image_extensions = custom_extensions.get();
+  config.image_locks = &image_locks;
+  config.max_sidecar_bytes = options.max_sidecar_bytes;
+  service::SidecarService service(std::move(config));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -93,6 +93,11 @@ std::string CommandHelp(const Command& command) {
                       "daemon, 4: the daemon refused or failed the request.\n");
 }
 
+int PrintVersion() {
+  WriteOut("sidecarctl " SIDECARD_VERSION "\n");
+  return kExitOk;
+}
+
 // Applies the global flags found in `args` to `options`.
 absl::Status ApplyGlobalFlags(const ParsedArgs& args, GlobalOptions& options) {
   if (std::optional<std::string> address = args.Value("address")) options.address = *address;
@@ -113,10 +118,7 @@ int Main(const std::vector<std::string>& argv) {
   absl::StatusOr<ParsedArgs> global = ParseArgs(argv, kGlobalFlags, /*stop_at_positional=*/true);
   if (!global.ok()) return UsageError(global.status().message());
   const std::vector<std::string>& rest = global->positional();
-  if (global->Has("version")) {
-    WriteOut("sidecarctl " SIDECARD_VERSION "\n");
-    return kExitOk;
-  }
+  if (global->Has("version")) return PrintVersion();
   if (global->Has("help") || (rest.size() == 1 && rest[0] == "help")) {
     WriteOut(MainHelp());
     return kExitOk;
@@ -141,10 +143,7 @@ int Main(const std::vector<std::string>& argv) {
     WriteOut(CommandHelp(*command));
     return kExitOk;
   }
-  if (args->Has("version")) {
-    WriteOut("sidecarctl " SIDECARD_VERSION "\n");
-    return kExitOk;
-  }
+  if (args->Has("version")) return PrintVersion();
   GlobalOptions options;
   for (const ParsedArgs* flags : {&*global, &*args}) {
     if (absl::Status status = ApplyGlobalFlags(*flags, options); !status.ok()) {

@@ -151,7 +151,7 @@ int Run(const Invocation& invocation) {
     std::fflush(stdout);
     if (batch.has_summary()) summary = batch.summary();
     received += batch.results_size();
-    progress.Update(absl::StrCat("cleanup: ", Count(received), " files listed…"));
+    if (received > 0) progress.Update(absl::StrCat("cleanup: ", Count(received), " files listed…"));
   });
   progress.Clear();
   if (!status.ok()) return CallFailed(invocation.client, status);

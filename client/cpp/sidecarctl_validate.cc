@@ -125,7 +125,7 @@ int Run(const Invocation& invocation) {
         std::fflush(stdout);
         if (batch.has_summary()) summary = batch.summary();
         received += batch.reports_size();
-        progress.Update(absl::StrCat("validated ", Count(received), " files…"));
+        if (received > 0) progress.Update(absl::StrCat("validated ", Count(received), " files…"));
       });
   progress.Clear();
   if (!status.ok()) return CallFailed(invocation.client, status);

@@ -40,35 +40,46 @@ std::string SidecarInspection::FirstError() const {
   return {};
 }
 
+absl::StatusOr<std::string> ReadRegularFileAt(int directory_fd, const std::string& name,
+                                              size_t max_bytes, FileStamp& stamp) {
+  UniqueFd fd(openat(directory_fd, name.c_str(),
+                     O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (!fd.valid()) {
+    const int error = errno;
+    const std::string message = Concat("cannot open: ", std::strerror(error));
+    if (error == ENOENT) return absl::NotFoundError(message);
+    if (error == EACCES || error == EPERM) return absl::PermissionDeniedError(message);
+    if (error == ELOOP) return absl::FailedPreconditionError("a symlink, not a regular file");
+    return absl::UnavailableError(message);
+  }
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0) {
+    return absl::UnavailableError(Concat("cannot stat: ", std::strerror(errno)));
+  }
+  stamp = FileStamp::FromStat(st);
+  if (!S_ISREG(st.st_mode)) return absl::FailedPreconditionError("not a regular file");
+  if (static_cast<size_t>(st.st_size) > max_bytes) {
+    return absl::ResourceExhaustedError(Concat(
+        "too large to read: ", static_cast<int64_t>(st.st_size), " bytes (limit ", max_bytes, ")"));
+  }
+  std::string bytes;
+  std::string error;
+  if (!ReadAll(fd.get(), static_cast<size_t>(st.st_size), bytes, error)) {
+    return absl::UnavailableError(error);
+  }
+  return bytes;
+}
+
 SidecarInspection InspectSidecarAt(int directory_fd, const std::string& name, SidecarFormat format,
                                    size_t max_bytes) {
   SidecarInspection inspection;
   inspection.format = format;
-  UniqueFd fd(openat(directory_fd, name.c_str(),
-                     O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-  if (!fd.valid()) {
-    inspection.error = Concat("cannot open: ", std::strerror(errno));
+  auto bytes = ReadRegularFileAt(directory_fd, name, max_bytes, inspection.stamp);
+  if (!bytes.ok()) {
+    inspection.error = std::string(bytes.status().message());
     return inspection;
   }
-  struct stat st {};
-  if (fstat(fd.get(), &st) != 0) {
-    inspection.error = Concat("cannot stat: ", std::strerror(errno));
-    return inspection;
-  }
-  inspection.stamp = FileStamp::FromStat(st);
-  if (!S_ISREG(st.st_mode)) {
-    inspection.error = "not a regular file";
-    return inspection;
-  }
-  if (static_cast<size_t>(st.st_size) > max_bytes) {
-    inspection.error = Concat("too large to read: ", st.st_size, " bytes (limit ", max_bytes, ")");
-    return inspection;
-  }
-  std::string bytes;
-  if (!ReadAll(fd.get(), static_cast<size_t>(st.st_size), bytes, inspection.error)) {
-    return inspection;
-  }
-  auto decoded = DecodeSidecar(format, bytes);
+  auto decoded = DecodeSidecar(format, *bytes);
   if (!decoded.ok()) {
     inspection.error = std::string(decoded.status().message());
     return inspection;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "server/engine/document_facts.h"
 #include "server/engine/file_stamp.h"
 #include "server/engine/sidecar_codec.h"
@@ -35,6 +36,13 @@ struct SidecarInspection {
 
 // Default largest sidecar read (bigger files are reported, not read).
 inline constexpr size_t kDefaultMaxSidecarBytes = 256u << 20;
+
+// Reads the whole of `name` inside `directory_fd` without following
+// symlinks; it must be a regular file of at most `max_bytes`. Fills `stamp`.
+// Errors carry a message for reports ("cannot open: Permission denied",
+// "not a regular file", "too large to read: ...").
+absl::StatusOr<std::string> ReadRegularFileAt(int directory_fd, const std::string& name,
+                                              size_t max_bytes, FileStamp& stamp);
 
 // Opens `name` inside `directory_fd` without following symlinks, checks it is
 // a regular file no larger than `max_bytes`, reads and decodes it. Never

@@ -10,6 +10,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "server/engine/allowed_roots.h"
+#include "server/engine/image_locks.h"
 #include "server/engine/ordered_inspection.h"
 #include "server/engine/worker_pool.h"
 #include "server/service/call_metrics.h"
@@ -23,6 +24,14 @@ struct ServiceConfig {
   engine::WorkerPool* pool = nullptr;
   engine::SidecarInspector* inspector = nullptr;
   const engine::ImageExtensions* image_extensions = &engine::ImageExtensions::Default();
+  // Serialises writes (saves, conversions) to one image's sidecar.
+  engine::ImageLocks* image_locks = nullptr;
+  // Format SaveSidecar writes when the request does not say.
+  engine::SidecarFormat default_save_format = engine::SidecarFormat::kBin;
+  // Largest accepted SaveSidecar payload, bytes.
+  size_t max_payload_bytes = 16u << 20;
+  // Largest sidecar file read, bytes.
+  size_t max_sidecar_bytes = 256u << 20;
 };
 
 class SidecarService final : public sidecar::v1::SidecarService::Service {
@@ -41,6 +50,20 @@ class SidecarService final : public sidecar::v1::SidecarService::Service {
   grpc::Status GetServerInfo(grpc::ServerContext* context,
                              const sidecar::v1::GetServerInfoRequest* request,
                              sidecar::v1::GetServerInfoResponse* response) override;
+
+  // One image (sidecar_service_image.cc).
+  grpc::Status ReadSidecar(grpc::ServerContext* context,
+                           const sidecar::v1::ReadSidecarRequest* request,
+                           sidecar::v1::ReadSidecarResponse* response) override;
+  grpc::Status SaveSidecar(grpc::ServerContext* context,
+                           const sidecar::v1::SaveSidecarRequest* request,
+                           sidecar::v1::SaveSidecarResponse* response) override;
+
+  // Whole trees, rewriting or exporting (sidecar_service_bulk.cc).
+  grpc::Status Export(grpc::ServerContext* context, const sidecar::v1::ExportRequest* request,
+                      grpc::ServerWriter<sidecar::v1::ExportResponse>* writer) override;
+  grpc::Status Convert(grpc::ServerContext* context, const sidecar::v1::ConvertRequest* request,
+                       grpc::ServerWriter<sidecar::v1::ConvertResponse>* writer) override;
 
  private:
   // The roots in force for one call.

@@ -1,0 +1,72 @@
+#include "server/engine/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include "server/engine/text.h"
+#include "server/engine/unique_fd.h"
+
+namespace sidecard::engine {
+namespace {
+
+absl::Status Failure(std::string_view step, const std::string& name) {
+  const int error = errno;
+  const std::string message = Concat("cannot ", step, " ", name, ": ", std::strerror(error));
+  if (error == ENOSPC || error == EDQUOT) return absl::ResourceExhaustedError(message);
+  if (error == EACCES || error == EPERM || error == EROFS) {
+    return absl::PermissionDeniedError(message);
+  }
+  return absl::InternalError(message);
+}
+
+// A name no other writer (thread or process) uses at the same time.
+std::string TemporaryName(const std::string& name) {
+  static std::atomic<uint64_t> counter{0};
+  return Concat(kTemporaryPrefix, name, ".", static_cast<int64_t>(getpid()), ".",
+                static_cast<uint64_t>(counter.fetch_add(1)));
+}
+
+bool WriteAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::Status SyncDirectory(int directory_fd) {
+  if (fsync(directory_fd) != 0) return Failure("sync", "the directory");
+  return absl::OkStatus();
+}
+
+absl::Status WriteFileAtomically(int directory_fd, const std::string& name, std::string_view bytes,
+                                 mode_t mode) {
+  const std::string temporary = TemporaryName(name);
+  UniqueFd fd(openat(directory_fd, temporary.c_str(),
+                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!fd.valid()) return Failure("create a temporary file for", name);
+  const auto discard = [&](absl::Status status) {
+    unlinkat(directory_fd, temporary.c_str(), 0);
+    return status;
+  };
+  if (!WriteAll(fd.get(), bytes)) return discard(Failure("write", name));
+  if (fsync(fd.get()) != 0) return discard(Failure("sync", name));
+  fd.Reset();
+  if (renameat(directory_fd, temporary.c_str(), directory_fd, name.c_str()) != 0) {
+    return discard(Failure("replace", name));
+  }
+  return SyncDirectory(directory_fd);
+}
+
+}  // namespace sidecard::engine
