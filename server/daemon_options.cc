@@ -72,6 +72,18 @@ const std::map<std::string, Setter>& Setters() {
        [](DaemonOptions& o, const std::string& v) {
          return ParseNumber("max-sidecar-bytes", v, o.max_sidecar_bytes);
        }},
+      {"max-payload-bytes",
+       [](DaemonOptions& o, const std::string& v) {
+         return ParseNumber("max-payload-bytes", v, o.max_payload_bytes);
+       }},
+      {"save-format",
+       [](DaemonOptions& o, const std::string& v) {
+         if (v != "bin" && v != "rkyv" && v != "json") {
+           return Invalid("--save-format: '" + v + "' is not one of bin, rkyv, json");
+         }
+         o.save_format = v;
+         return absl::OkStatus();
+       }},
   };
   return *kSetters;
 }
@@ -159,6 +171,10 @@ std::string DaemonUsage() {
       << "                          arw dng orf rw2 raf)\n"
       << "  --max-sidecar-bytes N   larger sidecar files are reported, not read (default "
          "268435456)\n"
+      << "  --save-format FORMAT    format SaveSidecar writes unless a request says: bin "
+         "(default),\n"
+      << "                          rkyv or json\n"
+      << "  --max-payload-bytes N   largest SaveSidecar payload accepted (default 16777216)\n"
       << "  --config FILE           read flags from FILE, one per line (`--listen=...` or\n"
       << "                          `listen=...`; # starts a comment)\n"
       << "  --version               print the version and exit\n"

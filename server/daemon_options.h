@@ -20,6 +20,8 @@ struct DaemonOptions {
   double grace_period_seconds = 10;
   std::vector<std::string> image_extensions;  // empty: the built-in list
   size_t max_sidecar_bytes = 256u << 20;
+  size_t max_payload_bytes = 16u << 20;
+  std::string save_format = "bin";  // bin, rkyv or json
   bool help = false;
   bool version = false;
 };

@@ -18,6 +18,7 @@
 #include "server/engine/image_locks.h"
 #include "server/engine/path_text.h"
 #include "server/engine/sidecar_inspector.h"
+#include "server/engine/sidecar_store.h"
 #include "server/engine/worker_pool.h"
 #include "server/service/sidecar_service.h"
 
@@ -60,10 +61,14 @@ int Run(const DaemonOptions& options) {
   engine::WorkerPool pool(static_cast<size_t>(options.workers));
   engine::DirectInspector inspector(options.max_sidecar_bytes);
   engine::ImageLocks image_locks;
+  engine::SidecarStore store(image_locks, options.max_sidecar_bytes);
   service::ServiceConfig config{SIDECARD_VERSION, *roots, &pool, &inspector};
   if (custom_extensions) config.image_extensions = custom_extensions.get();
   config.image_locks = &image_locks;
+  config.store = &store;
   config.max_sidecar_bytes = options.max_sidecar_bytes;
+  config.max_payload_bytes = options.max_payload_bytes;
+  config.default_save_format = *engine::FormatFromName(options.save_format);
   service::SidecarService service(std::move(config));
 
   grpc::EnableDefaultHealthCheckService(true);

@@ -12,6 +12,7 @@
 #include "server/engine/allowed_roots.h"
 #include "server/engine/image_locks.h"
 #include "server/engine/ordered_inspection.h"
+#include "server/engine/sidecar_store.h"
 #include "server/engine/worker_pool.h"
 #include "server/service/call_metrics.h"
 #include "sidecar/v1/sidecar.grpc.pb.h"
@@ -26,6 +27,8 @@ struct ServiceConfig {
   const engine::ImageExtensions* image_extensions = &engine::ImageExtensions::Default();
   // Serialises writes (saves, conversions) to one image's sidecar.
   engine::ImageLocks* image_locks = nullptr;
+  // Reads and saves one image's sidecar (shares image_locks).
+  engine::SidecarStore* store = nullptr;
   // Format SaveSidecar writes when the request does not say.
   engine::SidecarFormat default_save_format = engine::SidecarFormat::kBin;
   // Largest accepted SaveSidecar payload, bytes.

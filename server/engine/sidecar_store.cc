@@ -1,0 +1,243 @@
+#include "server/engine/sidecar_store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "server/engine/atomic_file.h"
+#include "server/engine/directory_scan.h"
+#include "server/engine/document_merge.h"
+#include "server/engine/file_stamp.h"
+#include "server/engine/image_location.h"
+#include "server/engine/naming.h"
+#include "server/engine/operations.h"
+#include "server/engine/path_text.h"
+#include "server/engine/sidecar_inspection.h"
+#include "server/engine/text.h"
+
+namespace sidecard::engine {
+namespace {
+
+using rapidjson::Value;
+
+// One existing sidecar file of the image, decoded (or not).
+struct ExistingFile {
+  std::string name;
+  SidecarFormat format;
+  absl::StatusOr<rapidjson::Document> document = absl::UnknownError("not read");
+};
+
+absl::StatusOr<UniqueFd> OpenDirectory(const std::string& path) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return absl::UnavailableError(
+        Concat("cannot open ", DisplayPath(path), ": ", std::strerror(errno)));
+  }
+  return fd;
+}
+
+// The image's sidecar files in read priority order (same stem, any case of
+// a sidecar extension; never foreign names).
+absl::StatusOr<std::vector<ExistingFile>> ListSidecarFiles(const ImageLocation& location,
+                                                           int directory_fd) {
+  UniqueFd listing(fcntl(directory_fd, F_DUPFD_CLOEXEC, 0));
+  if (!listing.valid()) return absl::InternalError(Concat("dup: ", std::strerror(errno)));
+  auto scan = ScanDirectory(std::move(listing), "", location.directory, ScanOptions{});
+  if (!scan.ok()) return scan.status();
+  const std::string key = FoldCase(location.stem);
+  std::vector<ExistingFile> files;
+  for (const SidecarFile& file : scan->sidecars) {
+    if (FoldCase(SplitName(file.name).stem) == key) files.push_back({file.name, file.format});
+  }
+  std::stable_sort(files.begin(), files.end(), [](const ExistingFile& a, const ExistingFile& b) {
+    return ReadPriority(a.format) < ReadPriority(b.format);
+  });
+  return files;
+}
+
+absl::StatusOr<rapidjson::Document> DecodeObject(int directory_fd, const ExistingFile& file,
+                                                 size_t max_bytes) {
+  FileStamp stamp;
+  auto bytes = ReadRegularFileAt(directory_fd, file.name, max_bytes, stamp);
+  if (!bytes.ok()) return bytes.status();
+  auto decoded = DecodeSidecar(file.format, *bytes);
+  if (!decoded.ok()) return decoded.status();
+  if (!decoded->document.IsObject()) {
+    return absl::InvalidArgumentError("the document is not a JSON object");
+  }
+  return std::move(decoded->document);
+}
+
+std::string PathIn(const std::string& directory, const std::string& name) {
+  return directory == "/" ? "/" + name : directory + "/" + name;
+}
+
+Value String(std::string_view text, rapidjson::Document::AllocatorType& allocator) {
+  return Value(text.data(), static_cast<rapidjson::SizeType>(text.size()), allocator);
+}
+
+void SetMember(Value& object, std::string_view key, Value value,
+               rapidjson::Document::AllocatorType& allocator) {
+  auto it = object.FindMember(Value(rapidjson::StringRef(key.data(), key.size())));
+  if (it != object.MemberEnd()) {
+    it->value = std::move(value);
+  } else {
+    object.AddMember(String(key, allocator), value, allocator);
+  }
+}
+
+// Creates or updates `sidecar_info` (created_at is kept once set).
+void UpdateSidecarInfo(rapidjson::Document& document, const ImageLocation& location,
+                       const SaveRequest& request) {
+  auto& allocator = document.GetAllocator();
+  auto info_it = document.FindMember(kSidecarInfoKey.data());
+  if (info_it == document.MemberEnd() || !info_it->value.IsObject()) {
+    if (info_it != document.MemberEnd()) document.RemoveMember(info_it);
+    document.AddMember(String(kSidecarInfoKey, allocator), Value(rapidjson::kObjectType),
+                       allocator);
+    info_it = document.FindMember(kSidecarInfoKey.data());
+  }
+  Value& info = info_it->value;
+  const std::string now = Rfc3339(request.now);
+  if (!info.HasMember("created_at"))
+    SetMember(info, "created_at", String(now, allocator), allocator);
+  if (!info.HasMember("operation_type")) {
+    SetMember(info, "operation_type", String(request.operation, allocator), allocator);
+  }
+  SetMember(info, "image_path", String(location.image_path, allocator), allocator);
+  SetMember(info, "last_updated", String(now, allocator), allocator);
+  SetMember(info, "last_operation", String(request.operation, allocator), allocator);
+  if (location.via_symlink) {
+    SetMember(info, "symlink_path", String(location.requested_path, allocator), allocator);
+    Value symlink(rapidjson::kObjectType);
+    symlink.AddMember("symlink_path", String(location.requested_path, allocator), allocator);
+    symlink.AddMember("target_path", String(location.image_path, allocator), allocator);
+    symlink.AddMember("is_symlink", true, allocator);
+    symlink.AddMember("broken", false, allocator);
+    SetMember(info, "symlink_info", std::move(symlink), allocator);
+  }
+}
+
+std::string CorruptName(const std::string& name, absl::Time now) {
+  return Concat(name, ".corrupt-", absl::FormatTime("%Y%m%dT%H%M%E6SZ", now, absl::UTCTimeZone()));
+}
+
+}  // namespace
+
+std::string Rfc3339(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", time, absl::UTCTimeZone());
+}
+
+absl::StatusOr<ReadOutcome> SidecarStore::Read(const AllowedRoots& roots,
+                                               std::string_view image_path) const {
+  auto location = LocateImage(roots, image_path, /*allow_missing=*/false);
+  if (!location.ok()) return location.status();
+  auto fd = OpenDirectory(location->directory);
+  if (!fd.ok()) return fd.status();
+  auto files = ListSidecarFiles(*location, fd->get());
+  if (!files.ok()) return files.status();
+  ReadOutcome outcome;
+  outcome.image_path = location->image_path;
+  outcome.document.SetObject();
+  for (ExistingFile& file : *files) {
+    const std::string path = PathIn(location->directory, file.name);
+    if (outcome.found) {
+      outcome.shadowed.push_back(path);
+      continue;
+    }
+    auto document = DecodeObject(fd->get(), file, max_sidecar_bytes_);
+    if (!document.ok()) {
+      outcome.skipped.push_back({path, std::string(document.status().message())});
+      continue;
+    }
+    outcome.found = true;
+    outcome.document = *std::move(document);
+    outcome.sidecar_path = path;
+    outcome.format = file.format;
+  }
+  return outcome;
+}
+
+absl::StatusOr<SaveOutcome> SidecarStore::Save(const AllowedRoots& roots,
+                                               const SaveRequest& request) {
+  if (request.payload == nullptr || !request.payload->IsObject()) {
+    return absl::InvalidArgumentError("payload: must be a JSON object");
+  }
+  auto location = LocateImage(roots, request.image_path, request.allow_missing_image);
+  if (!location.ok()) return location.status();
+  ImageLocks::Guard guard = locks_.Lock(location->directory, location->stem);
+
+  auto opened = OpenDirectory(location->directory);
+  if (!opened.ok()) return opened.status();
+  const UniqueFd directory = *std::move(opened);
+  auto files = ListSidecarFiles(*location, directory.get());
+  if (!files.ok()) return files.status();
+
+  // Decode everything first: a corrupt file stops the save before anything
+  // is written.
+  std::vector<const ExistingFile*> corrupt;
+  for (ExistingFile& file : *files) {
+    file.document = DecodeObject(directory.get(), file, max_sidecar_bytes_);
+    if (!file.document.ok()) corrupt.push_back(&file);
+  }
+  if (!corrupt.empty() && !request.overwrite_corrupt) {
+    const ExistingFile& first = *corrupt.front();
+    return absl::FailedPreconditionError(
+        Concat("sidecar ", DisplayPath(PathIn(location->directory, first.name)), " is corrupt (",
+               first.document.status().message(),
+               "); it was left untouched. Fix or move it, or save with overwrite_corrupt to keep "
+               "it aside and write a new sidecar"));
+  }
+
+  SaveOutcome outcome;
+  outcome.format = request.format;
+  outcome.created = files->empty();
+  rapidjson::Document merged(rapidjson::kObjectType);
+  bool have_base = false;
+  for (ExistingFile& file : *files) {
+    if (!file.document.ok()) continue;
+    NormalizeLayout(*file.document);
+    if (!have_base) {
+      merged.CopyFrom(*file.document, merged.GetAllocator());
+      have_base = true;
+    } else {
+      MergeLowerPriority(merged, *file.document);
+    }
+    outcome.merged_from.push_back(PathIn(location->directory, file.name));
+  }
+  PutOperation(merged, request.operation, request.backend, *request.payload);
+  UpdateSidecarInfo(merged, *location, request);
+
+  // Write to the existing file of the format (keeping its name's case).
+  std::string target = Concat(location->stem, ".", FormatName(request.format));
+  for (const ExistingFile& file : *files) {
+    if (file.format == request.format) {
+      target = file.name;
+      break;
+    }
+  }
+  for (const ExistingFile* file : corrupt) {
+    const std::string aside = CorruptName(file->name, request.now);
+    if (renameat2(directory.get(), file->name.c_str(), directory.get(), aside.c_str(),
+                  RENAME_NOREPLACE) != 0) {
+      return absl::InternalError(
+          Concat("cannot keep the corrupt sidecar ", file->name, " aside: ", std::strerror(errno)));
+    }
+    if (outcome.corrupt_kept_as.empty()) {
+      outcome.corrupt_kept_as = PathIn(location->directory, aside);
+    }
+  }
+  const std::string bytes = EncodeSidecar(request.format, merged);
+  if (absl::Status written = WriteFileAtomically(directory.get(), target, bytes); !written.ok()) {
+    return written;
+  }
+  outcome.sidecar_path = PathIn(location->directory, target);
+  outcome.size_bytes = static_cast<int64_t>(bytes.size());
+  std::erase(outcome.merged_from, outcome.sidecar_path);
+  return outcome;
+}
+
+}  // namespace sidecard::engine
