@@ -72,6 +72,38 @@ grpc::Status Client::GetServerInfo(sidecar::v1::GetServerInfoResponse* response)
   return sidecar_->GetServerInfo(&context, sidecar::v1::GetServerInfoRequest(), response);
 }
 
+grpc::Status Client::ReadSidecar(const sidecar::v1::ReadSidecarRequest& request,
+                                 sidecar::v1::ReadSidecarResponse* response) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  return sidecar_->ReadSidecar(&context, request, response);
+}
+
+grpc::Status Client::SaveSidecar(const sidecar::v1::SaveSidecarRequest& request,
+                                 sidecar::v1::SaveSidecarResponse* response) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  return sidecar_->SaveSidecar(&context, request, response);
+}
+
+grpc::Status Client::Export(
+    const sidecar::v1::ExportRequest& request,
+    const std::function<void(const sidecar::v1::ExportResponse&)>& on_message) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  auto reader = sidecar_->Export(&context, request);
+  return ReadStream(*reader, on_message);
+}
+
+grpc::Status Client::Convert(
+    const sidecar::v1::ConvertRequest& request,
+    const std::function<void(const sidecar::v1::ConvertResponse&)>& on_message) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  auto reader = sidecar_->Convert(&context, request);
+  return ReadStream(*reader, on_message);
+}
+
 grpc::Status Client::CheckHealth(const std::string& service,
                                  HealthCheckResponse::ServingStatus* status) {
   grpc::ClientContext context;

@@ -69,6 +69,27 @@ class Client {
   // Describes the running daemon.
   grpc::Status GetServerInfo(sidecar::v1::GetServerInfoResponse* response);
 
+  // Reads the sidecar document of the image `request.image_path()`.
+  grpc::Status ReadSidecar(const sidecar::v1::ReadSidecarRequest& request,
+                           sidecar::v1::ReadSidecarResponse* response);
+
+  // Merges one operation's payload into the sidecar of the image
+  // `request.image_path()`.
+  grpc::Status SaveSidecar(const sidecar::v1::SaveSidecarRequest& request,
+                           sidecar::v1::SaveSidecarResponse* response);
+
+  // Exports the sidecars under `request.root()`, calling `on_message` with
+  // each streamed message as it arrives (chunks of the output text, then the
+  // summary).
+  grpc::Status Export(const sidecar::v1::ExportRequest& request,
+                      const std::function<void(const sidecar::v1::ExportResponse&)>& on_message);
+
+  // Converts (or, unless `request.apply()`, says what it would convert) the
+  // sidecars under `request.root()`, calling `on_message` with each streamed
+  // message as it arrives.
+  grpc::Status Convert(const sidecar::v1::ConvertRequest& request,
+                       const std::function<void(const sidecar::v1::ConvertResponse&)>& on_message);
+
   // Asks the standard health service about `service` ("" for the daemon as
   // a whole). A service the daemon does not know is answered with OK and
   // SERVICE_UNKNOWN (the health service itself reports it as NOT_FOUND).

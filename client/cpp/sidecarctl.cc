@@ -22,6 +22,14 @@
 #endif
 
 namespace sidecard::ctl {
+
+// Defined in their sidecarctl_<command>.cc; declared here until
+// sidecarctl_command.h lists them with the other commands.
+extern const Command kReadCommand;
+extern const Command kSaveCommand;
+extern const Command kExportCommand;
+extern const Command kConvertCommand;
+
 namespace {
 
 // Accepted before the command and after it.
@@ -29,16 +37,18 @@ constexpr FlagSpec kGlobalFlags[] = {
     {"address", true}, {"timeout", true}, {"json"}, {"help"}, {"version"}};
 
 constexpr const Command* kCommands[] = {&kValidateCommand, &kStatsCommand, &kCleanupCommand,
-                                        &kInfoCommand, &kHealthCommand};
+                                        &kReadCommand,     &kSaveCommand,  &kExportCommand,
+                                        &kConvertCommand,  &kInfoCommand,  &kHealthCommand};
 
 constexpr char kExitCodes[] = R"(Exit status:
   0  success
   1  a finding: invalid sidecars (validate), failed removals (cleanup),
-     not serving (health)
+     no sidecar (read), failed conversions (convert), not serving (health)
   2  usage error: bad flags or arguments
   3  cannot reach the daemon
   4  the daemon refused or failed the request
-     (stderr says why, e.g. "sidecarctl: NOT_FOUND: root /x does not exist")
+     (stderr says why, e.g. "sidecarctl: NOT_FOUND: root /x does not exist"),
+     including a save over a corrupt sidecar without --overwrite-corrupt
 )";
 
 struct GlobalOptions {
@@ -76,9 +86,9 @@ Global flags (before or after the command):
   -h, --help          show help
   --version           print sidecarctl's version
 
-DIR arguments may be relative; they are made absolute before they are sent.
-Streaming commands (validate, cleanup) show a live counter on stderr when it is
-a terminal.
+DIR and IMAGE arguments may be relative; they are made absolute before they are
+sent. Streaming commands (validate, cleanup, export, convert) show a live
+counter on stderr when it is a terminal.
 
 )",
                   kExitCodes, "\nRun 'sidecarctl COMMAND --help' for a command's flags.\n");
@@ -123,7 +133,10 @@ int Main(const std::vector<std::string>& argv) {
     WriteOut(MainHelp());
     return kExitOk;
   }
-  if (rest.empty()) return UsageError("missing COMMAND (validate, stats, cleanup, info, health)");
+  if (rest.empty()) {
+    return UsageError(
+        "missing COMMAND (validate, stats, cleanup, read, save, export, convert, info, health)");
+  }
   if (rest[0] == "help") {
     const Command* command = FindCommand(rest[1]);
     if (command == nullptr) return UsageError(absl::StrCat("unknown command '", rest[1], "'"));

@@ -1,0 +1,300 @@
+// `sidecarctl export DIR`: writes the sidecars under DIR as JSON, JSON Lines
+// or CSV, to a file (replaced atomically) or to stdout.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <iterator>
+#include <optional>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "client/cpp/proto_json.h"
+#include "client/cpp/sidecarctl_command.h"
+#include "client/cpp/sidecarctl_format.h"
+#include "client/cpp/sidecarctl_progress.h"
+
+namespace sidecard::ctl {
+
+// Declared here until sidecarctl_command.h lists it with the other commands.
+extern const Command kExportCommand;
+
+namespace {
+
+using sidecar::v1::ExportContent;
+using sidecar::v1::ExportFormat;
+using sidecar::v1::ExportRequest;
+using sidecar::v1::ExportResponse;
+using sidecar::v1::ExportSummary;
+
+constexpr FlagSpec kFlags[] = {
+    {"format", true}, {"content", true}, {"operation", true}, {"non-recursive"}, {"output", true}};
+
+void WriteErr(absl::string_view text) { std::fwrite(text.data(), 1, text.size(), stderr); }
+
+absl::StatusOr<ExportFormat> FormatFromFlags(const ParsedArgs& args) {
+  const std::string text = args.Value("format").value_or("json");
+  if (text == "json") return sidecar::v1::EXPORT_FORMAT_JSON;
+  if (text == "jsonl") return sidecar::v1::EXPORT_FORMAT_JSONL;
+  if (text == "csv") return sidecar::v1::EXPORT_FORMAT_CSV;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--format must be json, jsonl or csv, not '", text, "'"));
+}
+
+// UNSPECIFIED when not given: documents for JSON and JSON Lines, the table
+// for CSV (the daemon's defaults).
+absl::StatusOr<ExportContent> ContentFromFlags(const ParsedArgs& args, ExportFormat format) {
+  const std::optional<std::string> text = args.Value("content");
+  if (!text) return sidecar::v1::EXPORT_CONTENT_UNSPECIFIED;
+  if (*text == "table") return sidecar::v1::EXPORT_CONTENT_TABLE;
+  if (*text != "documents") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--content must be documents or table, not '", *text, "'"));
+  }
+  if (format == sidecar::v1::EXPORT_FORMAT_CSV) {
+    return absl::InvalidArgumentError("--content documents needs --format json or jsonl");
+  }
+  return sidecar::v1::EXPORT_CONTENT_DOCUMENTS;
+}
+
+using SignalHandler = void (*)(int);
+
+constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+// The temporary file being written, for the signal handler to remove.
+char temp_path_for_signals[PATH_MAX];
+
+// Removes the temporary file, then ends sidecarctl by the same signal.
+void RemoveTempFileAndDie(int signal_number) {
+  unlink(temp_path_for_signals);
+  std::signal(signal_number, SIG_DFL);
+  std::raise(signal_number);
+}
+
+// `what...` and the text of `error` (an errno value, taken before anything
+// else runs that may change errno), as an error.
+template <typename... Pieces>
+absl::Status Failure(int error, const Pieces&... what) {
+  return absl::UnavailableError(absl::StrCat(what..., ": ", std::strerror(error)));
+}
+
+// An output file replaced atomically: the text goes to `PATH.tmp-<pid>-<n>`
+// in the same directory, which is renamed over PATH only when complete. On
+// failure (or SIGINT, SIGTERM, SIGHUP) the temporary file is removed and
+// PATH is left as it was.
+class AtomicOutput {
+ public:
+  AtomicOutput() = default;
+  AtomicOutput(const AtomicOutput&) = delete;
+  AtomicOutput& operator=(const AtomicOutput&) = delete;
+  ~AtomicOutput() { Abandon(); }
+
+  // Creates the temporary file beside `path`.
+  absl::Status Open(const std::string& path) {
+    path_ = path;
+    struct stat existing;
+    if (stat(path.c_str(), &existing) == 0 && S_ISDIR(existing.st_mode)) {
+      return absl::InvalidArgumentError(absl::StrCat(path, " is a directory"));
+    }
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      const std::string temp = absl::StrCat(path, ".tmp-", getpid(), "-", attempt);
+      if (temp.size() >= sizeof(temp_path_for_signals)) {
+        return absl::InvalidArgumentError(absl::StrCat("path too long: ", temp));
+      }
+      fd_ = open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd_ < 0 && errno == EEXIST) continue;
+      if (fd_ < 0) return Failure(errno, "cannot create ", temp);
+      temp_ = temp;
+      std::memcpy(temp_path_for_signals, temp_.c_str(), temp_.size() + 1);
+      InstallSignalHandlers();
+      return absl::OkStatus();
+    }
+    return absl::AlreadyExistsError(
+        absl::StrCat("cannot create ", path, ".tmp-", getpid(), "-N: 100 such files exist"));
+  }
+
+  // Appends `text`.
+  absl::Status Write(absl::string_view text) {
+    while (!text.empty()) {
+      const ssize_t written = write(fd_, text.data(), text.size());
+      if (written < 0 && errno == EINTR) continue;
+      if (written < 0) return Failure(errno, "cannot write ", temp_);
+      text.remove_prefix(static_cast<size_t>(written));
+    }
+    return absl::OkStatus();
+  }
+
+  // Flushes the text to disk and renames the file over the path.
+  absl::Status Commit() {
+    if (fsync(fd_) != 0) return Failure(errno, "cannot write ", temp_);
+    const int closed = close(fd_);
+    fd_ = -1;
+    if (closed != 0) return Failure(errno, "cannot write ", temp_);
+    if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
+      return Failure(errno, "cannot rename ", temp_, " to ", path_);
+    }
+    temp_.clear();
+    Abandon();
+    return absl::OkStatus();
+  }
+
+  // Removes the temporary file, if any.
+  void Abandon() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+    if (!temp_.empty()) unlink(temp_.c_str());
+    temp_.clear();
+    RestoreSignalHandlers();
+  }
+
+ private:
+  // Removes the temporary file on the signals that end a program, except
+  // those it ignores (under nohup, a hangup must not stop the export).
+  void InstallSignalHandlers() {
+    for (size_t i = 0; i < std::size(kCleanupSignals); ++i) {
+      previous_handlers_[i] = std::signal(kCleanupSignals[i], RemoveTempFileAndDie);
+      if (previous_handlers_[i] == SIG_IGN) std::signal(kCleanupSignals[i], SIG_IGN);
+    }
+    handlers_installed_ = true;
+  }
+
+  void RestoreSignalHandlers() {
+    if (!handlers_installed_) return;
+    for (size_t i = 0; i < std::size(kCleanupSignals); ++i) {
+      std::signal(kCleanupSignals[i], previous_handlers_[i]);
+    }
+    handlers_installed_ = false;
+  }
+
+  std::string path_;
+  // The temporary file; empty when there is none to remove.
+  std::string temp_;
+  int fd_ = -1;
+  bool handlers_installed_ = false;
+  SignalHandler previous_handlers_[std::size(kCleanupSignals)] = {};
+};
+
+// "Exported 12 sidecar files to out.json (1 unreadable left out)". Callers
+// of the old tool parse "Exported (\d+) sidecar files": the count has no
+// thousands separators and the noun stays plural.
+std::string FormatSummary(const ExportSummary& summary, const std::string& destination) {
+  std::string out = absl::StrCat("Exported ", summary.exported(), " sidecar files to ", destination,
+                                 " (", summary.unreadable(), " unreadable left out)\n");
+  if (summary.unreadable_directories() > 0) {
+    absl::StrAppend(&out, Counted(summary.unreadable_directories(), "directory", "directories"),
+                    " could not be read; their sidecars are missing.\n");
+  }
+  return out;
+}
+
+int Run(const Invocation& invocation) {
+  const ParsedArgs& args = invocation.args;
+  absl::StatusOr<std::string> root = DirectoryArgument(args);
+  if (!root.ok()) return UsageError(root.status().message(), "export");
+  absl::StatusOr<ExportFormat> format = FormatFromFlags(args);
+  if (!format.ok()) return UsageError(format.status().message(), "export");
+  absl::StatusOr<ExportContent> content = ContentFromFlags(args, *format);
+  if (!content.ok()) return UsageError(content.status().message(), "export");
+  ExportRequest request;
+  request.set_root(*root);
+  request.set_non_recursive(args.Has("non-recursive"));
+  request.set_operation_filter(args.Value("operation").value_or(""));
+  request.set_format(*format);
+  request.set_content(*content);
+
+  const std::string output = args.Value("output").value_or("-");
+  const bool to_stdout = output == "-";
+  AtomicOutput file;
+  if (!to_stdout) {
+    if (absl::Status opened = file.Open(output); !opened.ok()) {
+      return UsageError(absl::StrCat("--output: ", opened.message()), "export");
+    }
+  }
+
+  // Chunks end anywhere, not only at the end of a line: a counter on the
+  // terminal that also shows the output would erase part of it.
+  const bool show_progress = !to_stdout || isatty(STDOUT_FILENO) != 1;
+  Progress progress;
+  if (show_progress) progress.Update(absl::StrCat("exporting ", *root, "…"));
+  int64_t written = 0;
+  absl::Status write_status;
+  std::optional<ExportSummary> summary;
+  const grpc::Status status = invocation.client.Export(request, [&](const ExportResponse& message) {
+    if (message.has_summary()) summary = message.summary();
+    if (message.chunk().empty() || !write_status.ok()) return;
+    if (to_stdout) {
+      WriteOut(message.chunk());
+      std::fflush(stdout);
+    } else {
+      write_status = file.Write(message.chunk());
+    }
+    written += static_cast<int64_t>(message.chunk().size());
+    if (show_progress) {
+      progress.Update(absl::StrCat("export: ", Bytes(static_cast<double>(written)), " written…"));
+    }
+  });
+  progress.Clear();
+  if (!status.ok()) return CallFailed(invocation.client, status);
+  if (!summary) return MissingSummary();
+  if (!to_stdout && write_status.ok()) write_status = file.Commit();
+  if (!write_status.ok()) {
+    WriteErr(absl::StrCat("sidecarctl: ", write_status.message(), "; ", output,
+                          " was left as it was\n"));
+    return kExitFailed;
+  }
+
+  if (invocation.json) {
+    // Beside the data when that goes to stdout, so the data stays clean.
+    const std::string json = MessageToJson(*summary, JsonLayout::kCompact) + "\n";
+    if (to_stdout) {
+      WriteErr(json);
+    } else {
+      WriteOut(json);
+    }
+  } else {
+    WriteErr(FormatSummary(*summary, to_stdout ? "stdout" : output));
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+const Command kExportCommand = {
+    .name = "export",
+    .summary = "export the sidecars under DIR as JSON, JSON Lines or CSV",
+    .usage =
+        "DIR [--format json|jsonl|csv] [--content documents|table] [--operation OP] "
+        "[--non-recursive] [--output FILE|-]",
+    .help = R"(Exports the sidecar documents under DIR (one per image, sorted by path), or a
+flat table of per-image facts: image, sidecar, format, valid, operations,
+faces, objects and per-operation success. Files that cannot be read are left
+out and counted.
+
+Flags:
+  --format FORMAT     json (default: one array), jsonl (one value per line) or
+                      csv (a header row, then the table)
+  --content CONTENT   documents ({"image", "sidecar", "format", "document"} per
+                      image; the default for json and jsonl) or table (the
+                      default, and the only content, for csv)
+  --operation OP      only sidecars that contain operation OP
+  --non-recursive     only the files directly inside DIR
+  --output FILE       write to FILE, replacing it only once the export is
+                      complete (written as FILE.tmp-... first, removed on
+                      failure); - for stdout (the default)
+
+Prints a summary on stderr:
+  Exported 12 sidecar files to out.json (1 unreadable left out)
+With --json: the ExportSummary object instead, on stdout when --output is a
+file, else on stderr.
+)",
+    .flags = kFlags,
+    .run = Run,
+};
+
+}  // namespace sidecard::ctl

@@ -1,0 +1,254 @@
+#include "server/engine/convert.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "server/engine/atomic_file.h"
+#include "server/engine/file_stamp.h"
+#include "server/engine/group_documents.h"
+#include "server/engine/json_text.h"
+#include "server/engine/naming.h"
+#include "server/engine/text.h"
+
+namespace sidecard::engine {
+namespace {
+
+std::string ErrnoText(std::string_view what) { return Concat(what, ": ", std::strerror(errno)); }
+
+// The member that already is `<stem>.<target ext>` (any case), if any.
+const GroupFile* TargetMember(const GroupDocument& group, SidecarFormat target) {
+  for (const GroupFile& file : group.files) {
+    if (file.file->format == target && !file.file->legacy_operation_file) return &file;
+  }
+  return nullptr;
+}
+
+// The existing target file's name, or `<stem>.<ext>` with the stem of the
+// highest-priority member (the image's stem when only old per-operation
+// files exist).
+std::string TargetName(const DirectoryScan& directory, const GroupDocument& group,
+                       const GroupFile* existing, SidecarFormat target) {
+  if (existing != nullptr) return existing->file->name;
+  for (const GroupFile& file : group.files) {
+    if (!file.file->legacy_operation_file) {
+      return Concat(SplitName(file.file->name).stem, ".", FormatName(target));
+    }
+  }
+  return Concat(SplitName(directory.images[*group.image].name).stem, ".", FormatName(target));
+}
+
+// True when `target` was modified after every other member.
+bool TargetIsNewest(const GroupDocument& group, const GroupFile& target) {
+  return std::all_of(group.files.begin(), group.files.end(), [&](const GroupFile& file) {
+    return &file == &target || file.inspection.stamp.mtime_ns < target.inspection.stamp.mtime_ns;
+  });
+}
+
+// Why `name` cannot be created: something that is not one of the image's
+// sidecars (a foreign file, an unreadable file without an image, a folder)
+// already has it. On a case-insensitive file system this also finds a
+// different-case twin.
+std::optional<std::string> NameTaken(int directory_fd, const std::string& name) {
+  struct stat st {};
+  if (fstatat(directory_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    return Concat(name, " already exists and is not a sidecar of this image; nothing changed");
+  }
+  if (errno != ENOENT) return ErrnoText(Concat("cannot check ", name));
+  return std::nullopt;
+}
+
+// Whether `file` is still the version that was read; `mode` gets its mode.
+std::optional<std::string> Changed(int directory_fd, const GroupFile& file, mode_t* mode) {
+  struct stat st {};
+  if (fstatat(directory_fd, file.file->name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    return ErrnoText(Concat("cannot check ", file.file->name));
+  }
+  if (!S_ISREG(st.st_mode) || !(FileStamp::FromStat(st) == file.inspection.stamp)) {
+    return Concat(file.file->name, " changed since it was read");
+  }
+  if (mode != nullptr) *mode = st.st_mode & 07777;
+  return std::nullopt;
+}
+
+// Reads `name` back and checks it decodes to `expected` (canonical JSON).
+absl::Status Verify(int directory_fd, const std::string& name, SidecarFormat format,
+                    const std::string& expected, size_t max_bytes) {
+  FileStamp stamp;
+  auto bytes = ReadRegularFileAt(directory_fd, name, max_bytes, stamp);
+  if (!bytes.ok()) {
+    return absl::DataLossError(Concat("cannot read back ", name, ": ", bytes.status().message()));
+  }
+  auto decoded = DecodeSidecar(format, *bytes);
+  if (!decoded.ok()) {
+    return absl::DataLossError(Concat(name, " does not decode: ", decoded.status().message()));
+  }
+  if (CanonicalJson(decoded->document) != expected) {
+    return absl::DataLossError(Concat(name, " does not read back as the document written"));
+  }
+  return absl::OkStatus();
+}
+
+class Converter {
+ public:
+  Converter(const ConvertOptions& options, ImageLocks& locks) : options_(options), locks_(locks) {}
+
+  ConvertResult Convert(const DirectoryScan& directory, const GroupDocument& group) const {
+    ConvertResult result;
+    for (const GroupFile& file : group.files) {
+      result.sources.push_back(directory.AbsolutePathOf(file.file->name));
+    }
+    const GroupFile* existing = TargetMember(group, options_.target);
+    const std::string target_name = TargetName(directory, group, existing, options_.target);
+    result.target = directory.AbsolutePathOf(target_name);
+    result.action = Decide(directory, group, existing, target_name, result.error);
+    if (result.action == ConvertAction::kWouldConvert && options_.apply) {
+      ImageLocks::Guard guard = locks_.Lock(directory.absolute_path, group.key);
+      Apply(directory.fd.get(), group, existing, target_name, result);
+    }
+    return result;
+  }
+
+ private:
+  // Everything that can be decided without writing.
+  ConvertAction Decide(const DirectoryScan& directory, const GroupDocument& group,
+                       const GroupFile* existing, const std::string& target_name,
+                       std::string& error) const {
+    if (existing != nullptr && group.files.size() == 1) return ConvertAction::kAlreadyTarget;
+    for (const GroupFile& file : group.files) {
+      if (!file.readable()) {
+        error = Concat(file.file->name, ": ", file.UnreadableReason());
+        return ConvertAction::kSkippedUnreadable;
+      }
+    }
+    if (existing != nullptr && TargetIsNewest(group, *existing)) {
+      error = Concat(existing->file->name, " is newer than the other files; nothing changed");
+      return ConvertAction::kSkippedTargetNewer;
+    }
+    if (existing == nullptr) {
+      if (auto taken = NameTaken(directory.fd.get(), target_name)) {
+        error = *std::move(taken);
+        return ConvertAction::kFailed;
+      }
+    }
+    return ConvertAction::kWouldConvert;
+  }
+
+  // Writes and verifies the target, then removes the other members. Runs
+  // under the image's lock.
+  void Apply(int directory_fd, const GroupDocument& group, const GroupFile* existing,
+             const std::string& target_name, ConvertResult& result) const {
+    const auto fail = [&result](std::string error) {
+      result.action = ConvertAction::kFailed;
+      result.error = std::move(error);
+    };
+    mode_t mode = 0644;
+    for (const GroupFile& file : group.files) {
+      const bool first = &file == &group.files.front();
+      if (auto changed = Changed(directory_fd, file, first ? &mode : nullptr)) {
+        return fail(Concat(*changed, "; nothing changed"));
+      }
+    }
+    if (existing == nullptr) {
+      if (auto taken = NameTaken(directory_fd, target_name)) return fail(*std::move(taken));
+    }
+    const std::string bytes = EncodeSidecar(options_.target, group.document);
+    if (absl::Status written = WriteFileAtomically(directory_fd, target_name, bytes, mode);
+        !written.ok()) {
+      return fail(Concat(written.message(), "; the sources are kept"));
+    }
+    const absl::Status verified =
+        Verify(directory_fd, target_name, options_.target, CanonicalJson(group.document),
+               std::max(options_.max_sidecar_bytes, bytes.size()));
+    if (!verified.ok()) return fail(Concat(verified.message(), "; the sources are kept"));
+
+    std::vector<std::string> problems;
+    for (const GroupFile& file : group.files) {
+      if (&file == existing) continue;
+      if (auto changed = Changed(directory_fd, file, nullptr)) {
+        problems.push_back(Concat(*changed, ", kept"));
+      } else if (unlinkat(directory_fd, file.file->name.c_str(), 0) != 0) {
+        problems.push_back(ErrnoText(Concat("cannot remove ", file.file->name)));
+      }
+    }
+    if (absl::Status synced = SyncDirectory(directory_fd); !synced.ok()) {
+      problems.emplace_back(synced.message());
+    }
+    if (!problems.empty()) {
+      std::string error = Concat(target_name, " was written and verified, but ");
+      for (size_t i = 0; i < problems.size(); ++i) error += Concat(i ? "; " : "", problems[i]);
+      return fail(std::move(error));
+    }
+    result.action = ConvertAction::kConverted;
+  }
+
+  const ConvertOptions& options_;
+  ImageLocks& locks_;
+};
+
+void Count(const ConvertResult& result, ConvertSummary& summary) {
+  switch (result.action) {
+    case ConvertAction::kWouldConvert:
+    case ConvertAction::kConverted:
+      ++summary.converted;
+      break;
+    case ConvertAction::kAlreadyTarget:
+      ++summary.already_target;
+      break;
+    case ConvertAction::kSkippedUnreadable:
+    case ConvertAction::kSkippedTargetNewer:
+      ++summary.skipped;
+      break;
+    case ConvertAction::kFailed:
+      ++summary.failed;
+      break;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<ConvertSummary> ConvertTree(
+    const std::string& root, const ConvertOptions& options, const EngineContext& context,
+    ImageLocks& locks, const Cancellation& cancellation,
+    const std::function<bool(std::span<const ConvertResult>)>& sink) {
+  const absl::Time start = absl::Now();
+  ConvertSummary summary;
+  summary.root = root;
+  summary.target = options.target;
+  summary.applied = options.apply;
+  const Converter converter(options, locks);
+
+  // Groups are converted on the workers, each into the slot of its group.
+  std::vector<ConvertResult> slots(kGroupBatch);
+  std::vector<ConvertResult> results;
+  const GroupWork convert = [&](const DirectoryScan& directory, GroupDocument& group, size_t slot) {
+    slots[slot] = converter.Convert(directory, group);
+  };
+  const GroupSink report = [&](const DirectoryScan&, std::span<GroupDocument> batch) {
+    results.clear();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].files.empty()) continue;
+      summary.sidecars_examined += static_cast<int64_t>(batch[i].files.size());
+      Count(slots[i], summary);
+      results.push_back(std::move(slots[i]));
+    }
+    return results.empty() || sink(results);
+  };
+  GroupWalkOptions walk_options;
+  walk_options.recursive = options.recursive;
+  walk_options.max_sidecar_bytes = options.max_sidecar_bytes;
+  auto directory_errors = ForEachGroup(root, walk_options, context, cancellation, convert, report);
+  if (!directory_errors.ok()) return directory_errors.status();
+  summary.unreadable_directories = static_cast<int64_t>(directory_errors->size());
+  summary.duration_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  return summary;
+}
+
+}  // namespace sidecard::engine
