@@ -23,13 +23,6 @@
 
 namespace sidecard::ctl {
 
-// Defined in their sidecarctl_<command>.cc; declared here until
-// sidecarctl_command.h lists them with the other commands.
-extern const Command kReadCommand;
-extern const Command kSaveCommand;
-extern const Command kExportCommand;
-extern const Command kConvertCommand;
-
 namespace {
 
 // Accepted before the command and after it.

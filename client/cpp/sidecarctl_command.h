@@ -57,6 +57,10 @@ extern const Command kStatsCommand;
 extern const Command kCleanupCommand;
 extern const Command kInfoCommand;
 extern const Command kHealthCommand;
+extern const Command kReadCommand;
+extern const Command kSaveCommand;
+extern const Command kExportCommand;
+extern const Command kConvertCommand;
 
 // Prints "sidecarctl: <message>" and where to find help on stderr; returns
 // kExitUsage. `command` names the command whose help applies, if any.

@@ -15,9 +15,6 @@
 
 namespace sidecard::ctl {
 
-// Declared here until sidecarctl_command.h lists it with the other commands.
-extern const Command kConvertCommand;
-
 namespace {
 
 using sidecar::v1::ConvertRequest;
@@ -37,11 +34,6 @@ absl::StatusOr<SidecarFormat> TargetFromFlags(const ParsedArgs& args) {
   if (*text == "json") return sidecar::v1::SIDECAR_FORMAT_JSON;
   return absl::InvalidArgumentError(
       absl::StrCat("--to must be bin, rkyv or json, not '", *text, "'"));
-}
-
-std::string FormatName(SidecarFormat format) {
-  const auto* value = sidecar::v1::SidecarFormat_descriptor()->FindValueByNumber(format);
-  return value != nullptr ? EnumValueJsonName(*value) : absl::StrCat(static_cast<int>(format));
 }
 
 // "/p/a.json, /p/a.rkyv", or the target when there are no sources.
@@ -95,7 +87,7 @@ std::string FormatResult(const ConvertResult& result) {
 // "Converted 3 sidecars to bin.", what was looked at, and in a dry run how
 // to actually convert.
 std::string FormatSummary(const ConvertSummary& summary, int64_t would_convert) {
-  const std::string target = FormatName(summary.target_format());
+  const std::string target = SidecarFormatName(summary.target_format());
   std::string out = absl::StrCat(
       summary.applied() ? "Converted " : "Would convert ",
       Counted(summary.applied() ? summary.converted() : would_convert, "sidecar", "sidecars"),

@@ -22,9 +22,6 @@
 
 namespace sidecard::ctl {
 
-// Declared here until sidecarctl_command.h lists it with the other commands.
-extern const Command kExportCommand;
-
 namespace {
 
 using sidecar::v1::ExportContent;
@@ -271,8 +268,8 @@ const Command kExportCommand = {
     .usage =
         "DIR [--format json|jsonl|csv] [--content documents|table] [--operation OP] "
         "[--non-recursive] [--output FILE|-]",
-    .help = R"(Exports the sidecar documents under DIR (one per image, sorted by path), or a
-flat table of per-image facts: image, sidecar, format, valid, operations,
+    .help = R"(Exports the sidecar documents under DIR (one per image; folder by folder in
+sorted order, a folder's own images before its subfolders'), or a flat table of per-image facts: image, sidecar, format, valid, operations,
 faces, objects and per-operation success. Files that cannot be read are left
 out and counted.
 

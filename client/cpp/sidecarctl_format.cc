@@ -2,7 +2,9 @@
 
 #include <cmath>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "client/cpp/proto_json.h"
 
 namespace sidecard::ctl {
 
@@ -44,5 +46,10 @@ std::string Counted(int64_t value, const char* singular, const char* plural) {
 }
 
 std::string Percent(double percent) { return absl::StrFormat("%.1f%%", percent); }
+
+std::string SidecarFormatName(sidecar::v1::SidecarFormat format) {
+  const auto* value = sidecar::v1::SidecarFormat_descriptor()->FindValueByNumber(format);
+  return value != nullptr ? EnumValueJsonName(*value) : absl::StrCat(static_cast<int>(format));
+}
 
 }  // namespace sidecard::ctl

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "sidecar/v1/sidecar.pb.h"
+
 namespace sidecard::ctl {
 
 // 1234567 -> "1,234,567".
@@ -22,6 +24,9 @@ std::string Counted(int64_t value, const char* singular, const char* plural);
 
 // 97.25 -> "97.3%".
 std::string Percent(double percent);
+
+// "bin", "rkyv", "json" (the enum value's JSON name).
+std::string SidecarFormatName(sidecar::v1::SidecarFormat format);
 
 }  // namespace sidecard::ctl
 

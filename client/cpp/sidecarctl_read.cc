@@ -12,11 +12,9 @@
 #include "absl/strings/strip.h"
 #include "client/cpp/proto_json.h"
 #include "client/cpp/sidecarctl_command.h"
+#include "client/cpp/sidecarctl_format.h"
 
 namespace sidecard::ctl {
-
-// Declared here until sidecarctl_command.h lists it with the other commands.
-extern const Command kReadCommand;
 
 namespace {
 
@@ -63,11 +61,6 @@ absl::StatusOr<std::string> PrettyJson(const std::string& json, int base_indent)
   return text;
 }
 
-std::string FormatName(sidecar::v1::SidecarFormat format) {
-  const auto* value = sidecar::v1::SidecarFormat_descriptor()->FindValueByNumber(format);
-  return value != nullptr ? EnumValueJsonName(*value) : absl::StrCat(static_cast<int>(format));
-}
-
 // `{"found":..., "sidecar":..., ..., "document": {...}}`: the response with
 // the document as JSON rather than as a string, laid out like proto_json's
 // indented output.
@@ -83,7 +76,7 @@ std::string ResponseJson(const ReadSidecarResponse& response, const std::string&
   };
   append_path(response.has_sidecar(), response.sidecar());
   out += ",\n  \"format\": ";
-  AppendJsonString(FormatName(response.format()), out);
+  AppendJsonString(SidecarFormatName(response.format()), out);
   out += ",\n  \"skipped\": [";
   for (int i = 0; i < response.skipped_size(); ++i) {
     out += i > 0 ? ",\n    " : "\n    ";
@@ -107,7 +100,7 @@ std::string FormatSources(const ReadSidecarResponse& response, const std::string
   std::string out;
   if (response.found()) {
     absl::StrAppend(&out, "sidecar: ", response.sidecar().path(), " (",
-                    FormatName(response.format()), ")\n");
+                    SidecarFormatName(response.format()), ")\n");
   } else {
     absl::StrAppend(&out, "no sidecar for ", image, "\n");
   }

@@ -14,11 +14,9 @@
 #include "absl/strings/strip.h"
 #include "client/cpp/proto_json.h"
 #include "client/cpp/sidecarctl_command.h"
+#include "client/cpp/sidecarctl_format.h"
 
 namespace sidecard::ctl {
-
-// Declared here until sidecarctl_command.h lists it with the other commands.
-extern const Command kSaveCommand;
 
 namespace {
 
@@ -99,16 +97,11 @@ absl::Status CheckPayload(const std::string& payload) {
   return absl::OkStatus();
 }
 
-std::string FormatName(SidecarFormat format) {
-  const auto* value = sidecar::v1::SidecarFormat_descriptor()->FindValueByNumber(format);
-  return value != nullptr ? EnumValueJsonName(*value) : absl::StrCat(static_cast<int>(format));
-}
-
 // "saved /p/IMG_1.bin (bin, created)", then what was merged in or kept aside.
 std::string FormatSaved(const SaveSidecarResponse& response) {
   std::string out =
-      absl::StrCat("saved ", response.sidecar().path(), " (", FormatName(response.format()), ", ",
-                   response.created() ? "created" : "updated", ")\n");
+      absl::StrCat("saved ", response.sidecar().path(), " (", SidecarFormatName(response.format()),
+                   ", ", response.created() ? "created" : "updated", ")\n");
   for (const FilePath& merged : response.merged_from()) {
     absl::StrAppend(&out, "merged: ", merged.path(), "\n");
   }

@@ -42,18 +42,12 @@ absl::StatusOr<engine::ExportContent> FromProto(v1::ExportContent content,
 }
 
 absl::StatusOr<engine::SidecarFormat> TargetFromProto(v1::SidecarFormat format) {
-  switch (format) {
-    case v1::SIDECAR_FORMAT_BIN:
-      return engine::SidecarFormat::kBin;
-    case v1::SIDECAR_FORMAT_RKYV:
-      return engine::SidecarFormat::kRkyv;
-    case v1::SIDECAR_FORMAT_JSON:
-      return engine::SidecarFormat::kJson;
-    case v1::SIDECAR_FORMAT_UNSPECIFIED:
-      return absl::InvalidArgumentError("target_format: required (BIN, RKYV or JSON)");
-    default:
-      return absl::InvalidArgumentError("target_format: unknown value");
+  if (format == v1::SIDECAR_FORMAT_UNSPECIFIED) {
+    return absl::InvalidArgumentError("target_format: required (BIN, RKYV or JSON)");
   }
+  auto target = service::FromProto(format);
+  if (!target) return absl::InvalidArgumentError("target_format: unknown value");
+  return *target;
 }
 
 v1::ConvertAction ToProto(engine::ConvertAction action) {

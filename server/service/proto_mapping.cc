@@ -77,6 +77,19 @@ v1::SidecarFormat ToProto(engine::SidecarFormat format) {
   return v1::SIDECAR_FORMAT_UNSPECIFIED;
 }
 
+std::optional<engine::SidecarFormat> FromProto(v1::SidecarFormat format) {
+  switch (format) {
+    case v1::SIDECAR_FORMAT_BIN:
+      return engine::SidecarFormat::kBin;
+    case v1::SIDECAR_FORMAT_RKYV:
+      return engine::SidecarFormat::kRkyv;
+    case v1::SIDECAR_FORMAT_JSON:
+      return engine::SidecarFormat::kJson;
+    default:
+      return std::nullopt;
+  }
+}
+
 engine::CleanupMode FromProto(v1::CleanupMode mode) {
   switch (mode) {
     case v1::CLEANUP_MODE_DELETE:

@@ -2,6 +2,8 @@
 #ifndef SIDECARD_SERVER_SERVICE_PROTO_MAPPING_H_
 #define SIDECARD_SERVER_SERVICE_PROTO_MAPPING_H_
 
+#include <optional>
+
 #include "server/engine/cleanup.h"
 #include "server/engine/stats.h"
 #include "server/engine/validate.h"
@@ -19,6 +21,8 @@ void FillCleanupResult(const engine::CleanupResult& result, sidecar::v1::Cleanup
 void FillCleanupSummary(const engine::CleanupSummary& summary, sidecar::v1::CleanupSummary& out);
 
 sidecar::v1::SidecarFormat ToProto(engine::SidecarFormat format);
+// None for UNSPECIFIED or an unknown value.
+std::optional<engine::SidecarFormat> FromProto(sidecar::v1::SidecarFormat format);
 engine::CleanupMode FromProto(sidecar::v1::CleanupMode mode);
 
 }  // namespace sidecard::service

@@ -9,62 +9,12 @@
 #include "server/service/proto_mapping.h"
 #include "server/service/request_checks.h"
 #include "server/service/status_mapping.h"
+#include "server/service/streaming.h"
 
 namespace sidecard::service {
 namespace {
 
 namespace v1 = ::sidecar::v1;
-
-// The call's cancellation as the engine sees it: client gone or deadline
-// passed (gRPC reports both as cancelled).
-engine::Cancellation CancellationOf(grpc::ServerContext* context) {
-  return engine::Cancellation([context] { return context->IsCancelled(); });
-}
-
-// Writes streamed items in messages of at most `batch_size` items.
-template <typename Response>
-class BatchWriter {
- public:
-  BatchWriter(grpc::ServerWriter<Response>* writer, int32_t batch_size)
-      : writer_(writer), batch_size_(batch_size) {}
-
-  // The message to add the next item to; flushes a full one first. Returns
-  // null once the client is gone.
-  Response* Next() {
-    if (count_ == batch_size_ && !Flush()) return nullptr;
-    ++count_;
-    return &pending_;
-  }
-
-  bool Flush() {
-    if (count_ == 0) return ok_;
-    ok_ = ok_ && writer_->Write(pending_);
-    pending_.Clear();
-    count_ = 0;
-    return ok_;
-  }
-
-  bool WriteFinal(const Response& final_message) {
-    return Flush() && writer_->Write(final_message);
-  }
-
- private:
-  grpc::ServerWriter<Response>* writer_;
-  const int32_t batch_size_;
-  Response pending_;
-  int32_t count_ = 0;
-  bool ok_ = true;
-};
-
-// The status to return when an engine operation stopped early: the client's
-// deadline, or its cancellation.
-grpc::Status StoppedStatus(grpc::ServerContext* context, const absl::Status& status) {
-  if (status.code() == absl::StatusCode::kCancelled &&
-      context->deadline() <= std::chrono::system_clock::now()) {
-    return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "the deadline passed");
-  }
-  return ToGrpcStatus(status);
-}
 
 }  // namespace
 
@@ -124,7 +74,7 @@ grpc::Status SidecarService::Validate(grpc::ServerContext* context,
   v1::ValidateResponse final_message;
   FillValidateSummary(*summary, *final_message.mutable_summary());
   if (!batches.WriteFinal(final_message)) {
-    return call.Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+    return call.Finish(ClientGone());
   }
   return call.Finish(grpc::Status::OK);
 }
@@ -189,7 +139,7 @@ grpc::Status SidecarService::Cleanup(grpc::ServerContext* context,
   v1::CleanupResponse final_message;
   FillCleanupSummary(*summary, *final_message.mutable_summary());
   if (!batches.WriteFinal(final_message)) {
-    return call.Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client went away"));
+    return call.Finish(ClientGone());
   }
   return call.Finish(grpc::Status::OK);
 }

@@ -15,19 +15,6 @@ grpc::Status Invalid(const std::string& message) {
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message);
 }
 
-std::optional<engine::SidecarFormat> FromProto(v1::SidecarFormat format) {
-  switch (format) {
-    case v1::SIDECAR_FORMAT_BIN:
-      return engine::SidecarFormat::kBin;
-    case v1::SIDECAR_FORMAT_RKYV:
-      return engine::SidecarFormat::kRkyv;
-    case v1::SIDECAR_FORMAT_JSON:
-      return engine::SidecarFormat::kJson;
-    default:
-      return std::nullopt;
-  }
-}
-
 }  // namespace
 
 grpc::Status SidecarService::ReadSidecar(grpc::ServerContext* context,

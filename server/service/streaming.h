@@ -1,0 +1,76 @@
+// What every streaming handler shares: the call's cancellation as the engine
+// sees it, the status of a run that stopped early, and a writer that packs
+// streamed items into messages of bounded size.
+#ifndef SIDECARD_SERVER_SERVICE_STREAMING_H_
+#define SIDECARD_SERVER_SERVICE_STREAMING_H_
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/sync_stream.h>
+
+#include <chrono>
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "server/engine/cancellation.h"
+#include "server/service/status_mapping.h"
+
+namespace sidecard::service {
+
+// Client gone or deadline passed (gRPC reports both as cancelled).
+inline engine::Cancellation CancellationOf(grpc::ServerContext* context) {
+  return engine::Cancellation([context] { return context->IsCancelled(); });
+}
+
+// The status of an engine run that stopped early: DEADLINE_EXCEEDED when the
+// client's deadline passed, the engine's status otherwise.
+inline grpc::Status StoppedStatus(grpc::ServerContext* context, const absl::Status& status) {
+  if (status.code() == absl::StatusCode::kCancelled &&
+      context->deadline() <= std::chrono::system_clock::now()) {
+    return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "the deadline passed");
+  }
+  return ToGrpcStatus(status);
+}
+
+inline grpc::Status ClientGone() {
+  return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+}
+
+// Writes streamed items in messages of at most `batch_size` items.
+template <typename Response>
+class BatchWriter {
+ public:
+  BatchWriter(grpc::ServerWriter<Response>* writer, int32_t batch_size)
+      : writer_(writer), batch_size_(batch_size) {}
+
+  // The message to add the next item to; writes a full one first. Null once
+  // the client is gone.
+  Response* Next() {
+    if (count_ == batch_size_ && !Flush()) return nullptr;
+    ++count_;
+    return &pending_;
+  }
+
+  // Writes what is pending, then `final_message` (the summary).
+  bool WriteFinal(const Response& final_message) {
+    return Flush() && writer_->Write(final_message);
+  }
+
+ private:
+  bool Flush() {
+    if (count_ == 0) return ok_;
+    ok_ = ok_ && writer_->Write(pending_);
+    pending_.Clear();
+    count_ = 0;
+    return ok_;
+  }
+
+  grpc::ServerWriter<Response>* writer_;
+  const int32_t batch_size_;
+  Response pending_;
+  int32_t count_ = 0;
+  bool ok_ = true;
+};
+
+}  // namespace sidecard::service
+
+#endif  // SIDECARD_SERVER_SERVICE_STREAMING_H_
