@@ -71,6 +71,10 @@ std::string FormatResult(const ConvertResult& result) {
       label = "SKIPPED newer target";
       detail = arrow;
       break;
+    case sidecar::v1::CONVERT_ACTION_SKIPPED_CONFLICT:
+      label = "SKIPPED conflict";
+      detail = arrow;
+      break;
     case sidecar::v1::CONVERT_ACTION_FAILED:
       label = "FAILED";
       detail = arrow;

@@ -121,16 +121,25 @@ class Converter {
   ConvertAction Decide(const DirectoryScan& directory, const GroupDocument& group,
                        const GroupFile* existing, const std::string& target_name,
                        std::string& error) const {
-    if (existing != nullptr && group.files.size() == 1) return ConvertAction::kAlreadyTarget;
     for (const GroupFile& file : group.files) {
       if (!file.readable()) {
         error = Concat(file.file->name, ": ", file.UnreadableReason());
         return ConvertAction::kSkippedUnreadable;
       }
     }
+    if (existing != nullptr && group.files.size() == 1) return ConvertAction::kAlreadyTarget;
     if (existing != nullptr && TargetIsNewest(group, *existing)) {
       error = Concat(existing->file->name, " is newer than the other files; nothing changed");
       return ConvertAction::kSkippedTargetNewer;
+    }
+    if (!group.conflicts.empty()) {
+      // Removing the lower-priority file would lose its differing values.
+      error = "files differ: ";
+      for (size_t i = 0; i < group.conflicts.size(); ++i) {
+        error += Concat(i ? ", " : "", group.conflicts[i]);
+      }
+      error += "; nothing changed (merge them by hand, or save the result you want)";
+      return ConvertAction::kSkippedConflict;
     }
     if (existing == nullptr) {
       if (auto taken = NameTaken(directory.fd.get(), target_name)) {
@@ -204,6 +213,7 @@ void Count(const ConvertResult& result, ConvertSummary& summary) {
       break;
     case ConvertAction::kSkippedUnreadable:
     case ConvertAction::kSkippedTargetNewer:
+    case ConvertAction::kSkippedConflict:
       ++summary.skipped;
       break;
     case ConvertAction::kFailed:

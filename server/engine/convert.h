@@ -3,11 +3,13 @@
 //
 // Per image (group of reported sidecar files of one stem, group_documents.h),
 // in group order, the first rule that applies:
-//   kAlreadyTarget       the only file is `<stem>.<target ext>` (any case);
 //   kSkippedUnreadable   a member does not decode: nothing is touched;
+//   kAlreadyTarget       the only file is `<stem>.<target ext>` (any case);
 //   kSkippedTargetNewer  a target-format file exists and was modified after
 //                        every other member: newer data is never overwritten
 //                        with older content, nothing is touched;
+//   kSkippedConflict     a lower-priority member holds values that differ
+//                        from the ones kept: removing it would lose them;
 //   kFailed              the target's name is taken by a file that is not a
 //                        member (foreign, unreadable without an image, a
 //                        folder), or applying failed (`error`);
@@ -48,6 +50,7 @@ enum class ConvertAction {
   kAlreadyTarget,
   kSkippedUnreadable,
   kSkippedTargetNewer,
+  kSkippedConflict,
   kFailed,
 };
 

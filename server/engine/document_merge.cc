@@ -56,8 +56,9 @@ void NormalizeLayout(rapidjson::Document& document) {
   }
 }
 
-void MergeLowerPriority(rapidjson::Document& merged, const Value& lower) {
-  if (!merged.IsObject() || !lower.IsObject()) return;
+std::vector<std::string> MergeLowerPriority(rapidjson::Document& merged, const Value& lower) {
+  std::vector<std::string> conflicts;
+  if (!merged.IsObject() || !lower.IsObject()) return conflicts;
   auto& allocator = merged.GetAllocator();
   for (const auto& member : lower.GetObject()) {
     const std::string_view key(member.name.GetString(), member.name.GetStringLength());
@@ -70,18 +71,26 @@ void MergeLowerPriority(rapidjson::Document& merged, const Value& lower) {
     }
     // One level down: backends of an operation, fields of sidecar_info. A
     // direct payload is one result, never mixed with another.
+    const bool bookkeeping = key == kSidecarInfoKey;
     if (!existing->IsObject() || !member.value.IsObject() || IsPayload(*existing) ||
         IsPayload(member.value)) {
+      if (!bookkeeping && *existing != member.value) conflicts.emplace_back(key);
       continue;
     }
     for (const auto& inner : member.value.GetObject()) {
       const std::string_view inner_key(inner.name.GetString(), inner.name.GetStringLength());
-      if (Find(*existing, inner_key) != nullptr) continue;
+      if (const Value* kept = Find(*existing, inner_key)) {
+        if (!bookkeeping && *kept != inner.value) {
+          conflicts.push_back(std::string(key) + "." + std::string(inner_key));
+        }
+        continue;
+      }
       Value copy;
       copy.CopyFrom(inner.value, allocator);
       existing->AddMember(Key(inner_key, allocator), copy, allocator);
     }
   }
+  return conflicts;
 }
 
 void PutOperation(rapidjson::Document& document, std::string_view operation,

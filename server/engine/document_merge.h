@@ -7,7 +7,9 @@
 
 #include <rapidjson/document.h>
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace sidecard::engine {
 
@@ -20,8 +22,11 @@ void NormalizeLayout(rapidjson::Document& document);
 // Merges `lower` into `merged` without overriding what `merged` has: for each
 // top-level key missing in `merged` the value is copied; for objects present
 // in both (operations, sidecar_info), missing members are copied one level
-// down. Both must be objects.
-void MergeLowerPriority(rapidjson::Document& merged, const rapidjson::Value& lower);
+// down. Returns where `lower` holds a different value than the one kept
+// ("face_detection.insightface", "yolov8"): content that would be lost if
+// `lower` were deleted. `sidecar_info` (bookkeeping) is never a conflict.
+std::vector<std::string> MergeLowerPriority(rapidjson::Document& merged,
+                                            const rapidjson::Value& lower);
 
 // Stores `payload` under `operation` (or `operation.backend`) of `document`,
 // replacing what was there. A direct payload already under `operation` is

@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "server/engine/document_merge.h"
+#include "server/engine/text.h"
 #include "server/engine/naming.h"
 #include "server/engine/operations.h"
 #include "server/engine/sidecar_inspector.h"
@@ -160,7 +161,9 @@ GroupDocument LoadGroup(const DirectoryScan& directory, const GroupPlan& plan, s
       if (group.document.IsNull()) {
         group.document.Swap(member.document);
       } else {
-        MergeLowerPriority(group.document, member.document);
+        for (std::string& where : MergeLowerPriority(group.document, member.document)) {
+          group.conflicts.push_back(Concat(member.file.file->name, ": ", where));
+        }
       }
     }
     group.files.push_back(std::move(member.file));

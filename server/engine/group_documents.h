@@ -63,6 +63,10 @@ struct GroupDocument {
   rapidjson::Document document;
   // Analysis of `document` (operations, payloads, counts).
   DocumentFacts facts;
+  // Where a lower-priority member holds a value that differs from the one
+  // merged in ("IMG_1.json: face_detection.insightface"): content that only
+  // that member has.
+  std::vector<std::string> conflicts;
 
   // The highest-priority readable member; null when none.
   const GroupFile* best() const;

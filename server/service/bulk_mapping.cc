@@ -62,6 +62,8 @@ v1::ConvertAction ToProto(engine::ConvertAction action) {
       return v1::CONVERT_ACTION_SKIPPED_UNREADABLE;
     case engine::ConvertAction::kSkippedTargetNewer:
       return v1::CONVERT_ACTION_SKIPPED_TARGET_NEWER;
+    case engine::ConvertAction::kSkippedConflict:
+      return v1::CONVERT_ACTION_SKIPPED_CONFLICT;
     case engine::ConvertAction::kFailed:
       return v1::CONVERT_ACTION_FAILED;
   }

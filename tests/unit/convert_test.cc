@@ -133,14 +133,14 @@ TEST_F(ConvertTest, JsonToBinWritesCanonicalBinAndRemovesTheJson) {
 TEST_F(ConvertTest, BinPlusJsonMergesBothIntoTheBin) {
   tree_.WriteFile("x.jpg", "");
   tree_.WriteBin("x.bin", R"({"face_detection":{"success":true,"faces":[{}]}})");
-  tree_.WriteFile("x.json", R"({"face_detection": {"success": false},
+  tree_.WriteFile("x.json", R"({"face_detection": {"success": true, "faces": [{}]},
                                 "yolov8": {"success": true, "objects": [{}]}})");
   tree_.SetMtime("x.bin", 1000);  // older than the .json
   const ConvertRun run = Convert(SidecarFormat::kBin, /*apply=*/true);
   ASSERT_EQ(run.results.size(), 1u);
   EXPECT_EQ(run.results[0].action, ConvertAction::kConverted) << run.results[0].error;
   EXPECT_EQ(run.results[0].sources, Paths({"x.bin", "x.json"}));
-  // The .bin wins what both hold; the .json-only operation survives.
+  // What both hold agrees; the .json-only operation survives.
   EXPECT_EQ(DocumentIn("x.bin", SidecarFormat::kBin),
             R"({"face_detection":{"faces":[{}],"success":true},)"
             R"("yolov8":{"objects":[{}],"success":true}})");
@@ -148,6 +148,24 @@ TEST_F(ConvertTest, BinPlusJsonMergesBothIntoTheBin) {
 }
 
 // SIDECARS.md §5: Convert "overwrote newer data".
+// A newer .json whose result differs from the .bin's: converting to .bin
+// would keep the .bin's value and delete the .json, losing the newer result.
+TEST_F(ConvertTest, Regression_ConvertNeverDropsDifferingContent) {
+  tree_.WriteFile("x.jpg", "");
+  tree_.WriteBin("x.bin", R"({"face_detection":{"insightface":{"success":true}}})");
+  tree_.WriteFile("x.json", R"({"face_detection": {"insightface": {"success": false}},
+                                "sidecar_info": {"last_updated": "2025-01-01T00:00:00"}})");
+  tree_.SetMtime("x.bin", 1000);
+  const auto before = Snapshot();
+  const ConvertRun run = Convert(SidecarFormat::kBin, /*apply=*/true);
+  ASSERT_EQ(run.results.size(), 1u);
+  EXPECT_EQ(run.results[0].action, ConvertAction::kSkippedConflict);
+  EXPECT_THAT(run.results[0].error, HasSubstr("x.json: face_detection.insightface"));
+  EXPECT_THAT(run.results[0].error, ::testing::Not(HasSubstr("sidecar_info")));
+  EXPECT_EQ(Snapshot(), before);
+  EXPECT_EQ(run.summary.skipped, 1);
+}
+
 TEST_F(ConvertTest, Regression_ConvertNeverOverwritesNewerData) {
   tree_.WriteFile("x.jpg", "");
   tree_.WriteBin("x.bin", R"({"face_detection":{"success":false}})");
@@ -167,8 +185,7 @@ TEST_F(ConvertTest, Regression_ConvertNeverOverwritesNewerData) {
 TEST_F(ConvertTest, OlderTargetIsMergedAtItsPriority) {
   tree_.WriteFile("x.jpg", "");
   tree_.WriteBin("x.bin", R"({"face_detection":{"success":true}})");
-  tree_.WriteFile("x.json",
-                  R"({"face_detection": {"success": false}, "yolov8": {"success": true}})");
+  tree_.WriteFile("x.json", R"({"yolov8": {"success": true}})");
   tree_.SetMtime("x.json", 1000);  // the target, older than the .bin
   const ConvertRun run = Convert(SidecarFormat::kJson, /*apply=*/true);
   ASSERT_EQ(run.results.size(), 1u);
@@ -252,12 +269,15 @@ TEST_F(ConvertTest, AlreadyTargetIsLeftAlone) {
   const auto before = Snapshot();
   const ConvertRun run = Convert(SidecarFormat::kBin, /*apply=*/true);
   ASSERT_EQ(run.results.size(), 3u);
-  for (const ConvertResult& result : run.results) {
-    EXPECT_EQ(result.action, ConvertAction::kAlreadyTarget);
-    EXPECT_EQ(result.sources, std::vector<std::string>{result.target});
-  }
   EXPECT_EQ(run.results[0].target, tree_.Path("Y.BIN"));
-  EXPECT_EQ(run.summary.already_target, 3);
+  EXPECT_EQ(run.results[0].action, ConvertAction::kAlreadyTarget);
+  EXPECT_EQ(run.results[0].sources, std::vector<std::string>{run.results[0].target});
+  // A lone corrupt file in the target format is reported, not "already done".
+  EXPECT_EQ(run.results[1].target, tree_.Path("corrupt.bin"));
+  EXPECT_EQ(run.results[1].action, ConvertAction::kSkippedUnreadable);
+  EXPECT_EQ(run.results[2].action, ConvertAction::kAlreadyTarget);
+  EXPECT_EQ(run.summary.already_target, 2);
+  EXPECT_EQ(run.summary.skipped, 1);
   EXPECT_EQ(Snapshot(), before);
 }
 
