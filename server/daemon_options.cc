@@ -76,6 +76,16 @@ const std::map<std::string, Setter>& Setters() {
        [](DaemonOptions& o, const std::string& v) {
          return ParseNumber("max-payload-bytes", v, o.max_payload_bytes);
        }},
+      {"cache-max-bytes",
+       [](DaemonOptions& o, const std::string& v) {
+         return ParseNumber("cache-max-bytes", v, o.cache_max_bytes);
+       }},
+      {"watch",
+       [](DaemonOptions& o, const std::string& v) {
+         if (v != "true" && v != "false") return Invalid("--watch: true or false");
+         o.watch = v == "true";
+         return absl::OkStatus();
+       }},
       {"save-format",
        [](DaemonOptions& o, const std::string& v) {
          if (v != "bin" && v != "rkyv" && v != "json") {
@@ -89,6 +99,9 @@ const std::map<std::string, Setter>& Setters() {
 }
 
 absl::Status ParseArgs(const std::vector<std::string>& args, DaemonOptions& options, int depth);
+
+// Boolean flags: `--name` alone means true; `--name=false` turns them off.
+bool IsSwitch(const std::string& name) { return name == "watch"; }
 
 absl::Status ReadConfigFile(const std::string& path, DaemonOptions& options, int depth) {
   if (depth > 4) return Invalid("--config: files include each other too deeply");
@@ -124,6 +137,8 @@ absl::Status ParseArgs(const std::vector<std::string>& args, DaemonOptions& opti
     if (const size_t eq = name.find('='); eq != std::string::npos) {
       value = name.substr(eq + 1);
       name.resize(eq);
+    } else if (IsSwitch(name)) {
+      value = "true";  // `--watch` alone switches it on
     } else if (i + 1 < args.size()) {
       value = args[++i];
     } else {
@@ -175,6 +190,9 @@ std::string DaemonUsage() {
          "(default),\n"
       << "                          rkyv or json\n"
       << "  --max-payload-bytes N   largest SaveSidecar payload accepted (default 16777216)\n"
+      << "  --cache-max-bytes N     memory bound of the metadata cache (default 536870912;\n"
+      << "                          0 turns the cache off)\n"
+      << "  --watch[=true|false]    let inotify tell the cache what changed (default false)\n"
       << "  --config FILE           read flags from FILE, one per line (`--listen=...` or\n"
       << "                          `listen=...`; # starts a comment)\n"
       << "  --version               print the version and exit\n"

@@ -22,6 +22,8 @@ struct DaemonOptions {
   size_t max_sidecar_bytes = 256u << 20;
   size_t max_payload_bytes = 16u << 20;
   std::string save_format = "bin";  // bin, rkyv or json
+  size_t cache_max_bytes = 512u << 20;  // metadata cache bound; 0 disables it
+  bool watch = false;                   // inotify watching for the cache
   bool help = false;
   bool version = false;
 };
