@@ -16,6 +16,7 @@
 
 #include "server/daemon_options.h"
 #include "server/engine/image_locks.h"
+#include "server/engine/metadata_cache.h"
 #include "server/engine/path_text.h"
 #include "server/engine/sidecar_inspector.h"
 #include "server/engine/sidecar_store.h"
@@ -59,13 +60,23 @@ int Run(const DaemonOptions& options) {
     custom_extensions = std::make_unique<engine::ImageExtensions>(options.image_extensions);
   }
   engine::WorkerPool pool(static_cast<size_t>(options.workers));
-  engine::DirectInspector inspector(options.max_sidecar_bytes);
+  // The metadata cache answers repeated questions; without it every file is
+  // read every time.
+  engine::DirectInspector direct_inspector(options.max_sidecar_bytes);
+  std::unique_ptr<engine::MetadataCache> cache;
+  if (options.cache_max_bytes > 0) {
+    cache =
+        std::make_unique<engine::MetadataCache>(options.cache_max_bytes, options.max_sidecar_bytes);
+  }
+  engine::SidecarInspector& inspector =
+      cache ? static_cast<engine::SidecarInspector&>(*cache) : direct_inspector;
   engine::ImageLocks image_locks;
   engine::SidecarStore store(image_locks, options.max_sidecar_bytes);
   service::ServiceConfig config{SIDECARD_VERSION, *roots, &pool, &inspector};
   if (custom_extensions) config.image_extensions = custom_extensions.get();
   config.image_locks = &image_locks;
   config.store = &store;
+  config.cache = cache.get();
   config.max_sidecar_bytes = options.max_sidecar_bytes;
   config.max_payload_bytes = options.max_payload_bytes;
   config.default_save_format = *engine::FormatFromName(options.save_format);

@@ -193,7 +193,14 @@ absl::StatusOr<SaveOutcome> SidecarStore::Save(const AllowedRoots& roots,
   }
 
   SaveOutcome outcome;
+  // A save must be what readers see: when a file of a higher read priority
+  // exists (a .bin when .json was asked for), the save goes into it.
   outcome.format = request.format;
+  for (const ExistingFile& file : *files) {
+    if (file.document.ok() && ReadPriority(file.format) < ReadPriority(outcome.format)) {
+      outcome.format = file.format;
+    }
+  }
   outcome.created = files->empty();
   rapidjson::Document merged(rapidjson::kObjectType);
   bool have_base = false;
@@ -212,9 +219,9 @@ absl::StatusOr<SaveOutcome> SidecarStore::Save(const AllowedRoots& roots,
   UpdateSidecarInfo(merged, *location, request);
 
   // Write to the existing file of the format (keeping its name's case).
-  std::string target = Concat(location->stem, ".", FormatName(request.format));
+  std::string target = Concat(location->stem, ".", FormatName(outcome.format));
   for (const ExistingFile& file : *files) {
-    if (file.format == request.format) {
+    if (file.format == outcome.format) {
       target = file.name;
       break;
     }
@@ -230,7 +237,7 @@ absl::StatusOr<SaveOutcome> SidecarStore::Save(const AllowedRoots& roots,
       outcome.corrupt_kept_as = PathIn(location->directory, aside);
     }
   }
-  const std::string bytes = EncodeSidecar(request.format, merged);
+  const std::string bytes = EncodeSidecar(outcome.format, merged);
   if (absl::Status written = WriteFileAtomically(directory.get(), target, bytes); !written.ok()) {
     return written;
   }

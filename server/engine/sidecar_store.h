@@ -8,7 +8,9 @@
 // the requested format. Saves to one image are serialised, so none is lost.
 // The content of every other sidecar file of the image (an old `.json`
 // beside a new `.bin`) is merged in, never hidden, and those files are left
-// in place. A corrupt sidecar is never silently replaced: the save fails
+// in place. When a readable file of a higher read priority than the requested
+// format exists, the save is written into it, so readers see it. A corrupt
+// sidecar is never silently replaced: the save fails
 // unless the caller asks to overwrite, and then the corrupt file is kept
 // aside as `<name>.corrupt-<UTC time>`.
 #ifndef SIDECARD_SERVER_ENGINE_SIDECAR_STORE_H_

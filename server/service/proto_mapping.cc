@@ -193,6 +193,16 @@ void FillCleanupResult(const engine::CleanupResult& result, v1::CleanupResult& o
   out.set_size_bytes(result.size_bytes);
 }
 
+void FillCacheFigures(const engine::CacheFigures& figures, v1::CacheFigures& out) {
+  out.set_enabled(figures.enabled);
+  out.set_entries(figures.entries);
+  out.set_bytes(figures.bytes);
+  out.set_max_bytes(figures.max_bytes);
+  out.set_hits(figures.hits);
+  out.set_misses(figures.misses);
+  out.set_evictions(figures.evictions);
+}
+
 void FillCleanupSummary(const engine::CleanupSummary& summary, v1::CleanupSummary& out) {
   out.set_root(engine::DisplayPath(summary.root));
   out.set_mode(ToProto(summary.mode));

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "server/engine/cleanup.h"
+#include "server/engine/metadata_cache.h"
 #include "server/engine/stats.h"
 #include "server/engine/validate.h"
 #include "sidecar/v1/sidecar.pb.h"
@@ -18,6 +19,7 @@ void FillFileReport(const engine::ValidatedFile& file, sidecar::v1::FileReport& 
 void FillValidateSummary(const engine::ValidateSummary& summary, sidecar::v1::ValidateSummary& out);
 void FillStats(const engine::TreeStats& stats, sidecar::v1::StatsResponse& out);
 void FillCleanupResult(const engine::CleanupResult& result, sidecar::v1::CleanupResult& out);
+void FillCacheFigures(const engine::CacheFigures& figures, sidecar::v1::CacheFigures& out);
 void FillCleanupSummary(const engine::CleanupSummary& summary, sidecar::v1::CleanupSummary& out);
 
 sidecar::v1::SidecarFormat ToProto(engine::SidecarFormat format);

@@ -163,6 +163,8 @@ grpc::Status SidecarService::GetServerInfo(grpc::ServerContext* context,
   response->set_active_calls(snapshot.active_calls);
   response->set_queued_tasks(static_cast<int32_t>(config_.pool->queued()));
   response->set_pid(getpid());
+  if (config_.cache != nullptr)
+    FillCacheFigures(config_.cache->figures(), *response->mutable_cache());
   return call.Finish(grpc::Status::OK);
 }
 

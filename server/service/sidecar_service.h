@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "server/engine/allowed_roots.h"
 #include "server/engine/image_locks.h"
+#include "server/engine/metadata_cache.h"
 #include "server/engine/ordered_inspection.h"
 #include "server/engine/sidecar_store.h"
 #include "server/engine/worker_pool.h"
@@ -27,6 +28,8 @@ struct ServiceConfig {
   const engine::ImageExtensions* image_extensions = &engine::ImageExtensions::Default();
   // Serialises writes (saves, conversions) to one image's sidecar.
   engine::ImageLocks* image_locks = nullptr;
+  // The metadata cache, for its figures; null when it is off.
+  const engine::MetadataCache* cache = nullptr;
   // Reads and saves one image's sidecar (shares image_locks).
   engine::SidecarStore* store = nullptr;
   // Format SaveSidecar writes when the request does not say.

@@ -228,6 +228,22 @@ TEST_F(SidecarStoreTest, JsonFormatIsPrettyWithSortedKeys) {
   EXPECT_FALSE(tree_.Exists("a.bin"));
 }
 
+// A save in a lower-priority format beside an existing .bin would be hidden
+// by the .bin: it goes into the .bin instead.
+TEST_F(SidecarStoreTest, SaveIsNeverHiddenByAHigherPriorityFile) {
+  tree_.WriteFile("a.jpg", "");
+  tree_.WriteBin("a.bin", R"({"face_detection":{"success":true}})");
+  auto saved = Save("a.jpg", "yolov8", R"({"success": true})", "", SidecarFormat::kJson);
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  EXPECT_EQ(saved->format, SidecarFormat::kBin);
+  EXPECT_EQ(saved->sidecar_path, tree_.Path("a.bin"));
+  EXPECT_FALSE(tree_.Exists("a.json"));
+  auto read = store_.Read(*roots_, tree_.Path("a.jpg"));
+  ASSERT_TRUE(read.ok());
+  EXPECT_TRUE(read->document.HasMember("yolov8"));
+  EXPECT_TRUE(read->document.HasMember("face_detection"));
+}
+
 TEST_F(SidecarStoreTest, NoTemporaryFilesAreLeft) {
   tree_.WriteFile("a.jpg", "");
   ASSERT_TRUE(Save("a.jpg", "yolov8", R"({"success": true})").ok());
