@@ -35,12 +35,11 @@ constexpr size_t kEntryOverhead = 96;
 size_t EstimateBytes(const SidecarInspection& inspection) {
   const auto string_bytes = [](const std::string& text) { return StringBytes(text); };
   const DocumentFacts& facts = inspection.facts;
-  size_t bytes = sizeof(SidecarInspection) + StringBytes(inspection.error) +
-                 VectorBytes(inspection.decode_warnings, string_bytes) +
-                 VectorBytes(facts.operations, string_bytes) +
-                 VectorBytes(facts.problems, string_bytes) +
-                 VectorBytes(facts.warnings, string_bytes) +
-                 VectorBytes(facts.tool_names, string_bytes);
+  size_t bytes =
+      sizeof(SidecarInspection) + StringBytes(inspection.error) +
+      VectorBytes(inspection.decode_warnings, string_bytes) +
+      VectorBytes(facts.operations, string_bytes) + VectorBytes(facts.problems, string_bytes) +
+      VectorBytes(facts.warnings, string_bytes) + VectorBytes(facts.tool_names, string_bytes);
   bytes += VectorBytes(facts.payloads, [](const PayloadFacts& payload) {
     return StringBytes(payload.operation) + StringBytes(payload.backend) +
            VectorBytes(payload.object_classes,
@@ -75,8 +74,7 @@ std::shared_ptr<const SidecarInspection> MetadataCache::Inspect(const DirectoryS
   return inspection;
 }
 
-std::shared_ptr<const SidecarInspection> MetadataCache::Lookup(Shard& shard,
-                                                               std::string_view path,
+std::shared_ptr<const SidecarInspection> MetadataCache::Lookup(Shard& shard, std::string_view path,
                                                                const FileStamp& stamp) {
   absl::MutexLock lock(&shard.mutex);
   auto it = shard.index.find(path);

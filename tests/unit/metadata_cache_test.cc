@@ -1,0 +1,173 @@
+#include "server/engine/metadata_cache.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sstream>
+
+#include "engine_harness.h"
+
+namespace sidecard::engine {
+namespace {
+
+// Everything Validate and Stats say about a tree, as text, so a cached
+// answer can be compared with a cold one in full.
+std::string Describe(const std::vector<ValidatedFile>& files, const TreeStats& stats) {
+  std::ostringstream out;
+  for (const ValidatedFile& file : files) {
+    const SidecarInspection& inspection = *file.inspection;
+    out << file.path << " valid=" << inspection.valid() << " error=" << inspection.FirstError()
+        << " size=" << inspection.stamp.size << " detections=" << inspection.facts.detection_count()
+        << " image=" << file.image_path.value_or("-") << " ops=";
+    for (const auto& op : inspection.facts.operations) out << op << ",";
+    out << "\n";
+  }
+  out << "images=" << stats.total_images << " sidecars=" << stats.total_sidecars
+      << " coverage=" << stats.coverage_percentage << " faces=" << stats.faces_found
+      << " objects=" << stats.objects_found << " invalid=" << stats.invalid_sidecars
+      << " orphans=" << stats.orphaned_sidecars << " symlinks=" << stats.symlink_count
+      << " broken=" << stats.broken_symlinks << "\n";
+  for (const auto& [op, count] : stats.operation_counts) out << op << "=" << count << "\n";
+  return out.str();
+}
+
+class MetadataCacheTest : public EngineHarness {
+ protected:
+  MetadataCacheTest() : cache_(64 << 20, 1 << 20) {}
+
+  std::string Answer(SidecarInspector& inspector) {
+    EngineContext context{&pool_, &inspector, &roots_};
+    std::vector<ValidatedFile> files;
+    auto summary = ValidateTree(tree_.root(), {}, context, Cancellation(),
+                                [&](std::span<const ValidatedFile> batch) {
+                                  files.insert(files.end(), batch.begin(), batch.end());
+                                  return true;
+                                });
+    EXPECT_TRUE(summary.ok()) << summary.status();
+    auto stats = ComputeStats(tree_.root(), {}, context, Cancellation());
+    EXPECT_TRUE(stats.ok()) << stats.status();
+    return Describe(files, stats.ok() ? *stats : TreeStats{});
+  }
+
+  // The cached answer must equal a cold one (a fresh direct inspector).
+  void ExpectWarmEqualsCold() {
+    DirectInspector cold;
+    EXPECT_EQ(Answer(cache_), Answer(cold));
+  }
+
+  MetadataCache cache_;
+};
+
+TEST_F(MetadataCacheTest, HoldsOneEntryPerSidecarFile) {
+  tree_.WriteFile("a.jpg", "");
+  tree_.WriteFile("a.json", MergedDocument());
+  tree_.WriteFile("b.jpg", "");
+  tree_.WriteFile("b.json", MergedDocument(2, 2));
+  Answer(cache_);
+  const CacheFigures first = cache_.figures();
+  EXPECT_EQ(first.entries, 2);
+  EXPECT_GT(first.bytes, 0);
+  ExpectWarmEqualsCold();
+}
+
+TEST_F(MetadataCacheTest, RecentlyChangedFilesAreNotTrusted) {
+  tree_.WriteFile("a.jpg", "");
+  tree_.WriteFile("a.json", MergedDocument());
+  Answer(cache_);
+  Answer(cache_);
+  // Just written: within the racy window, so every question re-reads it.
+  EXPECT_EQ(cache_.figures().hits, 0);
+}
+
+// The cache trusts a stamp only once the file's change time is older than
+// the racy window; these tests wait that long once, then change files.
+class MetadataCacheChangeTest : public MetadataCacheTest {
+ protected:
+  void SetUp() override {
+    tree_.WriteFile("2025/g1/IMG_1.jpg", "");
+    tree_.WriteBin("2025/g1/IMG_1.bin", MergedDocument(1, 1));
+    tree_.WriteFile("2025/g1/IMG_2.jpg", "");
+    tree_.WriteFile("2025/g1/IMG_2.json", MergedDocument(2, 0));
+    tree_.WriteFile("2025/g2/deep/er/IMG_3.jpg", "");
+    tree_.WriteFile("2025/g2/deep/er/IMG_3.json", MergedDocument(3, 3));
+    tree_.Symlink("games/link.jpg", "../2025/g1/IMG_1.jpg");
+    absl::SleepFor(MetadataCache::kRacyWindow + absl::Milliseconds(100));
+    ExpectWarmEqualsCold();
+    ASSERT_GT(cache_.figures().entries, 0);
+    const int64_t hits_before = cache_.figures().hits;
+    ExpectWarmEqualsCold();
+    ASSERT_GT(cache_.figures().hits, hits_before);  // really answering from memory
+  }
+};
+
+TEST_F(MetadataCacheChangeTest, ContentChangedWithSizeAndMtimeRestoredIsSeen) {
+  const std::string before = tree_.ReadFile("2025/g1/IMG_2.json");
+  struct stat st {};
+  ASSERT_EQ(stat(tree_.Path("2025/g1/IMG_2.json").c_str(), &st), 0);
+  // Same length, different content (success true → false is one letter more:
+  // swap two digits instead).
+  std::string after = before;
+  const size_t digit = after.find("1.5");
+  ASSERT_NE(digit, std::string::npos);
+  after.replace(digit, 3, "9.5");
+  tree_.WriteFile("2025/g1/IMG_2.json", after);
+  tree_.SetMtime("2025/g1/IMG_2.json", st.st_mtim.tv_sec);  // like `touch -d` back
+  ExpectWarmEqualsCold();
+}
+
+TEST_F(MetadataCacheChangeTest, ReplaceByRenameIsSeen) {
+  tree_.WriteFile("2025/g1/tmp", R"({"yolov8": {"success": false}})");
+  ASSERT_EQ(rename(tree_.Path("2025/g1/tmp").c_str(), tree_.Path("2025/g1/IMG_2.json").c_str()), 0);
+  ExpectWarmEqualsCold();
+}
+
+TEST_F(MetadataCacheChangeTest, DeleteAndAddAreSeen) {
+  ASSERT_EQ(unlink(tree_.Path("2025/g1/IMG_1.bin").c_str()), 0);
+  tree_.WriteFile("2025/g1/IMG_9.json", MergedDocument(4, 4));
+  ExpectWarmEqualsCold();
+}
+
+TEST_F(MetadataCacheChangeTest, DeepChangeIsSeen) {
+  tree_.WriteFile("2025/g2/deep/er/IMG_3.json", "[1]");
+  ExpectWarmEqualsCold();
+}
+
+TEST_F(MetadataCacheChangeTest, RepointedSymlinkIsSeen) {
+  ASSERT_EQ(unlink(tree_.Path("games/link.jpg").c_str()), 0);
+  tree_.Symlink("games/link.jpg", "../2025/g2/deep/er/IMG_3.jpg");
+  ExpectWarmEqualsCold();
+  ASSERT_EQ(unlink(tree_.Path("games/link.jpg").c_str()), 0);
+  tree_.Symlink("games/link.jpg", "../2025/g1/missing.jpg");
+  ExpectWarmEqualsCold();
+}
+
+TEST_F(MetadataCacheChangeTest, RenamedDirectoryIsSeen) {
+  ASSERT_EQ(rename(tree_.Path("2025/g2").c_str(), tree_.Path("2025/g3").c_str()), 0);
+  ExpectWarmEqualsCold();
+}
+
+TEST(MetadataCacheBoundTest, StaysWithinItsMemoryBound) {
+  sidecard::testing::TempTree tree;
+  for (int i = 0; i < 400; ++i) {
+    tree.WriteFile("f" + std::to_string(i) + ".json", MergedDocument(1, 1));
+    tree.SetMtime("f" + std::to_string(i) + ".json", 1'700'000'000);
+  }
+  WorkerPool pool(2);
+  auto roots = *AllowedRoots::Create({tree.root()});
+  MetadataCache cache(/*max_bytes=*/64 * 1024, 1 << 20);
+  EngineContext context{&pool, &cache, &roots};
+  for (int round = 0; round < 2; ++round) {
+    auto stats = ComputeStats(tree.root(), {}, context, Cancellation());
+    ASSERT_TRUE(stats.ok());
+    EXPECT_EQ(stats->orphaned_sidecars, 400);  // answers stay right while evicting
+  }
+  const CacheFigures figures = cache.figures();
+  EXPECT_LE(figures.bytes, 64 * 1024);
+  EXPECT_GT(figures.evictions, 0);
+  EXPECT_LT(figures.entries, 400);
+}
+
+}  // namespace
+}  // namespace sidecard::engine
