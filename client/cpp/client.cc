@@ -1,6 +1,8 @@
 #include "client/cpp/client.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <string>
 #include <utility>
 
 namespace sidecard {
@@ -9,11 +11,37 @@ namespace {
 using grpc::health::v1::HealthCheckRequest;
 using grpc::health::v1::HealthCheckResponse;
 
-// The credentials of the channel to the daemon. Plaintext for now: the Unix
-// socket is protected by its file permissions. TLS for remote daemons (and
-// the per-call token) belong here.
-std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const ClientOptions& /*options*/) {
-  return grpc::InsecureChannelCredentials();
+// The credentials of the channel to the daemon: TLS when asked, else
+// plaintext (a Unix socket is protected by its file permissions).
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const ClientOptions& options) {
+  if (!options.tls) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = options.tls_root_certificates;
+  ssl.pem_cert_chain = options.tls_client_certificate;
+  ssl.pem_private_key = options.tls_client_key;
+  return grpc::SslCredentials(ssl);
+}
+
+// gRPC's own retry policy: retries UNAVAILABLE with backoff, and a stream
+// only until its first message has arrived (so nothing is seen twice).
+grpc::ChannelArguments ChannelArguments(const ClientOptions& options) {
+  grpc::ChannelArguments arguments;
+  // Reconnect soon after a refused connection (a restarting daemon), so the
+  // retries below find it back; gRPC's default first waits a whole second.
+  arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  if (options.max_attempts > 1) {
+    arguments.SetServiceConfigJSON(R"({"methodConfig": [{
+        "name": [{"service": "sidecar.v1.SidecarService"}, {"service": "grpc.health.v1.Health"}],
+        "retryPolicy": {"maxAttempts": )" +
+                                   std::to_string(std::min(options.max_attempts, 5)) + R"(,
+          "initialBackoff": "0.1s", "maxBackoff": "1s", "backoffMultiplier": 2,
+          "retryableStatusCodes": ["UNAVAILABLE"]}}]})");
+  } else {
+    arguments.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+  }
+  return arguments;
 }
 
 // Reads every message of a server stream into `on_message`, then returns
@@ -37,7 +65,8 @@ std::string DefaultAddress() {
 
 Client::Client(ClientOptions options)
     : options_(std::move(options)),
-      channel_(grpc::CreateChannel(options_.address, ChannelCredentials(options_))),
+      channel_(grpc::CreateCustomChannel(options_.address, ChannelCredentials(options_),
+                                         ChannelArguments(options_))),
       sidecar_(sidecar::v1::SidecarService::NewStub(channel_)),
       health_(grpc::health::v1::Health::NewStub(channel_)) {}
 
@@ -132,6 +161,7 @@ void Client::PrepareContext(grpc::ClientContext& context) const {
   if (options_.timeout.count() > 0) {
     context.set_deadline(std::chrono::system_clock::now() + options_.timeout);
   }
+  if (!options_.token.empty()) context.AddMetadata("authorization", "Bearer " + options_.token);
 }
 
 }  // namespace sidecard

@@ -39,6 +39,22 @@ struct ClientOptions {
   // Deadline of each call, counted from its start (for a streaming call, the
   // whole stream). Zero: no deadline.
   std::chrono::milliseconds timeout{0};
+  // Attempts per call while the daemon is UNAVAILABLE (not listening yet,
+  // restarting, draining), with exponential backoff from 100 ms to 1 s
+  // (about 1.5 s in all at the most, 5 attempts). A streaming call is retried
+  // only before its first message arrives. 1 turns retries off.
+  int max_attempts = 5;
+  // Sent as `authorization: Bearer <token>` with every call when not empty
+  // (TCP listeners on a LAN require one).
+  std::string token{};
+  // TLS for TCP addresses: when `tls` is set, the channel verifies the
+  // daemon's certificate against `tls_root_certificates` (PEM text; empty:
+  // the system's roots) and, for mutual TLS, presents `tls_client_certificate`
+  // and `tls_client_key` (PEM text).
+  bool tls = false;
+  std::string tls_root_certificates{};
+  std::string tls_client_certificate{};
+  std::string tls_client_key{};
 };
 
 class Client {
@@ -108,7 +124,7 @@ class Client {
   const ClientOptions& options() const { return options_; }
 
  private:
-  // Sets up `context` for one call (its deadline).
+  // Sets up `context` for one call (its deadline and token).
   void PrepareContext(grpc::ClientContext& context) const;
 
   ClientOptions options_;
