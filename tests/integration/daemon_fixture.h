@@ -23,8 +23,10 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,7 +94,8 @@ inline constexpr std::string_view kInfoOnlyDoc =
     R"({"sidecar_info":{"operation_type":"face_detection"}})";
 // Bytes that do not decode as .bin (the length header is far too large) nor as JSON.
 inline std::string RandomBytes() {
-  static constexpr char kBytes[] = "\x13\x37\xC0\xDE\xFF\xFF\x7F\x00\x00\x9F\x92\x96\xFE\x01 garbage";
+  static constexpr char kBytes[] =
+      "\x13\x37\xC0\xDE\xFF\xFF\x7F\x00\x00\x9F\x92\x96\xFE\x01 garbage";
   return std::string(kBytes, sizeof(kBytes) - 1);
 }
 
@@ -145,6 +148,20 @@ inline void ShareWithDaemon(const std::string& path) {
   if (RunningAsRoot()) ChownTree(path, kUnprivilegedUid, kUnprivilegedGid);
 }
 
+// Whether a Unix stream socket at `path` accepts a connection now.
+inline bool SocketAccepts(const std::string& path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(address.sun_path)) return false;
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const bool connected =
+      connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  return connected;
+}
+
 struct SpawnSpec {
   std::vector<std::string> argv;
   std::string cwd;          // empty: inherit
@@ -160,8 +177,8 @@ inline pid_t Spawn(const SpawnSpec& spec, std::string& error) {
   for (const std::string& arg : spec.argv) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   const auto open_out = [&](const std::string& path) {
-    return open(path.empty() ? "/dev/null" : path.c_str(),
-                O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    return open(path.empty() ? "/dev/null" : path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                0644);
   };
   const int in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   const int out_fd = open_out(spec.stdout_path);
@@ -241,7 +258,8 @@ inline RunResult RunProcess(const std::vector<std::string>& argv, const std::str
   testing::TempTree capture;
   RunResult result;
   std::string error;
-  const pid_t pid = Spawn({argv, cwd, capture.Path("stdout"), capture.Path("stderr"), false}, error);
+  const pid_t pid =
+      Spawn({argv, cwd, capture.Path("stdout"), capture.Path("stderr"), false}, error);
   if (pid < 0) {
     result.err = error;
     return result;
@@ -301,32 +319,46 @@ class DaemonProcess {
     pid_ = Spawn({argv, "", "", stderr_path(), RunningAsRoot()}, error);
     if (pid_ < 0) return ::testing::AssertionFailure() << "cannot start sidecard: " << error;
 
-    Client probe({.address = address(), .timeout = 1s});
+    // A gRPC channel that failed to connect backs off for a second or more
+    // before it tries again, so first wait until the socket accepts
+    // connections, and only then ask the health service.
+    std::unique_ptr<Client> probe;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
       int wait_status = 0;
       if (waitpid(pid_, &wait_status, WNOHANG) == pid_) {
         pid_ = -1;
-        return ::testing::AssertionFailure()
-               << "sidecard exited with " << ExitCodeOf(wait_status)
-               << " before serving; its stderr:\n"
-               << Stderr();
+        return ::testing::AssertionFailure() << "sidecard exited with " << ExitCodeOf(wait_status)
+                                             << " before serving; its stderr:\n"
+                                             << Stderr();
+      }
+      if (probe == nullptr && SocketAccepts(socket_path())) {
+        probe = std::make_unique<Client>(ClientOptions{.address = address(), .timeout = 1s});
       }
       HealthStatus status = grpc::health::v1::HealthCheckResponse::UNKNOWN;
-      if (probe.CheckHealth("", &status).ok() &&
+      if (probe != nullptr && probe->CheckHealth("", &status).ok() &&
           status == grpc::health::v1::HealthCheckResponse::SERVING) {
         return ::testing::AssertionSuccess();
       }
-      std::this_thread::sleep_for(10ms);
+      std::this_thread::sleep_for(5ms);
     }
-    return ::testing::AssertionFailure() << "sidecard did not report SERVING within "
-                                         << timeout.count() << " ms; its stderr:\n"
-                                         << Stderr();
+    return ::testing::AssertionFailure()
+           << "sidecard did not report SERVING within " << timeout.count() << " ms; its stderr:\n"
+           << Stderr();
   }
 
   // Sends SIGTERM.
   void Terminate() const {
     if (pid_ > 0) kill(pid_, SIGTERM);
+  }
+
+  // SIGKILL and reap, for tests that are not about shutting down.
+  void Kill() {
+    if (pid_ <= 0) return;
+    kill(pid_, SIGKILL);
+    int wait_status = 0;
+    waitpid(pid_, &wait_status, 0);
+    pid_ = -1;
   }
 
   // Waits up to `timeout` for the daemon to end; kills it (SIGKILL) if it
@@ -351,10 +383,9 @@ class DaemonProcess {
     bool killed = false;
     const int code = WaitExit(timeout, &killed);
     if (killed) {
-      return ::testing::AssertionFailure()
-             << "sidecard did not exit within " << timeout.count()
-             << " ms of SIGTERM (killed); its stderr:\n"
-             << Stderr();
+      return ::testing::AssertionFailure() << "sidecard did not exit within " << timeout.count()
+                                           << " ms of SIGTERM (killed); its stderr:\n"
+                                           << Stderr();
     }
     if (code != 0) {
       return ::testing::AssertionFailure()
@@ -437,7 +468,12 @@ class DaemonTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (daemon_.running()) EXPECT_TRUE(daemon_.Stop());
+    // Hang up first: a client still connected may keep the daemon waiting
+    // (lifecycle_test.cc covers SIGTERM with clients connected).
+    client_.reset();
+    if (daemon_.running()) {
+      EXPECT_TRUE(daemon_.Stop());
+    }
     if (HasFailure()) std::fprintf(stderr, "--- sidecard stderr ---\n%s", daemon_.Stderr().c_str());
   }
 

@@ -32,8 +32,8 @@ TEST_F(ValidateTest, MixedFormatsAreReportedWithExactFacts) {
 
   const ValidateRun run = Validate(tree_.root());
   ASSERT_TRUE(run.status.ok()) << run.status.error_message();
-  ASSERT_THAT(ReportPaths(run), ElementsAre(P("a.bin"), P("b.rkyv"), P("c.json"), P("d.bin"),
-                                            P("d.json")));
+  ASSERT_THAT(ReportPaths(run),
+              ElementsAre(P("a.bin"), P("b.rkyv"), P("c.json"), P("d.bin"), P("d.json")));
 
   const v1::FileReport& a = run.reports[0];
   EXPECT_EQ(a.file().raw_path(), P("a.bin"));
@@ -96,7 +96,8 @@ TEST_F(ValidateTest, MixedFormatsAreReportedWithExactFacts) {
   EXPECT_EQ(s.total_files(), 5);
   EXPECT_EQ(s.valid_files(), 5);
   EXPECT_EQ(s.invalid_files(), 0);
-  EXPECT_THAT(ToStdMap(s.by_format()), ElementsAre(Pair("bin", 2), Pair("json", 2), Pair("rkyv", 1)));
+  EXPECT_THAT(ToStdMap(s.by_format()),
+              ElementsAre(Pair("bin", 2), Pair("json", 2), Pair("rkyv", 1)));
   EXPECT_THAT(ToStdMap(s.by_operation()),
               ElementsAre(Pair("face_detection", 3), Pair("yolov8", 2)));
   EXPECT_EQ(s.orphans(), 0);
@@ -376,7 +377,8 @@ TEST_F(ValidateTest, CorruptFilesAreReportedWithTheReason) {
                                             P("trail.bin"), P("trunc.bin")));
   const v1::FileReport& badbody = run.reports[0];
   EXPECT_FALSE(badbody.valid());
-  EXPECT_THAT(badbody.error(), HasSubstr("invalid JSON at byte offset 1"));  // 8-byte header + 5..8
+  // The offset counts the 8-byte header: `}` is byte 8 of the body.
+  EXPECT_THAT(badbody.error(), HasSubstr("invalid JSON at byte offset 16"));
   const v1::FileReport& badjson = run.reports[1];
   EXPECT_FALSE(badjson.valid());
   EXPECT_THAT(badjson.error(), HasSubstr("invalid JSON at byte offset 19"));
@@ -385,9 +387,9 @@ TEST_F(ValidateTest, CorruptFilesAreReportedWithTheReason) {
   EXPECT_THAT(short_bin.error(), HasSubstr("too short: 3 bytes"));
   const v1::FileReport& trail = run.reports[3];
   EXPECT_TRUE(trail.valid());
-  EXPECT_THAT(StrVec(trail.warnings()),
-              ElementsAre("3 trailing bytes after the " + std::to_string(kFaceDoc.size()) +
-                          "-byte body"));
+  EXPECT_THAT(
+      StrVec(trail.warnings()),
+      ElementsAre("3 trailing bytes after the " + std::to_string(kFaceDoc.size()) + "-byte body"));
   const v1::FileReport& trunc = run.reports[4];
   EXPECT_FALSE(trunc.valid());
   EXPECT_THAT(trunc.error(), HasSubstr("length header says 100 bytes but only 5 follow"));
@@ -397,9 +399,8 @@ TEST_F(ValidateTest, CorruptFilesAreReportedWithTheReason) {
 
 TEST_F(ValidateTest, LegacyLayoutsAreRead) {
   tree_.WriteFile("env.jpg", "jpeg");
-  tree_.WriteFile("env.json",
-                  R"({"sidecar_info":{"operation_type":"face_detection"},)"
-                  R"("data":{"success":true,"faces":[{"face_id":0}]}})");
+  tree_.WriteFile("env.json", R"({"sidecar_info":{"operation_type":"face_detection"},)"
+                              R"("data":{"success":true,"faces":[{"face_id":0}]}})");
   tree_.WriteFile("old.jpg", "jpeg");
   tree_.WriteFile("old.json",
                   R"({"Face_detector":{"success":true,"faces":[{},{},{}]},)"
