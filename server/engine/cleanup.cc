@@ -45,8 +45,12 @@ class Cleaner {
 
   absl::Status OpenRoot() {
     root_fd_ = UniqueFd(open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!root_fd_.valid()) return absl::FailedPreconditionError(ErrnoText(root_));
-    return absl::OkStatus();
+    if (root_fd_.valid()) return absl::OkStatus();
+    const int error = errno;
+    const std::string message = ErrnoText(Concat("cannot open ", root_));
+    if (error == EACCES || error == EPERM) return absl::PermissionDeniedError(message);
+    if (error == ENOENT) return absl::NotFoundError(message);
+    return absl::FailedPreconditionError(message);
   }
 
   // Decides and, outside a dry run, acts on one inspected file. Returns
