@@ -128,11 +128,14 @@ class Converter {
       }
     }
     if (existing != nullptr && group.files.size() == 1) return ConvertAction::kAlreadyTarget;
-    if (existing != nullptr && TargetIsNewest(group, *existing)) {
-      error = Concat(existing->file->name, " is newer than the other files; nothing changed");
-      return ConvertAction::kSkippedTargetNewer;
-    }
+    // Without conflicts the merge only adds what a file lacks, so nothing
+    // newer can be overwritten (this also finishes a convert that was cut
+    // after writing the target). With conflicts nothing is touched.
     if (!group.conflicts.empty()) {
+      if (existing != nullptr && TargetIsNewest(group, *existing)) {
+        error = Concat(existing->file->name, " is newer than the other files; nothing changed");
+        return ConvertAction::kSkippedTargetNewer;
+      }
       // Removing the lower-priority file would lose its differing values.
       error = "files differ: ";
       for (size_t i = 0; i < group.conflicts.size(); ++i) {

@@ -5,11 +5,13 @@
 // in group order, the first rule that applies:
 //   kSkippedUnreadable   a member does not decode: nothing is touched;
 //   kAlreadyTarget       the only file is `<stem>.<target ext>` (any case);
-//   kSkippedTargetNewer  a target-format file exists and was modified after
-//                        every other member: newer data is never overwritten
-//                        with older content, nothing is touched;
-//   kSkippedConflict     a lower-priority member holds values that differ
-//                        from the ones kept: removing it would lose them;
+//   kSkippedTargetNewer  the files hold different values for the same keys
+//                        and the target-format file is the newest: newer
+//                        data is never overwritten, nothing is touched;
+//   kSkippedConflict     the files hold different values for the same keys
+//                        otherwise: removing one would lose them; nothing is
+//                        touched. (Without such conflicts the merge only adds
+//                        what a file lacks, so converting loses nothing.)
 //   kFailed              the target's name is taken by a file that is not a
 //                        member (foreign, unreadable without an image, a
 //                        folder), or applying failed (`error`);

@@ -354,11 +354,11 @@ TEST_F(WritePathTest, CrashSafety_KillDuringSavesLosesNothingAcknowledged) {
   EXPECT_EQ(run.summary.invalid_files(), 0);
 }
 
-// Crash safety of Convert: kill -9 in the middle of converting .json to
-// .bin; after a restart each image's sidecar still reads as its original
-// document, and a second convert finishes the job.
+// Crash safety of Convert: kill -9 repeatedly in the middle of converting
+// .json to .bin; after the restarts each image's sidecar still reads as its
+// original document, and a last convert finishes the job.
 TEST_F(WritePathTest, CrashSafety_KillDuringConvertKeepsEveryDocument) {
-  constexpr int kImages = 150;
+  constexpr int kImages = 400;
   std::vector<std::string> originals;
   for (int i = 0; i < kImages; ++i) {
     const std::string stem = "g/IMG_" + std::to_string(1000 + i);
@@ -374,17 +374,21 @@ TEST_F(WritePathTest, CrashSafety_KillDuringConvertKeepsEveryDocument) {
   request.set_target_format(v1::SIDECAR_FORMAT_BIN);
   request.set_apply(true);
 
-  std::thread converter([&] {
-    Client client({.address = daemon_.address(), .timeout = 30s});
-    client.Convert(request, [](const v1::ConvertResponse&) {});
-  });
-  std::this_thread::sleep_for(100ms);
-  kill(daemon_.pid(), SIGKILL);
-  daemon_.Kill();
-  converter.join();
-  client_.reset();
-  ASSERT_TRUE(daemon_.Start(MakeDaemonOptions()));
-  client_ = std::make_unique<Client>(ClientOptions{.address = daemon_.address(), .timeout = 30s});
+  // Three times: start a convert, kill -9 the daemon in the middle, restart.
+  constexpr int kKills = 3;
+  for (int kill_round = 0; kill_round < kKills; ++kill_round) {
+    std::thread converter([&] {
+      Client client({.address = daemon_.address(), .timeout = 30s});
+      client.Convert(request, [](const v1::ConvertResponse&) {});
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(60 + 30 * kill_round));
+    kill(daemon_.pid(), SIGKILL);
+    daemon_.Kill();
+    converter.join();
+    client_.reset();
+    ASSERT_TRUE(daemon_.Start(MakeDaemonOptions()));
+    client_ = std::make_unique<Client>(ClientOptions{.address = daemon_.address(), .timeout = 30s});
+  }
 
   // Every image still reads as its original document (from .bin or .json).
   int converted_before_kill = 0;
@@ -400,8 +404,8 @@ TEST_F(WritePathTest, CrashSafety_KillDuringConvertKeepsEveryDocument) {
     want.Parse(originals[static_cast<size_t>(i)].c_str());
     if (!read.found() || got != want) ++lost;
   }
-  std::printf("crash safety (convert): %d images, 1 kill -9, %d converted before it, %d lost\n",
-              kImages, converted_before_kill, lost);
+  std::printf("crash safety (convert): %d images, %d kill -9, %d converted before them, %d lost\n",
+              kImages, kKills, converted_before_kill, lost);
   RecordProperty("converted_before_kill", converted_before_kill);
   EXPECT_EQ(lost, 0);
 

@@ -166,6 +166,20 @@ TEST_F(ConvertTest, Regression_ConvertNeverDropsDifferingContent) {
   EXPECT_EQ(run.summary.skipped, 1);
 }
 
+// A convert cut after writing the target leaves target + source with the
+// same content; the next convert finishes the job.
+TEST_F(ConvertTest, NewerTargetWithoutConflictsFinishesTheJob) {
+  tree_.WriteFile("x.jpg", "");
+  tree_.WriteFile("x.json", R"({"yolov8": {"success": true}})");
+  tree_.WriteBin("x.bin", R"({"yolov8":{"success":true}})");
+  tree_.SetMtime("x.json", 1000);  // the target .bin is newer
+  const ConvertRun run = Convert(SidecarFormat::kBin, /*apply=*/true);
+  ASSERT_EQ(run.results.size(), 1u);
+  EXPECT_EQ(run.results[0].action, ConvertAction::kConverted) << run.results[0].error;
+  EXPECT_FALSE(tree_.Exists("x.json"));
+  EXPECT_EQ(DocumentIn("x.bin", SidecarFormat::kBin), R"({"yolov8":{"success":true}})");
+}
+
 TEST_F(ConvertTest, Regression_ConvertNeverOverwritesNewerData) {
   tree_.WriteFile("x.jpg", "");
   tree_.WriteBin("x.bin", R"({"face_detection":{"success":false}})");
