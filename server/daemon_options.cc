@@ -22,6 +22,20 @@ absl::Status ParseNumber(const std::string& flag, const std::string& text, Numbe
   return absl::OkStatus();
 }
 
+// HOST:PORT with a numeric port; HOST may be a bracketed IPv6 address.
+absl::Status CheckHostPort(const std::string& flag, const std::string& text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Invalid("--" + flag + ": '" + text + "' is not HOST:PORT");
+  }
+  int port = -1;
+  if (auto s = ParseNumber(flag, text.substr(colon + 1), port);
+      !s.ok() || port < 0 || port > 65535) {
+    return Invalid("--" + flag + ": '" + text + "' needs a port number 0..65535");
+  }
+  return absl::OkStatus();
+}
+
 const std::map<std::string, Setter>& Setters() {
   static const auto* const kSetters = new std::map<std::string, Setter>{
       {"listen",
@@ -84,6 +98,20 @@ const std::map<std::string, Setter>& Setters() {
        [](DaemonOptions& o, const std::string& v) {
          if (v != "true" && v != "false") return Invalid("--watch: true or false");
          o.watch = v == "true";
+         return absl::OkStatus();
+       }},
+      {"metrics-listen",
+       [](DaemonOptions& o, const std::string& v) {
+         if (auto s = CheckHostPort("metrics-listen", v); !s.ok()) return s;
+         o.metrics_listen = v;
+         return absl::OkStatus();
+       }},
+      {"drain-notice",
+       [](DaemonOptions& o, const std::string& v) {
+         if (auto s = ParseNumber("drain-notice", v, o.drain_notice_seconds); !s.ok()) return s;
+         if (!(o.drain_notice_seconds >= 0 && o.drain_notice_seconds <= 3600)) {
+           return Invalid("--drain-notice: must be 0..3600 seconds");
+         }
          return absl::OkStatus();
        }},
       {"save-format",
@@ -193,10 +221,23 @@ std::string DaemonUsage() {
       << "  --cache-max-bytes N     memory bound of the metadata cache (default 536870912;\n"
       << "                          0 turns the cache off)\n"
       << "  --watch[=true|false]    let inotify tell the cache what changed (default false)\n"
+      << "  --metrics-listen HOST:PORT\n"
+      << "                          serve Prometheus metrics at http://HOST:PORT/metrics\n"
+      << "                          (default: off; port 0 picks a free port, logged)\n"
+      << "  --drain-notice SECONDS  on SIGTERM/SIGINT, first report NOT_SERVING for this long\n"
+      << "                          while still answering calls, so probes and load\n"
+      << "                          balancers move away; then drain (default 0)\n"
       << "  --config FILE           read flags from FILE, one per line (`--listen=...` or\n"
       << "                          `listen=...`; # starts a comment)\n"
       << "  --version               print the version and exit\n"
-      << "  --help                  print this text and exit\n";
+      << "  --help                  print this text and exit\n"
+      << "\nSignals: SIGTERM or SIGINT drains and exits 0. SIGHUP reads the command line\n"
+      << "and its config files again and applies --log-level and --allowed-root without\n"
+      << "dropping connections; other changes need a restart. A configuration that does\n"
+      << "not parse keeps the old settings (the log says why).\n"
+      << "\nUnder systemd (Type=notify) sidecard reports READY=1, RELOADING=1, STOPPING=1,\n"
+      << "STATUS= and, when WatchdogSec= is set, WATCHDOG=1 pings; it logs to the journal\n"
+      << "with priorities and without its own timestamps.\n";
   return out.str();
 }
 

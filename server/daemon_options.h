@@ -1,5 +1,7 @@
 // The daemon's command line: `--name=value` or `--name value`, repeatable
-// list flags, and `--config FILE` with the same flags one per line.
+// list flags, and `--config FILE` with the same flags one per line. Parsing
+// has no side effects, so a SIGHUP reload parses the same arguments again
+// (re-reading the config files) and compares the result.
 #ifndef SIDECARD_SERVER_DAEMON_OPTIONS_H_
 #define SIDECARD_SERVER_DAEMON_OPTIONS_H_
 
@@ -21,9 +23,11 @@ struct DaemonOptions {
   std::vector<std::string> image_extensions;  // empty: the built-in list
   size_t max_sidecar_bytes = 256u << 20;
   size_t max_payload_bytes = 16u << 20;
-  std::string save_format = "bin";  // bin, rkyv or json
+  std::string save_format = "bin";      // bin, rkyv or json
   size_t cache_max_bytes = 512u << 20;  // metadata cache bound; 0 disables it
   bool watch = false;                   // inotify watching for the cache
+  std::string metrics_listen;           // HOST:PORT of the Prometheus endpoint; empty: none
+  double drain_notice_seconds = 0;      // NOT_SERVING while still serving, before draining
   bool help = false;
   bool version = false;
 };

@@ -43,7 +43,10 @@ Flags:
 
 With --json: {"status": "serving" | "not_serving" | "service_unknown" | "unknown"}.
 
-Exit status: 0 when SERVING, 1 otherwise.
+Exit status: 0 when SERVING; 1 when the daemon answers but is not serving
+(NOT_SERVING while it drains, SERVICE_UNKNOWN); 3 when it cannot be reached
+(down, or no longer accepting connections). Probes treat any non-zero status
+as "send no work here".
 )",
     .flags = kFlags,
     .run = Run,

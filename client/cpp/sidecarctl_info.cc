@@ -1,5 +1,4 @@
 // `sidecarctl info`: describes the running daemon.
-#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +14,26 @@ namespace {
 
 using sidecar::v1::GetServerInfoResponse;
 
+// Calls and latency percentiles per method, as a table after a blank line.
+std::string FormatMethods(const GetServerInfoResponse& info) {
+  if (info.methods().empty()) return "";
+  std::vector<std::vector<std::string>> rows;
+  const auto millis = [](double ms) { return Duration(ms / 1000); };
+  for (const sidecar::v1::MethodFigures& method : info.methods()) {
+    rows.push_back({method.method(), Count(method.calls()), Count(method.failed_calls()),
+                    millis(method.latency_p50_ms()), millis(method.latency_p90_ms()),
+                    millis(method.latency_p99_ms()), millis(method.latency_max_ms())});
+  }
+  return "\n" + FormatTable({{"method"},
+                             {"calls", Align::kRight},
+                             {"failed", Align::kRight},
+                             {"p50", Align::kRight},
+                             {"p90", Align::kRight},
+                             {"p99", Align::kRight},
+                             {"max", Align::kRight}},
+                            rows);
+}
+
 std::string FormatInfo(const GetServerInfoResponse& info) {
   std::vector<std::pair<std::string, std::string>> lines = {
       {"version", info.version()},
@@ -26,14 +45,12 @@ std::string FormatInfo(const GetServerInfoResponse& info) {
   for (int i = 0; i < info.allowed_roots_size(); ++i) {
     lines.emplace_back(i == 0 ? "allowed roots" : "", info.allowed_roots(i));
   }
+  lines.emplace_back("log level", info.log_level());
   lines.emplace_back("active calls", Count(info.active_calls()));
   lines.emplace_back("queued tasks", Count(info.queued_tasks()));
   lines.emplace_back("failed calls", Count(info.failed_calls()));
-  const std::map<std::string, int64_t> calls(info.calls_by_method().begin(),
-                                             info.calls_by_method().end());
-  lines.emplace_back("calls by method", calls.empty() ? "(none yet)" : "");
-  for (const auto& [method, count] : calls) lines.emplace_back("  " + method, Count(count));
-  return FormatKeyValues(lines);
+  if (info.methods().empty()) lines.emplace_back("calls by method", "(none yet)");
+  return FormatKeyValues(lines) + FormatMethods(info);
 }
 
 int Run(const Invocation& invocation) {
@@ -54,8 +71,9 @@ const Command kInfoCommand = {
     .summary = "describe the running daemon",
     .usage = "",
     .help = R"(Describes the running daemon: version, process id, uptime, worker threads,
-allowed roots, calls running now, tasks queued, failed calls and calls served
-per method since it started.
+allowed roots, log level, calls running now, tasks queued, failed calls, and
+per method since it started: calls served, failed calls and latency
+percentiles (p50, p90, p99, max).
 
 With --json: the GetServerInfoResponse object.
 )",

@@ -1,5 +1,6 @@
 #include "server/service/sidecar_service.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include "server/engine/cleanup.h"
@@ -23,6 +24,11 @@ SidecarService::SidecarService(ServiceConfig config)
       roots_(std::make_shared<const engine::AllowedRoots>(config_.allowed_roots)),
       started_(std::chrono::steady_clock::now()) {}
 
+bool SidecarService::DrainUntil(absl::Time deadline) {
+  metrics_.BeginDraining();
+  return metrics_.WaitUntilIdle(deadline);
+}
+
 void SidecarService::SetAllowedRoots(engine::AllowedRoots roots) {
   auto shared = std::make_shared<const engine::AllowedRoots>(std::move(roots));
   absl::MutexLock lock(&roots_mutex_);
@@ -42,6 +48,7 @@ grpc::Status SidecarService::Validate(grpc::ServerContext* context,
                                       const v1::ValidateRequest* request,
                                       grpc::ServerWriter<v1::ValidateResponse>* writer) {
   CallScope call(metrics_, "Validate", *context);
+  if (!call.admitted()) return call.Finish(CallScope::Refused());
   int32_t batch_size = 0;
   if (auto checked = CheckOperationFilter(request->operation_filter()); !checked.ok()) {
     return call.Finish(ToGrpcStatus(checked));
@@ -82,6 +89,7 @@ grpc::Status SidecarService::Validate(grpc::ServerContext* context,
 grpc::Status SidecarService::Stats(grpc::ServerContext* context, const v1::StatsRequest* request,
                                    v1::StatsResponse* response) {
   CallScope call(metrics_, "Stats", *context);
+  if (!call.admitted()) return call.Finish(CallScope::Refused());
   if (auto checked = CheckOperationFilter(request->operation_filter()); !checked.ok()) {
     return call.Finish(ToGrpcStatus(checked));
   }
@@ -104,6 +112,7 @@ grpc::Status SidecarService::Cleanup(grpc::ServerContext* context,
                                      const v1::CleanupRequest* request,
                                      grpc::ServerWriter<v1::CleanupResponse>* writer) {
   CallScope call(metrics_, "Cleanup", *context);
+  if (!call.admitted()) return call.Finish(CallScope::Refused());
   int32_t batch_size = 0;
   if (auto checked = CheckBatchSize(request->batch_size(), batch_size); !checked.ok()) {
     return call.Finish(ToGrpcStatus(checked));
@@ -148,6 +157,7 @@ grpc::Status SidecarService::GetServerInfo(grpc::ServerContext* context,
                                            const v1::GetServerInfoRequest* /*request*/,
                                            v1::GetServerInfoResponse* response) {
   CallScope call(metrics_, "GetServerInfo", *context);
+  if (!call.admitted()) return call.Finish(CallScope::Refused());
   response->set_version(config_.version);
   response->set_uptime_seconds(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
@@ -156,9 +166,24 @@ grpc::Status SidecarService::GetServerInfo(grpc::ServerContext* context,
     response->add_allowed_roots(engine::DisplayPath(root));
   }
   const CallMetrics::Snapshot snapshot = metrics_.Get();
-  for (const auto& [method, count] : snapshot.calls_by_method) {
-    (*response->mutable_calls_by_method())[method] = count;
+  for (const auto& [method, figures] : snapshot.methods) {
+    (*response->mutable_calls_by_method())[method] = figures.calls;
+    v1::MethodFigures& out = *response->add_methods();
+    out.set_method(method);
+    out.set_calls(figures.calls);
+    out.set_failed_calls(figures.failed_calls);
+    for (const auto& [code, count] : figures.calls_by_code) {
+      (*out.mutable_calls_by_status())[code] = count;
+    }
+    out.set_latency_p50_ms(figures.latency.Quantile(0.50) * 1000);
+    out.set_latency_p90_ms(figures.latency.Quantile(0.90) * 1000);
+    out.set_latency_p99_ms(figures.latency.Quantile(0.99) * 1000);
+    out.set_latency_max_ms(figures.latency.max_seconds() * 1000);
   }
+  // The --log-level names (spdlog's own say "warning" for warn).
+  static constexpr const char* kLevelNames[] = {"trace", "debug",    "info", "warn",
+                                                "error", "critical", "off"};
+  response->set_log_level(kLevelNames[static_cast<size_t>(spdlog::get_level())]);
   response->set_failed_calls(snapshot.failed_calls);
   response->set_active_calls(snapshot.active_calls);
   response->set_queued_tasks(static_cast<int32_t>(config_.pool->queued()));

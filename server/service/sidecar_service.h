@@ -44,8 +44,15 @@ class SidecarService final : public sidecar::v1::SidecarService::Service {
  public:
   explicit SidecarService(ServiceConfig config);
 
+  // Refuses new calls (UNAVAILABLE) from now on, then waits until running
+  // calls finish or `deadline` passes; true when none is left.
+  bool DrainUntil(absl::Time deadline);
+
   // Replaces the allowed roots; calls already running keep the old ones.
   void SetAllowedRoots(engine::AllowedRoots roots);
+
+  // The counters and latencies of the calls served (for the metrics endpoint).
+  const CallMetrics& call_metrics() const { return metrics_; }
 
   grpc::Status Validate(grpc::ServerContext* context, const sidecar::v1::ValidateRequest* request,
                         grpc::ServerWriter<sidecar::v1::ValidateResponse>* writer) override;

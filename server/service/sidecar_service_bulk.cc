@@ -20,6 +20,7 @@ namespace v1 = ::sidecar::v1;
 grpc::Status SidecarService::Export(grpc::ServerContext* context, const v1::ExportRequest* request,
                                     grpc::ServerWriter<v1::ExportResponse>* writer) {
   CallScope call(metrics_, "Export", *context);
+  if (!call.admitted()) return call.Finish(CallScope::Refused());
   if (auto checked = CheckOperationFilter(request->operation_filter()); !checked.ok()) {
     return call.Finish(ToGrpcStatus(checked));
   }
@@ -49,6 +50,7 @@ grpc::Status SidecarService::Convert(grpc::ServerContext* context,
                                      const v1::ConvertRequest* request,
                                      grpc::ServerWriter<v1::ConvertResponse>* writer) {
   CallScope call(metrics_, "Convert", *context);
+  if (!call.admitted()) return call.Finish(CallScope::Refused());
   int32_t batch_size = 0;
   if (auto checked = CheckBatchSize(request->batch_size(), batch_size); !checked.ok()) {
     return call.Finish(ToGrpcStatus(checked));
