@@ -94,12 +94,6 @@ const std::map<std::string, Setter>& Setters() {
        [](DaemonOptions& o, const std::string& v) {
          return ParseNumber("cache-max-bytes", v, o.cache_max_bytes);
        }},
-      {"watch",
-       [](DaemonOptions& o, const std::string& v) {
-         if (v != "true" && v != "false") return Invalid("--watch: true or false");
-         o.watch = v == "true";
-         return absl::OkStatus();
-       }},
       {"metrics-listen",
        [](DaemonOptions& o, const std::string& v) {
          if (auto s = CheckHostPort("metrics-listen", v); !s.ok()) return s;
@@ -127,9 +121,6 @@ const std::map<std::string, Setter>& Setters() {
 }
 
 absl::Status ParseArgs(const std::vector<std::string>& args, DaemonOptions& options, int depth);
-
-// Boolean flags: `--name` alone means true; `--name=false` turns them off.
-bool IsSwitch(const std::string& name) { return name == "watch"; }
 
 absl::Status ReadConfigFile(const std::string& path, DaemonOptions& options, int depth) {
   if (depth > 4) return Invalid("--config: files include each other too deeply");
@@ -165,8 +156,6 @@ absl::Status ParseArgs(const std::vector<std::string>& args, DaemonOptions& opti
     if (const size_t eq = name.find('='); eq != std::string::npos) {
       value = name.substr(eq + 1);
       name.resize(eq);
-    } else if (IsSwitch(name)) {
-      value = "true";  // `--watch` alone switches it on
     } else if (i + 1 < args.size()) {
       value = args[++i];
     } else {
@@ -220,7 +209,6 @@ std::string DaemonUsage() {
       << "  --max-payload-bytes N   largest SaveSidecar payload accepted (default 16777216)\n"
       << "  --cache-max-bytes N     memory bound of the metadata cache (default 536870912;\n"
       << "                          0 turns the cache off)\n"
-      << "  --watch[=true|false]    let inotify tell the cache what changed (default false)\n"
       << "  --metrics-listen HOST:PORT\n"
       << "                          serve Prometheus metrics at http://HOST:PORT/metrics\n"
       << "                          (default: off; port 0 picks a free port, logged)\n"
