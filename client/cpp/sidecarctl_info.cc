@@ -49,6 +49,17 @@ std::string FormatInfo(const GetServerInfoResponse& info) {
   lines.emplace_back("active calls", Count(info.active_calls()));
   lines.emplace_back("queued tasks", Count(info.queued_tasks()));
   lines.emplace_back("failed calls", Count(info.failed_calls()));
+  const auto& cache = info.cache();
+  if (!cache.enabled()) {
+    lines.emplace_back("metadata cache", "off");
+  } else {
+    lines.emplace_back(
+        "metadata cache",
+        absl::StrCat(Count(cache.entries()), " files, ", Bytes(static_cast<double>(cache.bytes())),
+                     " of ", Bytes(static_cast<double>(cache.max_bytes()))));
+    lines.emplace_back("", absl::StrCat(Count(cache.hits()), " hits, ", Count(cache.misses()),
+                                        " misses, ", Count(cache.evictions()), " evictions"));
+  }
   if (info.methods().empty()) lines.emplace_back("calls by method", "(none yet)");
   return FormatKeyValues(lines) + FormatMethods(info);
 }
