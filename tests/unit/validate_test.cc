@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/time/clock.h"
 #include "engine_harness.h"
 
 namespace sidecard::engine {
@@ -171,6 +172,8 @@ TEST_F(ValidateTest, CancellationStopsTheRun) {
                    [&](std::span<const ValidatedFile>) {
                      ++batches;
                      cancelled = true;
+                     // Cancellation is polled at most once per millisecond.
+                     absl::SleepFor(absl::Milliseconds(2));
                      return true;
                    });
   EXPECT_EQ(summary.status().code(), absl::StatusCode::kCancelled);
