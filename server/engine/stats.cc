@@ -87,6 +87,9 @@ class StatsCollector {
   // A directory that symlinked images point into, scanned on demand.
   struct TargetDirectory {
     std::unique_ptr<DirectoryScan> scan;  // null when it could not be scanned
+    // The scan's sidecar files by group key (built once: many links may
+    // point into one big folder).
+    absl::flat_hash_map<std::string, std::vector<const SidecarFile*>> files_by_key;
     absl::flat_hash_map<std::string, bool> covered_by_key;
   };
 
@@ -173,11 +176,18 @@ class StatsCollector {
     const std::string dir_path(Dirname(target));
     auto [it, inserted] = targets_.try_emplace(dir_path);
     TargetDirectory& dir = it->second;
-    if (inserted) dir.scan = ScanTarget(dir_path);
+    if (inserted) {
+      dir.scan = ScanTarget(dir_path);
+      if (dir.scan != nullptr) {
+        for (const SidecarFile& file : dir.scan->sidecars) {
+          dir.files_by_key[file.group_key].push_back(&file);
+        }
+      }
+    }
     if (dir.scan == nullptr) return false;
     const std::string key = FoldCase(SplitName(Basename(target)).stem);
     auto [cached, fresh] = dir.covered_by_key.try_emplace(key, false);
-    if (fresh) cached->second = GroupCovers(*dir.scan, key);
+    if (fresh) cached->second = GroupCovers(dir, key);
     return cached->second;
   }
 
@@ -192,13 +202,14 @@ class StatsCollector {
     return std::make_unique<DirectoryScan>(*std::move(scan));
   }
 
-  bool GroupCovers(const DirectoryScan& scan, const std::string& key) const {
+  bool GroupCovers(const TargetDirectory& dir, const std::string& key) const {
     std::vector<GroupMember> members;
-    for (const SidecarFile& file : scan.sidecars) {
-      if (file.group_key != key) continue;
-      auto inspection = context_.inspector->Inspect(scan, file);
-      if (IsReportedSidecar(ClassifySidecar(file, *inspection))) {
-        members.push_back({&file, std::move(inspection)});
+    const auto files = dir.files_by_key.find(key);
+    if (files == dir.files_by_key.end()) return false;
+    for (const SidecarFile* file : files->second) {
+      auto inspection = context_.inspector->Inspect(*dir.scan, *file);
+      if (IsReportedSidecar(ClassifySidecar(*file, *inspection))) {
+        members.push_back({file, std::move(inspection)});
       }
     }
     const SidecarGroup group = CombineGroup(members);
