@@ -69,7 +69,7 @@ class Cleaner {
         return false;
       case SidecarRole::kUnreadableUnpaired:
         result.action = CleanupAction::kKeptUnreadable;
-        result.error = Concat("unreadable, kept: ", inspection.error);
+        result.error = inspection.error;  // the action already says "kept, unreadable"
         ++summary_.kept_unreadable;
         return true;
       case SidecarRole::kOrphan:

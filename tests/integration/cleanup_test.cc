@@ -109,7 +109,7 @@ TEST_F(CleanupTest, DeleteRemovesExactlyTheOrphans) {
   EXPECT_EQ(run.results[0].file().path(), P("broken.json"));
   EXPECT_EQ(run.results[4].file().path(), P("sub/gone2.json"));
   EXPECT_EQ(run.results[2].size_bytes(), BinSize(kFaceDoc));
-  EXPECT_THAT(run.results[0].error(), HasSubstr("unreadable"));
+  EXPECT_THAT(run.results[0].error(), HasSubstr("invalid JSON at byte offset"));
   EXPECT_EQ(run.summary.mode(), v1::CLEANUP_MODE_DELETE);
   EXPECT_EQ(run.summary.orphans_found(), 3);
   EXPECT_EQ(run.summary.removed(), 3);
