@@ -60,7 +60,7 @@ TEST(ConfigExample, EveryCommentedSettingParses) {
       ++settings;
     }
   }
-  EXPECT_GE(settings, 14);
+  EXPECT_GE(settings, 13);
   testing::TempTree dir;
   dir.WriteFile("sidecard.conf", uncommented);
   const auto options = ParseDaemonOptions({"--config", dir.Path("sidecard.conf")});
