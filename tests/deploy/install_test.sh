@@ -100,32 +100,16 @@ PYTHONPATH="$stage/lib/python3/dist-packages" "$stage/bin/sportball-sidecar-rust
 
 # A C++ program built against the staged CMake package.
 mkdir -p "$tmp/consumer"
-cat >"$tmp/consumer/CMakeLists.txt" <<'CMAKE'
-cmake_minimum_required(VERSION 3.25)
-project(consumer CXX)
-set(CMAKE_CXX_STANDARD 20)
-find_package(sidecard CONFIG REQUIRED)
-add_executable(probe probe.cc)
-target_link_libraries(probe PRIVATE sidecard::client)
-CMAKE
-cat >"$tmp/consumer/probe.cc" <<'CC'
-#include <cstdio>
-
-#include "client/cpp/client.h"
-
-int main(int argc, char** argv) {
-  if (argc != 2) return 2;
-  sidecard::ClientOptions options;
-  options.address = argv[1];
-  options.timeout = std::chrono::seconds(10);
-  sidecard::Client client(options);
-  sidecar::v1::GetServerInfoResponse info;
-  const grpc::Status status = client.GetServerInfo(&info);
-  if (!status.ok()) return 1;
-  std::printf("%s %d\n", info.version().c_str(), info.workers());
-  return 0;
-}
-CC
+# The example of the README's "From C++" section, as written there.
+/usr/bin/python3 - "$source_dir/README.md" "$tmp/consumer" <<'PY' || fail "README.md has no From C++ example"
+import re, sys
+text = open(sys.argv[1]).read()
+section = re.search(r"^## From C\+\+\n(.*?)(?=^## )", text, re.M | re.S).group(1)
+cmake = re.search(r"^```cmake\n(.*?)^```", section, re.M | re.S).group(1)
+cpp = re.search(r"^```cpp\n(.*?)^```", section, re.M | re.S).group(1)
+open(sys.argv[2] + "/CMakeLists.txt", "w").write(cmake)
+open(sys.argv[2] + "/probe.cc", "w").write(cpp)
+PY
 cmake -S "$tmp/consumer" -B "$tmp/consumer/build" -G Ninja -DCMAKE_PREFIX_PATH="$stage" \
   >"$tmp/consumer.log" 2>&1 || { cat "$tmp/consumer.log" >&2; fail "find_package(sidecard)"; }
 cmake --build "$tmp/consumer/build" >>"$tmp/consumer.log" 2>&1 ||
