@@ -36,6 +36,50 @@ absl::Status CheckHostPort(const std::string& flag, const std::string& text) {
   return absl::OkStatus();
 }
 
+// Security: file flags, switches, and what TCP listeners need.
+absl::Status SetFile(const std::string& flag, const std::string& value, std::string& out) {
+  if (value.empty()) return Invalid("--" + flag + ": a file is required");
+  out = value;
+  return absl::OkStatus();
+}
+
+// `--name` alone means true; `--name=true|false` (or yes/no, 1/0) says.
+bool IsSwitch(const std::string& name) { return name == "insecure" || name == "read-only"; }
+
+absl::Status ParseSwitch(const std::string& flag, const std::string& value, bool& out) {
+  if (value == "true" || value == "yes" || value == "1") {
+    out = true;
+  } else if (value == "false" || value == "no" || value == "0") {
+    out = false;
+  } else {
+    return Invalid("--" + flag + ": '" + value + "' is not true or false");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckSecurity(const DaemonOptions& o) {
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    return Invalid("--tls-cert and --tls-key go together: give both or neither");
+  }
+  if (!o.tls_client_ca.empty() && o.tls_cert.empty()) {
+    return Invalid("--tls-client-ca needs --tls-cert and --tls-key (mutual TLS is TLS first)");
+  }
+  for (const std::string& address : o.listen) {
+    if (IsUnixSocketAddress(address)) continue;
+    if (o.tls_cert.empty() && !o.insecure) {
+      return Invalid("--listen " + address +
+                     ": a network listener needs TLS (--tls-cert and --tls-key); "
+                     "--insecure allows plaintext, for a trusted network only");
+    }
+    if (o.token_file.empty()) {
+      return Invalid("--listen " + address +
+                     ": a network listener needs --token-file (bearer tokens with roles); "
+                     "only the Unix socket relies on file permissions");
+    }
+  }
+  return absl::OkStatus();
+}
+
 const std::map<std::string, Setter>& Setters() {
   static const auto* const kSetters = new std::map<std::string, Setter>{
       {"listen",
@@ -116,6 +160,27 @@ const std::map<std::string, Setter>& Setters() {
          o.save_format = v;
          return absl::OkStatus();
        }},
+      // Security.
+      {"tls-cert",
+       [](DaemonOptions& o, const std::string& v) { return SetFile("tls-cert", v, o.tls_cert); }},
+      {"tls-key",
+       [](DaemonOptions& o, const std::string& v) { return SetFile("tls-key", v, o.tls_key); }},
+      {"tls-client-ca",
+       [](DaemonOptions& o, const std::string& v) {
+         return SetFile("tls-client-ca", v, o.tls_client_ca);
+       }},
+      {"token-file", [](DaemonOptions& o,
+                        const std::string& v) { return SetFile("token-file", v, o.token_file); }},
+      {"insecure", [](DaemonOptions& o,
+                      const std::string& v) { return ParseSwitch("insecure", v, o.insecure); }},
+      {"read-only", [](DaemonOptions& o,
+                       const std::string& v) { return ParseSwitch("read-only", v, o.read_only); }},
+      {"health-listen",
+       [](DaemonOptions& o, const std::string& v) {
+         if (auto s = CheckHostPort("health-listen", v); !s.ok()) return s;
+         o.health_listen = v;
+         return absl::OkStatus();
+       }},
   };
   return *kSetters;
 }
@@ -156,6 +221,8 @@ absl::Status ParseArgs(const std::vector<std::string>& args, DaemonOptions& opti
     if (const size_t eq = name.find('='); eq != std::string::npos) {
       value = name.substr(eq + 1);
       name.resize(eq);
+    } else if (IsSwitch(name)) {
+      value = "true";
     } else if (i + 1 < args.size()) {
       value = args[++i];
     } else {
@@ -183,8 +250,11 @@ absl::StatusOr<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>&
     return Invalid("--allowed-root is required: the directories sidecard may read and change");
   }
   if (options.listen.empty()) options.listen.push_back(kDefaultListen);
+  if (auto s = CheckSecurity(options); !s.ok()) return s;
   return options;
 }
+
+bool IsUnixSocketAddress(const std::string& address) { return address.rfind("unix:", 0) == 0; }
 
 std::string DaemonUsage() {
   std::ostringstream out;
@@ -215,14 +285,31 @@ std::string DaemonUsage() {
       << "  --drain-notice SECONDS  on SIGTERM/SIGINT, first report NOT_SERVING for this long\n"
       << "                          while still answering calls, so probes and load\n"
       << "                          balancers move away; then drain (default 0)\n"
+      << "\nSecurity (TCP listeners; the Unix socket relies on its file permissions):\n"
+      << "  --tls-cert FILE         PEM certificate (chain) of the TCP listeners\n"
+      << "  --tls-key FILE          PEM private key of --tls-cert\n"
+      << "  --tls-client-ca FILE    PEM CA certificates: TCP clients must present a\n"
+      << "                          certificate signed by one (mutual TLS)\n"
+      << "  --token-file FILE       bearer tokens, one per line: `read-only TOKEN` or\n"
+      << "                          `read-write TOKEN` (# comments); mode 0600 or 0400;\n"
+      << "                          required with a TCP listener; re-read on SIGHUP\n"
+      << "  --insecure              allow TCP listeners without TLS (tokens still\n"
+      << "                          required; logged as a warning): trusted networks only\n"
+      << "  --read-only             refuse every call that changes files, on every\n"
+      << "                          listener (PERMISSION_DENIED); reloadable\n"
+      << "  --health-listen HOST:PORT\n"
+      << "                          a plaintext listener serving only grpc.health.v1\n"
+      << "                          (and reflection), for probes that cannot do TLS\n"
+      << "\n"
       << "  --config FILE           read flags from FILE, one per line (`--listen=...` or\n"
       << "                          `listen=...`; # starts a comment)\n"
       << "  --version               print the version and exit\n"
       << "  --help                  print this text and exit\n"
       << "\nSignals: SIGTERM or SIGINT drains and exits 0. SIGHUP reads the command line\n"
-      << "and its config files again and applies --log-level and --allowed-root without\n"
-      << "dropping connections; other changes need a restart. A configuration that does\n"
-      << "not parse keeps the old settings (the log says why).\n"
+      << "and its config files again and applies --log-level, --allowed-root, --read-only\n"
+      << "and the tokens of --token-file without dropping connections; other changes\n"
+      << "need a restart. A configuration that does not parse, or a token file that is\n"
+      << "not valid, keeps the old settings (the log says why).\n"
       << "\nUnder systemd (Type=notify) sidecard reports READY=1, RELOADING=1, STOPPING=1,\n"
       << "STATUS= and, when WatchdogSec= is set, WATCHDOG=1 pings; it logs to the journal\n"
       << "with priorities and without its own timestamps.\n";

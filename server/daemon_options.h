@@ -27,13 +27,28 @@ struct DaemonOptions {
   size_t cache_max_bytes = 512u << 20;  // metadata cache bound; 0 disables it
   std::string metrics_listen;           // HOST:PORT of the Prometheus endpoint; empty: none
   double drain_notice_seconds = 0;      // NOT_SERVING while still serving, before draining
+  // Security: TCP listeners need TLS (or --insecure) and bearer tokens; the
+  // Unix socket relies on its file permissions.
+  std::string tls_cert;       // PEM certificate chain of TCP listeners
+  std::string tls_key;        // PEM private key of tls_cert
+  std::string tls_client_ca;  // PEM CA: clients must present a certificate it signed
+  std::string token_file;     // lines `read-only TOKEN` / `read-write TOKEN`
+  bool insecure = false;      // allows plaintext TCP listeners (logged loudly)
+  bool read_only = false;     // every call that changes files is refused
+  std::string health_listen;  // HOST:PORT of a plaintext listener with only health
   bool help = false;
   bool version = false;
 };
 
 // Parses argv (without argv[0]). Errors are InvalidArgument with a message
-// for the user.
+// for the user, including a TCP listener without TLS (and no --insecure) or
+// without --token-file.
 absl::StatusOr<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>& args);
+
+// Whether `address` (a --listen value) is a Unix socket with a path, whose
+// file permissions say who may connect. Everything else (TCP, abstract
+// sockets) is a network listener: TLS and bearer tokens.
+bool IsUnixSocketAddress(const std::string& address);
 
 // The text of `sidecard --help`.
 std::string DaemonUsage();

@@ -1,8 +1,10 @@
 // sidecard: the daemon. Parses flags, builds the worker pool and the service,
 // listens, answers health probes and reflection, serves Prometheus metrics
-// when asked, and tells systemd how it is doing. SIGHUP reloads the log level
-// and the allowed roots; SIGTERM/SIGINT reports NOT_SERVING, stops accepting
-// calls, lets in-flight ones finish within a grace period, and exits 0.
+// when asked, and tells systemd how it is doing. Network listeners get TLS
+// and need bearer tokens (server/service/authorization.h). SIGHUP reloads the
+// log level, the allowed roots, the read-only mode and the tokens;
+// SIGTERM/SIGINT reports NOT_SERVING, stops accepting calls, lets in-flight
+// ones finish within a grace period, and exits 0.
 #include <grpc/grpc.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
@@ -26,8 +28,10 @@
 #include "absl/time/time.h"
 #include "server/daemon/logging.h"
 #include "server/daemon/metrics_endpoint.h"
+#include "server/daemon/network_credentials.h"
 #include "server/daemon/reload.h"
 #include "server/daemon/systemd_notify.h"
+#include "server/daemon/token_file.h"
 #include "server/daemon/watchdog.h"
 #include "server/daemon_options.h"
 #include "server/engine/image_locks.h"
@@ -77,38 +81,89 @@ int WaitForSignal(const sigset_t& signals, std::optional<Clock::time_point> dead
   }
 }
 
-void SetServing(grpc::Server& server, bool serving) {
-  grpc::HealthCheckServiceInterface* health = server.GetHealthCheckService();
-  health->SetServingStatus("", serving);
-  health->SetServingStatus(kServiceName, serving);
+// Sets the health of `server` and of the --health-listen server, if any.
+void SetServing(grpc::Server& server, grpc::Server* health_server, bool serving) {
+  for (grpc::Server* each : {&server, health_server}) {
+    if (each == nullptr) continue;
+    grpc::HealthCheckServiceInterface* health = each->GetHealthCheckService();
+    health->SetServingStatus("", serving);
+    health->SetServingStatus(kServiceName, serving);
+  }
 }
 
-// Builds and starts the gRPC server on every --listen address; null (with the
-// reason logged) when one cannot be bound.
-std::unique_ptr<grpc::Server> Listen(const DaemonOptions& options,
-                                     service::SidecarService& service) {
+// `address` with the port gRPC bound (for HOST:0, the one it picked).
+std::string BoundAddress(const std::string& address, int port) {
+  if (IsUnixSocketAddress(address)) return address;
+  return address.substr(0, address.rfind(':') + 1) + std::to_string(port);
+}
+
+// How a listener is protected, for the start-up log.
+std::string Protection(const DaemonOptions& options, const std::string& address) {
+  if (IsUnixSocketAddress(address)) return "Unix socket, file permissions";
+  if (options.tls_cert.empty()) return "PLAINTEXT (--insecure), bearer tokens";
+  return options.tls_client_ca.empty() ? "TLS, bearer tokens" : "mutual TLS, bearer tokens";
+}
+
+// A started server and the addresses it listens on, ports resolved.
+struct Listening {
+  std::unique_ptr<grpc::Server> server;
+  std::vector<std::string> addresses;
+};
+
+// Builds and starts a gRPC server with `service` (none: health and reflection
+// only) on `addresses`, network ones with `network_credentials`; no server
+// (with the reason logged) when one cannot be bound.
+Listening Listen(const std::vector<std::string>& addresses, grpc::Service* service,
+                 const std::shared_ptr<grpc::ServerCredentials>& network_credentials) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  std::vector<int> ports(options.listen.size(), 0);
-  for (size_t i = 0; i < options.listen.size(); ++i) {
-    // TLS and tokens for TCP listeners arrive with the LAN security work.
-    builder.AddListeningPort(options.listen[i], grpc::InsecureServerCredentials(), &ports[i]);
+  std::vector<int> ports(addresses.size(), 0);
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    // The Unix socket's file permissions say who may connect; network
+    // listeners get TLS (plaintext only under --insecure).
+    builder.AddListeningPort(
+        addresses[i],
+        IsUnixSocketAddress(addresses[i]) ? grpc::InsecureServerCredentials() : network_credentials,
+        &ports[i]);
   }
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr) {
+  if (service != nullptr) builder.RegisterService(service);
+  Listening listening{builder.BuildAndStart(), {}};
+  if (listening.server == nullptr) {
     spdlog::critical("cannot listen on the requested addresses (in use, or a missing directory?)");
+    return {};
+  }
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    if (ports[i] == 0) {
+      spdlog::critical("cannot listen on {}", addresses[i]);
+      listening.server->Shutdown();
+      return {};
+    }
+    listening.addresses.push_back(BoundAddress(addresses[i], ports[i]));
+  }
+  return listening;
+}
+
+// The credentials of network listeners, after the loud warning that
+// --insecure deserves; null (with the reason logged) when the TLS files are
+// not right.
+std::shared_ptr<grpc::ServerCredentials> NetworkCredentials(const DaemonOptions& options) {
+  auto credentials = daemon::NetworkCredentials(options);
+  if (!credentials.ok()) {
+    spdlog::critical("{}", std::string(credentials.status().message()));
     return nullptr;
   }
-  for (size_t i = 0; i < options.listen.size(); ++i) {
-    if (ports[i] == 0) {
-      spdlog::critical("cannot listen on {}", options.listen[i]);
-      server->Shutdown();
-      return nullptr;
+  if (options.tls_cert.empty()) {
+    for (const std::string& address : options.listen) {
+      if (IsUnixSocketAddress(address)) continue;
+      spdlog::warn(
+          "INSECURE: --insecure: {} is PLAINTEXT; bearer tokens and sidecar data cross the "
+          "network unencrypted and anyone on the path can read and replay them. Use "
+          "--tls-cert and --tls-key outside a trusted test network",
+          address);
     }
   }
-  return server;
+  return *std::move(credentials);
 }
 
 // SIGHUP: re-reads the configuration and applies what can change (the
@@ -126,12 +181,12 @@ void Reload(daemon::Reloader& reloader, const std::string& serving_status) {
 // another SIGTERM/SIGINT) the service refuses new calls (UNAVAILABLE) while
 // running ones get the grace period; health probes are still answered
 // (NOT_SERVING). Then the connections close and what still runs is cancelled.
-void Drain(grpc::Server& server, service::SidecarService& service, const DaemonOptions& options,
-           const sigset_t& signals, int signal_number) {
+void Drain(grpc::Server& server, grpc::Server* health_server, service::SidecarService& service,
+           const DaemonOptions& options, const sigset_t& signals, int signal_number) {
   spdlog::info("received {}, draining (grace period {}s)", strsignal(signal_number),
                options.grace_period_seconds);
   daemon::NotifyStopping("draining");
-  SetServing(server, false);
+  SetServing(server, health_server, false);
   if (options.drain_notice_seconds > 0) {
     spdlog::info("reporting NOT_SERVING for {}s before refusing new calls",
                  options.drain_notice_seconds);
@@ -147,6 +202,10 @@ void Drain(grpc::Server& server, service::SidecarService& service, const DaemonO
   }
   server.Shutdown(std::chrono::system_clock::now());
   server.Wait();
+  if (health_server != nullptr) {
+    health_server->Shutdown(std::chrono::system_clock::now());
+    health_server->Wait();
+  }
 }
 
 // Ends the metrics endpoint without waiting for it: scrapes stop reading the
@@ -199,18 +258,43 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   config.max_sidecar_bytes = options.max_sidecar_bytes;
   config.max_payload_bytes = options.max_payload_bytes;
   config.default_save_format = *engine::FormatFromName(options.save_format);
+  config.read_only = options.read_only;
+  service::TokenTable start_tokens;  // for the reloader to tell what changed
+  if (!options.token_file.empty()) {
+    auto tokens = daemon::ReadTokenFile(options.token_file);
+    if (!tokens.ok()) {
+      spdlog::critical("{}", std::string(tokens.status().message()));
+      return 1;
+    }
+    spdlog::info("bearer tokens: {} from {}", daemon::DescribeTokens(*tokens), options.token_file);
+    config.tokens = *tokens;
+    start_tokens = *std::move(tokens);
+  }
   service::SidecarService service(std::move(config));
 
-  std::unique_ptr<grpc::Server> server = Listen(options, service);
-  if (server == nullptr) return 1;
-  SetServing(*server, true);
+  const std::shared_ptr<grpc::ServerCredentials> network_credentials = NetworkCredentials(options);
+  if (network_credentials == nullptr) return 1;
+  Listening listening = Listen(options.listen, &service, network_credentials);
+  if (listening.server == nullptr) return 1;
+  grpc::Server& server = *listening.server;
+  Listening health;
+  if (!options.health_listen.empty()) {
+    health = Listen({options.health_listen}, nullptr, grpc::InsecureServerCredentials());
+    if (health.server == nullptr) {
+      server.Shutdown();
+      return 1;
+    }
+    spdlog::info("health checks (plaintext, health and reflection only) on {}",
+                 health.addresses.front());
+  }
+  SetServing(server, health.server.get(), true);
   std::unique_ptr<daemon::MetricsEndpoint> metrics;
   if (!options.metrics_listen.empty()) {
     auto endpoint = daemon::MetricsEndpoint::Start(
         options.metrics_listen, {SIDECARD_VERSION, &service.call_metrics(), &pool, started});
     if (!endpoint.ok()) {
       spdlog::critical("{}", std::string(endpoint.status().message()));
-      server->Shutdown();
+      server.Shutdown();
       return 1;
     }
     metrics = *std::move(endpoint);
@@ -219,11 +303,12 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   for (const std::string& root : roots->roots()) {
     spdlog::info("allowed root {}", engine::DisplayPath(root));
   }
-  for (const std::string& address : options.listen) {
-    spdlog::info("sidecard {} listening on {} with {} workers", SIDECARD_VERSION, address,
-                 pool.size());
+  for (size_t i = 0; i < options.listen.size(); ++i) {
+    spdlog::info("sidecard {} listening on {} ({}) with {} workers", SIDECARD_VERSION,
+                 listening.addresses[i], Protection(options, options.listen[i]), pool.size());
   }
-  const std::string serving_status = "serving on " + absl::StrJoin(options.listen, ", ") +
+  if (options.read_only) spdlog::info("read-only: every call that changes files is refused");
+  const std::string serving_status = "serving on " + absl::StrJoin(listening.addresses, ", ") +
                                      " with " + std::to_string(pool.size()) + " workers";
   daemon::NotifyReady(serving_status);
   std::optional<daemon::WatchdogPinger> watchdog;
@@ -231,14 +316,20 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
 
   daemon::Reloader reloader(args, options,
                             {.set_log_level = daemon::SetLogLevel,
-                             .set_allowed_roots = [&service](engine::AllowedRoots new_roots) {
-                               service.SetAllowedRoots(std::move(new_roots));
-                             }});
+                             .set_allowed_roots =
+                                 [&service](engine::AllowedRoots new_roots) {
+                                   service.SetAllowedRoots(std::move(new_roots));
+                                 },
+                             .set_access =
+                                 [&service](bool read_only, service::TokenTable tokens) {
+                                   service.SetAccess(read_only, std::move(tokens));
+                                 }},
+                            std::move(start_tokens));
   int signal_number = 0;
   while ((signal_number = WaitForSignal(signals, std::nullopt)) == SIGHUP) {
     Reload(reloader, serving_status);
   }
-  Drain(*server, service, reloader.running(), signals, signal_number);
+  Drain(server, health.server.get(), service, reloader.running(), signals, signal_number);
   spdlog::info("stopped");
   Abandon(std::move(metrics));
   return 0;

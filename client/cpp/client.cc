@@ -11,10 +11,13 @@ namespace {
 using grpc::health::v1::HealthCheckRequest;
 using grpc::health::v1::HealthCheckResponse;
 
-// The credentials of the channel to the daemon: TLS when asked, else
-// plaintext (a Unix socket is protected by its file permissions).
+// The credentials of the channel to the daemon: TLS when asked for a TCP
+// address, else plaintext (a Unix socket is protected by its file
+// permissions, and the daemon does not speak TLS on it).
 std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const ClientOptions& options) {
-  if (!options.tls) return grpc::InsecureChannelCredentials();
+  if (!options.tls || options.address.rfind("unix:", 0) == 0) {
+    return grpc::InsecureChannelCredentials();
+  }
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = options.tls_root_certificates;
   ssl.pem_cert_chain = options.tls_client_certificate;

@@ -47,10 +47,10 @@ struct ClientOptions {
   // Sent as `authorization: Bearer <token>` with every call when not empty
   // (TCP listeners on a LAN require one).
   std::string token{};
-  // TLS for TCP addresses: when `tls` is set, the channel verifies the
-  // daemon's certificate against `tls_root_certificates` (PEM text; empty:
-  // the system's roots) and, for mutual TLS, presents `tls_client_certificate`
-  // and `tls_client_key` (PEM text).
+  // TLS for TCP addresses (ignored for unix: ones): when `tls` is set, the
+  // channel verifies the daemon's certificate against `tls_root_certificates`
+  // (PEM text; empty: the system's roots) and, for mutual TLS, presents
+  // `tls_client_certificate` and `tls_client_key` (PEM text).
   bool tls = false;
   std::string tls_root_certificates{};
   std::string tls_client_certificate{};

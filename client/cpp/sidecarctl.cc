@@ -16,6 +16,7 @@
 #include "client/cpp/client.h"
 #include "client/cpp/sidecarctl_args.h"
 #include "client/cpp/sidecarctl_command.h"
+#include "client/cpp/sidecarctl_security.h"
 
 #ifndef SIDECARD_VERSION
 #define SIDECARD_VERSION "unknown"
@@ -26,8 +27,10 @@ namespace sidecard::ctl {
 namespace {
 
 // Accepted before the command and after it.
-constexpr FlagSpec kGlobalFlags[] = {
-    {"address", true}, {"timeout", true}, {"json"}, {"help"}, {"version"}};
+constexpr FlagSpec kGlobalFlags[] = {{"address", true}, {"timeout", true}, {"json"},
+                                     {"help"},          {"version"},       {"token-file", true},
+                                     {"tls"},           {"tls-ca", true},  {"tls-cert", true},
+                                     {"tls-key", true}};
 
 constexpr const Command* kCommands[] = {&kValidateCommand, &kStatsCommand, &kCleanupCommand,
                                         &kReadCommand,     &kSaveCommand,  &kExportCommand,
@@ -48,6 +51,7 @@ struct GlobalOptions {
   std::string address = DefaultAddress();
   std::chrono::milliseconds timeout{0};
   bool json = false;
+  SecurityFlags security;
 };
 
 const Command* FindCommand(absl::string_view name) {
@@ -60,7 +64,7 @@ std::string MainHelp() {
   std::string text =
       R"(sidecarctl: ask the sidecard daemon about the sidecar files of a photo library.
 
-Usage: sidecarctl [--address ADDR] [--timeout SECONDS] [--json] COMMAND [ARGS]
+Usage: sidecarctl [--address ADDR] [--timeout SECONDS] [--json] [SECURITY] COMMAND [ARGS]
 
 Commands:
 )";
@@ -76,6 +80,14 @@ Global flags (before or after the command):
                   kSystemSocketAddress, R"( (now: )", DefaultAddress(), R"()
   --timeout SECONDS   give up on a call after SECONDS (default 0: no limit)
   --json              print JSON for scripts instead of text for people
+  --token-file FILE   send the bearer token in FILE (its first line) with
+                      every call; default: $SIDECARD_TOKEN, else the file
+                      $SIDECARD_TOKEN_FILE. A daemon's TCP listener needs one
+  --tls               connect to a TCP address with TLS (system root CAs)
+  --tls-ca FILE       ... verifying the daemon against the PEM CA in FILE
+                      (default $SIDECARD_TLS_CA; implies --tls)
+  --tls-cert FILE     client certificate and key (PEM) for mutual TLS
+  --tls-key FILE      (default $SIDECARD_TLS_CERT, $SIDECARD_TLS_KEY)
   -h, --help          show help
   --version           print sidecarctl's version
 
@@ -89,11 +101,13 @@ counter on stderr when it is a terminal.
 }
 
 std::string CommandHelp(const Command& command) {
-  return absl::StrCat("Usage: sidecarctl [GLOBAL FLAGS] ", command.name,
-                      command.usage.empty() ? "" : " ", command.usage, "\n\n", command.help,
-                      "\nGlobal flags: --address ADDR, --timeout SECONDS, --json (see "
-                      "'sidecarctl --help').\nExit status 2: usage error, 3: cannot reach the "
-                      "daemon, 4: the daemon refused or failed the request.\n");
+  return absl::StrCat(
+      "Usage: sidecarctl [GLOBAL FLAGS] ", command.name, command.usage.empty() ? "" : " ",
+      command.usage, "\n\n", command.help,
+      "\nGlobal flags: --address ADDR, --timeout SECONDS, --json, --token-file FILE, "
+      "--tls, --tls-ca FILE, --tls-cert FILE, --tls-key FILE (see "
+      "'sidecarctl --help').\nExit status 2: usage error, 3: cannot reach the "
+      "daemon, 4: the daemon refused or failed the request.\n");
 }
 
 int PrintVersion() {
@@ -114,6 +128,15 @@ absl::Status ApplyGlobalFlags(const ParsedArgs& args, GlobalOptions& options) {
     options.timeout = std::chrono::milliseconds(static_cast<int64_t>(std::ceil(seconds * 1000)));
   }
   options.json = options.json || args.Has("json");
+  const std::pair<const char*, std::string*> files[] = {
+      {"token-file", &options.security.token_file},
+      {"tls-ca", &options.security.tls_ca},
+      {"tls-cert", &options.security.tls_cert},
+      {"tls-key", &options.security.tls_key}};
+  for (const auto& [flag, out] : files) {
+    if (std::optional<std::string> value = args.Value(flag)) *out = *value;
+  }
+  options.security.tls = options.security.tls || args.Has("tls");
   return absl::OkStatus();
 }
 
@@ -156,7 +179,11 @@ int Main(const std::vector<std::string>& argv) {
       return UsageError(status.message(), command->name);
     }
   }
-  Client client({.address = options.address, .timeout = options.timeout});
+  ClientOptions client_options{.address = options.address, .timeout = options.timeout};
+  if (absl::Status status = ApplySecurity(options.security, client_options); !status.ok()) {
+    return UsageError(status.message(), command->name);
+  }
+  Client client(std::move(client_options));
   return command->run({.client = client, .args = *args, .json = options.json});
 }
 

@@ -5,11 +5,16 @@
 #include <utility>
 
 #include "absl/strings/str_join.h"
+#include "server/daemon/token_file.h"
 
 namespace sidecard::daemon {
 
-Reloader::Reloader(std::vector<std::string> args, DaemonOptions running, Targets targets)
-    : args_(std::move(args)), running_(std::move(running)), targets_(std::move(targets)) {}
+Reloader::Reloader(std::vector<std::string> args, DaemonOptions running, Targets targets,
+                   service::TokenTable tokens)
+    : args_(std::move(args)),
+      running_(std::move(running)),
+      targets_(std::move(targets)),
+      tokens_(std::move(tokens)) {}
 
 absl::Status Reloader::Reload() {
   absl::StatusOr<DaemonOptions> wanted = ParseDaemonOptions(args_);
@@ -19,6 +24,17 @@ absl::Status Reloader::Reload() {
     spdlog::error("reload failed, keeping the old settings: {}",
                   std::string(roots.status().message()));
     return roots.status();
+  }
+  // Security: the token file is read again even under the same name.
+  service::TokenTable tokens;
+  if (!wanted->token_file.empty()) {
+    absl::StatusOr<service::TokenTable> read = ReadTokenFile(wanted->token_file);
+    if (!read.ok()) {
+      spdlog::error("reload failed, keeping the old settings: {}",
+                    std::string(read.status().message()));
+      return read.status();
+    }
+    tokens = *std::move(read);
   }
 
   for (const std::string& flag : FlagsNeedingRestart(running_, *wanted)) {
@@ -31,9 +47,16 @@ absl::Status Reloader::Reload() {
   if (wanted->allowed_roots != running_.allowed_roots) {
     changes.push_back("allowed roots " + absl::StrJoin(wanted->allowed_roots, ", "));
   }
+  if (wanted->read_only != running_.read_only) {
+    changes.push_back(wanted->read_only ? "read-only on" : "read-only off");
+  }
+  if (!(tokens == tokens_) || wanted->token_file != running_.token_file) {
+    changes.push_back("bearer tokens " + DescribeTokens(tokens));
+  }
   // Roots are re-resolved even when their names are unchanged: a symlinked
   // root may point elsewhere now.
   targets_.set_allowed_roots(*std::move(roots));
+  if (targets_.set_access) targets_.set_access(wanted->read_only, tokens);
   const std::string outcome = "reloaded: " + (changes.empty() ? std::string("nothing changed")
                                                               : absl::StrJoin(changes, "; "));
   // Said at the old level when the new one is quieter, else at the new one.
@@ -44,6 +67,9 @@ absl::Status Reloader::Reload() {
   if (!quieter) spdlog::info("{}", outcome);
   running_.log_level = wanted->log_level;
   running_.allowed_roots = wanted->allowed_roots;
+  running_.read_only = wanted->read_only;
+  running_.token_file = wanted->token_file;
+  tokens_ = std::move(tokens);
   return absl::OkStatus();
 }
 
@@ -63,6 +89,11 @@ std::vector<std::string> FlagsNeedingRestart(const DaemonOptions& running,
   check("save-format", running.save_format, wanted.save_format);
   check("cache-max-bytes", running.cache_max_bytes, wanted.cache_max_bytes);
   check("metrics-listen", running.metrics_listen, wanted.metrics_listen);
+  check("tls-cert", running.tls_cert, wanted.tls_cert);
+  check("tls-key", running.tls_key, wanted.tls_key);
+  check("tls-client-ca", running.tls_client_ca, wanted.tls_client_ca);
+  check("insecure", running.insecure, wanted.insecure);
+  check("health-listen", running.health_listen, wanted.health_listen);
   return flags;
 }
 

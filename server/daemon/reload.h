@@ -1,11 +1,12 @@
 // Reloader: what SIGHUP does. It parses the daemon's command line again
 // (re-reading every --config file it names) and applies the settings that can
-// change while the daemon serves: the log level and the allowed roots. Calls
+// change while the daemon serves: the log level, the allowed roots, the
+// read-only mode and the bearer tokens (the token file is read again). Calls
 // already running keep the roots they started with; connections stay open.
 //
 // Nothing is applied unless the whole new configuration is valid: a file
-// that does not parse, or a root that does not exist, keeps every old
-// setting. Other changed flags (listeners, workers, ...) need a restart; a
+// that does not parse, a root that does not exist, or a token file that is
+// refused keeps every old setting. Other changed flags (listeners, workers, ...) need a restart; a
 // reload logs them and leaves them alone.
 #ifndef SIDECARD_SERVER_DAEMON_RELOAD_H_
 #define SIDECARD_SERVER_DAEMON_RELOAD_H_
@@ -17,6 +18,7 @@
 #include "absl/status/status.h"
 #include "server/daemon_options.h"
 #include "server/engine/allowed_roots.h"
+#include "server/service/authorization.h"
 
 namespace sidecard::daemon {
 
@@ -26,11 +28,14 @@ class Reloader {
   struct Targets {
     std::function<void(const std::string& level)> set_log_level;
     std::function<void(engine::AllowedRoots roots)> set_allowed_roots;
+    // Security: --read-only and the tokens of --token-file (re-read).
+    std::function<void(bool read_only, service::TokenTable tokens)> set_access;
   };
 
   // `args`: the command line (without argv[0]); `running`: what it parsed
-  // to at start.
-  Reloader(std::vector<std::string> args, DaemonOptions running, Targets targets);
+  // to at start; `tokens`: the tokens read at start.
+  Reloader(std::vector<std::string> args, DaemonOptions running, Targets targets,
+           service::TokenTable tokens = {});
 
   // Parses `args` again and applies the reloadable settings, logging what
   // changed ("reloaded: log level info -> warn") while the more verbose of
@@ -45,6 +50,7 @@ class Reloader {
   std::vector<std::string> args_;
   DaemonOptions running_;
   Targets targets_;
+  service::TokenTable tokens_;
 };
 
 // The flags (without "--") whose value differs between `running` and

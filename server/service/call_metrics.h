@@ -59,6 +59,7 @@ class CallScope {
 
   // False when the daemon is draining: return Finish(Refused()).
   bool admitted() const { return admitted_; }
+  const std::string& method() const { return method_; }
   static grpc::Status Refused();
 
   void set_root(std::string root) { root_ = std::move(root); }

@@ -17,11 +17,18 @@ namespace {
 
 namespace v1 = ::sidecar::v1;
 
+// Whether a Cleanup in `mode` removes files (anything but a dry run; an
+// unknown mode counts as removing, and is refused later as invalid).
+bool CleansUpForReal(v1::CleanupMode mode) {
+  return mode != v1::CLEANUP_MODE_UNSPECIFIED && mode != v1::CLEANUP_MODE_DRY_RUN;
+}
+
 }  // namespace
 
 SidecarService::SidecarService(ServiceConfig config)
     : config_(std::move(config)),
       roots_(std::make_shared<const engine::AllowedRoots>(config_.allowed_roots)),
+      authorization_(config_.read_only, config_.tokens),
       started_(std::chrono::steady_clock::now()) {}
 
 bool SidecarService::DrainUntil(absl::Time deadline) {
@@ -33,6 +40,16 @@ void SidecarService::SetAllowedRoots(engine::AllowedRoots roots) {
   auto shared = std::make_shared<const engine::AllowedRoots>(std::move(roots));
   absl::MutexLock lock(&roots_mutex_);
   roots_ = std::move(shared);
+}
+
+void SidecarService::SetAccess(bool read_only, TokenTable tokens) {
+  authorization_.Set(read_only, std::move(tokens));
+}
+
+grpc::Status SidecarService::Admit(const CallScope& call, const grpc::ServerContext& context,
+                                   Access access) const {
+  if (!call.admitted()) return CallScope::Refused();
+  return authorization_.Check(context, call.method(), access);
 }
 
 std::shared_ptr<const engine::AllowedRoots> SidecarService::roots() const {
@@ -48,7 +65,9 @@ grpc::Status SidecarService::Validate(grpc::ServerContext* context,
                                       const v1::ValidateRequest* request,
                                       grpc::ServerWriter<v1::ValidateResponse>* writer) {
   CallScope call(metrics_, "Validate", *context);
-  if (!call.admitted()) return call.Finish(CallScope::Refused());
+  if (auto refused = Admit(call, *context, Access::kRead); !refused.ok()) {
+    return call.Finish(refused);
+  }
   int32_t batch_size = 0;
   if (auto checked = CheckOperationFilter(request->operation_filter()); !checked.ok()) {
     return call.Finish(ToGrpcStatus(checked));
@@ -89,7 +108,9 @@ grpc::Status SidecarService::Validate(grpc::ServerContext* context,
 grpc::Status SidecarService::Stats(grpc::ServerContext* context, const v1::StatsRequest* request,
                                    v1::StatsResponse* response) {
   CallScope call(metrics_, "Stats", *context);
-  if (!call.admitted()) return call.Finish(CallScope::Refused());
+  if (auto refused = Admit(call, *context, Access::kRead); !refused.ok()) {
+    return call.Finish(refused);
+  }
   if (auto checked = CheckOperationFilter(request->operation_filter()); !checked.ok()) {
     return call.Finish(ToGrpcStatus(checked));
   }
@@ -112,7 +133,11 @@ grpc::Status SidecarService::Cleanup(grpc::ServerContext* context,
                                      const v1::CleanupRequest* request,
                                      grpc::ServerWriter<v1::CleanupResponse>* writer) {
   CallScope call(metrics_, "Cleanup", *context);
-  if (!call.admitted()) return call.Finish(CallScope::Refused());
+  if (auto refused =
+          Admit(call, *context, CleansUpForReal(request->mode()) ? Access::kWrite : Access::kRead);
+      !refused.ok()) {
+    return call.Finish(refused);
+  }
   int32_t batch_size = 0;
   if (auto checked = CheckBatchSize(request->batch_size(), batch_size); !checked.ok()) {
     return call.Finish(ToGrpcStatus(checked));
@@ -157,7 +182,9 @@ grpc::Status SidecarService::GetServerInfo(grpc::ServerContext* context,
                                            const v1::GetServerInfoRequest* /*request*/,
                                            v1::GetServerInfoResponse* response) {
   CallScope call(metrics_, "GetServerInfo", *context);
-  if (!call.admitted()) return call.Finish(CallScope::Refused());
+  if (auto refused = Admit(call, *context, Access::kRead); !refused.ok()) {
+    return call.Finish(refused);
+  }
   response->set_version(config_.version);
   response->set_uptime_seconds(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());

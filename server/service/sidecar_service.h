@@ -15,6 +15,7 @@
 #include "server/engine/ordered_inspection.h"
 #include "server/engine/sidecar_store.h"
 #include "server/engine/worker_pool.h"
+#include "server/service/authorization.h"
 #include "server/service/call_metrics.h"
 #include "sidecar/v1/sidecar.grpc.pb.h"
 
@@ -38,6 +39,9 @@ struct ServiceConfig {
   size_t max_payload_bytes = 16u << 20;
   // Largest sidecar file read, bytes.
   size_t max_sidecar_bytes = 256u << 20;
+  // Security: --read-only, and the bearer tokens that calls over TCP need.
+  bool read_only = false;
+  TokenTable tokens{};
 };
 
 class SidecarService final : public sidecar::v1::SidecarService::Service {
@@ -50,6 +54,9 @@ class SidecarService final : public sidecar::v1::SidecarService::Service {
 
   // Replaces the allowed roots; calls already running keep the old ones.
   void SetAllowedRoots(engine::AllowedRoots roots);
+
+  // Replaces the read-only mode and the tokens; calls already admitted go on.
+  void SetAccess(bool read_only, TokenTable tokens);
 
   // The counters and latencies of the calls served (for the metrics endpoint).
   const CallMetrics& call_metrics() const { return metrics_; }
@@ -82,10 +89,15 @@ class SidecarService final : public sidecar::v1::SidecarService::Service {
   // The roots in force for one call.
   std::shared_ptr<const engine::AllowedRoots> roots() const;
   engine::EngineContext MakeContext(const engine::AllowedRoots& roots) const;
+  // Whether the call may start: UNAVAILABLE while draining, else the
+  // authorization's verdict for `access`. Every handler begins with it.
+  grpc::Status Admit(const CallScope& call, const grpc::ServerContext& context,
+                     Access access) const;
 
   ServiceConfig config_;
   mutable absl::Mutex roots_mutex_;
   std::shared_ptr<const engine::AllowedRoots> roots_ ABSL_GUARDED_BY(roots_mutex_);
+  Authorization authorization_;
   CallMetrics metrics_;
   const std::chrono::steady_clock::time_point started_;
 };

@@ -20,7 +20,9 @@ namespace v1 = ::sidecar::v1;
 grpc::Status SidecarService::Export(grpc::ServerContext* context, const v1::ExportRequest* request,
                                     grpc::ServerWriter<v1::ExportResponse>* writer) {
   CallScope call(metrics_, "Export", *context);
-  if (!call.admitted()) return call.Finish(CallScope::Refused());
+  if (auto refused = Admit(call, *context, Access::kRead); !refused.ok()) {
+    return call.Finish(refused);
+  }
   if (auto checked = CheckOperationFilter(request->operation_filter()); !checked.ok()) {
     return call.Finish(ToGrpcStatus(checked));
   }
@@ -50,7 +52,10 @@ grpc::Status SidecarService::Convert(grpc::ServerContext* context,
                                      const v1::ConvertRequest* request,
                                      grpc::ServerWriter<v1::ConvertResponse>* writer) {
   CallScope call(metrics_, "Convert", *context);
-  if (!call.admitted()) return call.Finish(CallScope::Refused());
+  if (auto refused = Admit(call, *context, request->apply() ? Access::kWrite : Access::kRead);
+      !refused.ok()) {
+    return call.Finish(refused);
+  }
   int32_t batch_size = 0;
   if (auto checked = CheckBatchSize(request->batch_size(), batch_size); !checked.ok()) {
     return call.Finish(ToGrpcStatus(checked));

@@ -21,7 +21,9 @@ grpc::Status SidecarService::ReadSidecar(grpc::ServerContext* context,
                                          const v1::ReadSidecarRequest* request,
                                          v1::ReadSidecarResponse* response) {
   CallScope call(metrics_, "ReadSidecar", *context);
-  if (!call.admitted()) return call.Finish(CallScope::Refused());
+  if (auto refused = Admit(call, *context, Access::kRead); !refused.ok()) {
+    return call.Finish(refused);
+  }
   call.set_root(engine::DisplayPath(request->image_path()));
   auto outcome = config_.store->Read(*roots(), request->image_path());
   if (!outcome.ok()) return call.Finish(ToGrpcStatus(outcome.status()));
@@ -46,7 +48,9 @@ grpc::Status SidecarService::SaveSidecar(grpc::ServerContext* context,
                                          const v1::SaveSidecarRequest* request,
                                          v1::SaveSidecarResponse* response) {
   CallScope call(metrics_, "SaveSidecar", *context);
-  if (!call.admitted()) return call.Finish(CallScope::Refused());
+  if (auto refused = Admit(call, *context, Access::kWrite); !refused.ok()) {
+    return call.Finish(refused);
+  }
   call.set_root(engine::DisplayPath(request->image_path()));
   if (request->operation().empty()) return call.Finish(Invalid("operation: required"));
   if (auto checked = CheckOperationFilter(request->operation()); !checked.ok()) {
