@@ -27,7 +27,14 @@ import grpc.aio
 from sidecard import _convert, _requests
 from sidecard._requests import PathArg, Payload
 from sidecard._stubs import health_pb2_grpc, sidecar_pb2_grpc
-from sidecard.client import CHANNEL_OPTIONS, Unpack, connect, missing_summary, output_file
+from sidecard.client import (
+    CHANNEL_OPTIONS,
+    Unpack,
+    channel_credentials,
+    connect,
+    missing_summary,
+    output_file,
+)
 from sidecard.errors import from_rpc_error
 from sidecard.results import CleanupResult, ConvertResult, ExportResult, ValidateResult
 
@@ -103,12 +110,25 @@ class Client:
         timeout: float | None = None,
         autostart: bool | None = None,
         autostart_root: PathArg | None = None,
+        *,
+        token_file: PathArg | None = None,
+        tls: bool | None = None,
+        tls_ca: PathArg | None = None,
+        tls_cert: PathArg | None = None,
+        tls_key: PathArg | None = None,
     ) -> None:
         settings, self.address, self._metadata = connect(
-            address, token, timeout, autostart, autostart_root
+            address, token, timeout, autostart, autostart_root, token_file=token_file, tls=tls,
+            tls_ca=tls_ca, tls_cert=tls_cert, tls_key=tls_key,
         )
         self.timeout = settings.timeout
-        self._channel = grpc.aio.insecure_channel(self.address, options=CHANNEL_OPTIONS)
+        credentials = channel_credentials(settings, self.address)
+        if credentials is None:
+            self._channel = grpc.aio.insecure_channel(self.address, options=CHANNEL_OPTIONS)
+        else:
+            self._channel = grpc.aio.secure_channel(
+                self.address, credentials, options=CHANNEL_OPTIONS
+            )
         self._stub = sidecar_pb2_grpc.SidecarServiceStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
 

@@ -45,14 +45,29 @@ def connect(
     timeout: float | None,
     autostart_allowed: bool | None,
     autostart_root: PathArg | None,
+    **security: Any,
 ) -> tuple[Settings, str, tuple[tuple[str, str], ...] | None]:
-    """Resolves the settings, the address to use (autostarting if allowed) and the metadata."""
-    settings = resolve(address, token, timeout, autostart_allowed)
+    """Resolves the settings (`security`: token_file and the tls arguments of
+    :func:`sidecard.config.resolve`), the address to use (autostarting if
+    allowed) and the metadata."""
+    settings = resolve(address, token, timeout, autostart_allowed, **security)
     target = settings.address
     if settings.autostart and settings.default_address:
         target = autostart.local_daemon_address(autostart_root)
     metadata = (("authorization", f"Bearer {settings.token}"),) if settings.token else None
     return settings, target, metadata
+
+
+def channel_credentials(settings: Settings, target: str) -> grpc.ChannelCredentials | None:
+    """TLS credentials for a TCP `target` when the settings ask for TLS; None
+    for plaintext (always on a Unix socket: its file permissions protect it)."""
+    if not settings.tls or target.startswith("unix:"):
+        return None
+    return grpc.ssl_channel_credentials(
+        root_certificates=settings.tls_ca,
+        private_key=settings.tls_key,
+        certificate_chain=settings.tls_cert,
+    )
 
 
 def missing_summary(address: str) -> SidecardError:
@@ -157,6 +172,16 @@ class Client:
         address: ``unix:/path/to.sock`` or ``host:port``; default
             ``$SIDECARD_ADDRESS``, else ``unix:/run/sidecard/sidecard.sock``.
         token: sent as ``authorization: Bearer <token>``; default ``$SIDECARD_TOKEN``.
+            A daemon's TCP listener requires one; its role (read-only or
+            read-write) decides whether calls may change files.
+        token_file: a file holding the token (its first line), instead of
+            ``token``; default ``$SIDECARD_TOKEN_FILE``.
+        tls: connect to a TCP address with TLS; default ``$SIDECARD_TLS``, or
+            on when a CA or client certificate is given.
+        tls_ca: PEM file of the CA that signed the daemon's certificate;
+            default ``$SIDECARD_TLS_CA``, else the system's root certificates.
+        tls_cert, tls_key: PEM client certificate and key for mutual TLS;
+            default ``$SIDECARD_TLS_CERT`` and ``$SIDECARD_TLS_KEY``.
         timeout: deadline of each call in seconds (a streamed call as a whole);
             default ``$SIDECARD_TIMEOUT``, else none.
         autostart: start a private daemon if the default address does not
@@ -180,12 +205,23 @@ class Client:
         timeout: float | None = None,
         autostart: bool | None = None,
         autostart_root: PathArg | None = None,
+        *,
+        token_file: PathArg | None = None,
+        tls: bool | None = None,
+        tls_ca: PathArg | None = None,
+        tls_cert: PathArg | None = None,
+        tls_key: PathArg | None = None,
     ) -> None:
         settings, self.address, self._metadata = connect(
-            address, token, timeout, autostart, autostart_root
+            address, token, timeout, autostart, autostart_root, token_file=token_file, tls=tls,
+            tls_ca=tls_ca, tls_cert=tls_cert, tls_key=tls_key,
         )
         self.timeout = settings.timeout
-        self._channel = grpc.insecure_channel(self.address, options=CHANNEL_OPTIONS)
+        credentials = channel_credentials(settings, self.address)
+        if credentials is None:
+            self._channel = grpc.insecure_channel(self.address, options=CHANNEL_OPTIONS)
+        else:
+            self._channel = grpc.secure_channel(self.address, credentials, options=CHANNEL_OPTIONS)
         self._stub = sidecar_pb2_grpc.SidecarServiceStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
 
