@@ -287,7 +287,6 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
     spdlog::info("health checks (plaintext, health and reflection only) on {}",
                  health.addresses.front());
   }
-  SetServing(server, health.server.get(), true);
   std::unique_ptr<daemon::MetricsEndpoint> metrics;
   if (!options.metrics_listen.empty()) {
     auto endpoint = daemon::MetricsEndpoint::Start(
@@ -300,6 +299,8 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
     metrics = *std::move(endpoint);
     spdlog::info("metrics at {}", metrics->url());
   }
+  // SERVING only once every endpoint is up, so a probe that passes can rely on all of them.
+  SetServing(server, health.server.get(), true);
   for (const std::string& root : roots->roots()) {
     spdlog::info("allowed root {}", engine::DisplayPath(root));
   }
