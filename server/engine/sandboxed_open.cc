@@ -1,0 +1,144 @@
+#include "server/engine/sandboxed_open.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "server/engine/path_text.h"
+#include "server/engine/text.h"
+
+namespace sidecard::engine {
+namespace {
+
+constexpr int kDirectoryFlags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+
+// Set once openat2 answered ENOSYS: later calls walk straight away.
+std::atomic<bool> openat2_missing{false};
+
+// The outcome of one attempt: a descriptor, or the errno that stopped it.
+struct Attempt {
+  UniqueFd fd;
+  int error = 0;
+};
+
+Attempt OpenWithOpenat2(int root_fd, const std::string& relative) {
+  open_how how{};
+  how.flags = kDirectoryFlags;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  while (true) {
+    const long fd = syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof(how));
+    if (fd >= 0) return {UniqueFd(static_cast<int>(fd)), 0};
+    if (errno != EINTR) return {UniqueFd(), errno};
+  }
+}
+
+// A component that could not be opened as a directory: was it a symlink?
+// (O_DIRECTORY|O_NOFOLLOW on a link fails with ENOTDIR, not ELOOP.)
+int RefineError(int parent_fd, const std::string& name, int error) {
+  if (error != ENOTDIR && error != ELOOP) return error;
+  struct stat st {};
+  if (fstatat(parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+    return ELOOP;
+  }
+  return error;
+}
+
+// One component at a time from the root's descriptor, never following a
+// symlink; intermediate directories only need search permission (O_PATH).
+Attempt OpenByWalk(int root_fd, const std::string& relative) {
+  std::vector<std::string_view> parts = SplitNonEmpty(relative, '/');
+  std::erase(parts, std::string_view("."));
+  if (parts.empty()) parts.push_back(".");  // the root itself
+  UniqueFd current;
+  int parent = root_fd;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const std::string name(parts[i]);
+    if (name == "..") return {UniqueFd(), EXDEV};  // resolved paths never hold one
+    const bool last = i + 1 == parts.size();
+    const int flags = (last ? kDirectoryFlags : O_PATH | O_DIRECTORY | O_CLOEXEC) | O_NOFOLLOW;
+    int fd;
+    do {
+      fd = openat(parent, name.c_str(), flags);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return {UniqueFd(), RefineError(parent, name, errno)};
+    current = UniqueFd(fd);
+    parent = current.get();
+  }
+  return {std::move(current), 0};
+}
+
+absl::Status ErrorFor(std::string_view path, int error) {
+  const std::string shown = DisplayPath(path);
+  switch (error) {
+    case ELOOP:
+      return absl::PermissionDeniedError(
+          Concat(shown, " changed while in use: a symlink appeared on the way; refused"));
+    case EXDEV:
+      return absl::PermissionDeniedError(Concat(shown, " leads outside the allowed roots"));
+    case ENOENT:
+    case ENOTDIR:
+      return absl::NotFoundError(
+          Concat("cannot open ", shown, ": ", std::strerror(error), " (it may have been moved)"));
+    case EACCES:
+    case EPERM:
+      return absl::PermissionDeniedError(Concat("cannot open ", shown, ": ", std::strerror(error)));
+    case EMFILE:
+    case ENFILE:
+    case ENOMEM:
+      return absl::ResourceExhaustedError(
+          Concat("cannot open ", shown, ": ", std::strerror(error)));
+    default:
+      return absl::FailedPreconditionError(
+          Concat("cannot open ", shown, ": ", std::strerror(error)));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<UniqueFd> OpenDirectoryBeneath(const AllowedRoots& roots,
+                                              std::string_view resolved_path,
+                                              BeneathMethod method) {
+  const auto anchor = roots.AnchorOf(resolved_path);
+  if (!anchor) return ErrorFor(resolved_path, EXDEV);
+  const std::string relative = anchor->relative.empty() ? "." : std::string(anchor->relative);
+  Attempt attempt;
+  bool walk = method == BeneathMethod::kWalk ||
+              (method == BeneathMethod::kAuto && openat2_missing.load(std::memory_order_relaxed));
+  if (!walk) {
+    attempt = OpenWithOpenat2(anchor->root_fd, relative);
+    // ENOSYS: no openat2 here. EPERM may be a seccomp filter, EINVAL/E2BIG an
+    // older openat2, EAGAIN a rename racing the lookup: the walk decides.
+    switch (attempt.error) {
+      case ENOSYS:
+        if (method == BeneathMethod::kAuto) openat2_missing.store(true);
+        walk = method == BeneathMethod::kAuto;
+        break;
+      case EPERM:
+      case EINVAL:
+      case E2BIG:
+      case EAGAIN:
+        walk = method == BeneathMethod::kAuto;
+        break;
+      default:
+        break;
+    }
+  }
+  if (walk) attempt = OpenByWalk(anchor->root_fd, relative);
+  if (!attempt.fd.valid()) return ErrorFor(resolved_path, attempt.error);
+  return std::move(attempt.fd);
+}
+
+absl::StatusOr<UniqueFd> OpenDirectoryBeneath(const AllowedRoots& roots,
+                                              std::string_view resolved_path) {
+  return OpenDirectoryBeneath(roots, resolved_path, BeneathMethod::kAuto);
+}
+
+}  // namespace sidecard::engine
