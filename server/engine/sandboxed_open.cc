@@ -40,39 +40,37 @@ Attempt OpenWithOpenat2(int root_fd, const std::string& relative) {
   }
 }
 
-// A component that could not be opened as a directory: was it a symlink?
-// (O_DIRECTORY|O_NOFOLLOW on a link fails with ENOTDIR, not ELOOP.)
-int RefineError(int parent_fd, const std::string& name, int error) {
-  if (error != ENOTDIR && error != ELOOP) return error;
-  struct stat st {};
-  if (fstatat(parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
-    return ELOOP;
-  }
-  return error;
-}
-
-// One component at a time from the root's descriptor, never following a
-// symlink; intermediate directories only need search permission (O_PATH).
+// One component at a time from the root's descriptor. Each is opened as a
+// bare handle (O_PATH|O_NOFOLLOW: a symlink yields a handle on the link
+// itself, never its target) and classified by fstat on that handle, so what
+// is checked is exactly what is entered. Only the last one is opened for
+// reading; the others need search permission only.
 Attempt OpenByWalk(int root_fd, const std::string& relative) {
   std::vector<std::string_view> parts = SplitNonEmpty(relative, '/');
   std::erase(parts, std::string_view("."));
-  if (parts.empty()) parts.push_back(".");  // the root itself
   UniqueFd current;
   int parent = root_fd;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    const std::string name(parts[i]);
+  for (std::string_view part : parts) {
+    const std::string name(part);
     if (name == "..") return {UniqueFd(), EXDEV};  // resolved paths never hold one
-    const bool last = i + 1 == parts.size();
-    const int flags = (last ? kDirectoryFlags : O_PATH | O_DIRECTORY | O_CLOEXEC) | O_NOFOLLOW;
     int fd;
     do {
-      fd = openat(parent, name.c_str(), flags);
+      fd = openat(parent, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
     } while (fd < 0 && errno == EINTR);
-    if (fd < 0) return {UniqueFd(), RefineError(parent, name, errno)};
+    if (fd < 0) return {UniqueFd(), errno};
     current = UniqueFd(fd);
+    struct stat st {};
+    if (fstat(current.get(), &st) != 0) return {UniqueFd(), errno};
+    if (S_ISLNK(st.st_mode)) return {UniqueFd(), ELOOP};
+    if (!S_ISDIR(st.st_mode)) return {UniqueFd(), ENOTDIR};
     parent = current.get();
   }
-  return {std::move(current), 0};
+  int fd;
+  do {
+    fd = openat(parent, ".", kDirectoryFlags);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return {UniqueFd(), errno};
+  return {UniqueFd(fd), 0};
 }
 
 absl::Status ErrorFor(std::string_view path, int error) {
