@@ -99,6 +99,22 @@ absl::Status ErrorFor(std::string_view path, int error) {
   }
 }
 
+// The pinned root must still be what its path names: a root moved, replaced
+// or mounted over since the daemon opened it would otherwise be served from
+// the old (hidden) directory while requests name the new one.
+absl::Status CheckRootStillNamed(const AllowedRoots::Anchor& anchor) {
+  struct stat pinned {};
+  struct stat named {};
+  if (fstat(anchor.root_fd, &pinned) == 0 && stat(std::string(anchor.root).c_str(), &named) == 0 &&
+      pinned.st_dev == named.st_dev && pinned.st_ino == named.st_ino) {
+    return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(
+      Concat("allowed root ", DisplayPath(anchor.root),
+             " is no longer the directory opened at start or reload (moved, replaced or mounted "
+             "over); reload the daemon (SIGHUP) to serve what is there now"));
+}
+
 }  // namespace
 
 absl::StatusOr<UniqueFd> OpenDirectoryBeneath(const AllowedRoots& roots,
@@ -106,6 +122,7 @@ absl::StatusOr<UniqueFd> OpenDirectoryBeneath(const AllowedRoots& roots,
                                               BeneathMethod method) {
   const auto anchor = roots.AnchorOf(resolved_path);
   if (!anchor) return ErrorFor(resolved_path, EXDEV);
+  if (absl::Status same = CheckRootStillNamed(*anchor); !same.ok()) return same;
   const std::string relative = anchor->relative.empty() ? "." : std::string(anchor->relative);
   Attempt attempt;
   bool walk = method == BeneathMethod::kWalk ||

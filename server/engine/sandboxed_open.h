@@ -31,7 +31,9 @@ namespace sidecard::engine {
 //   PermissionDenied  outside the allowed roots, a symlink on the way ("changed
 //                     while in use: a symlink appeared"), or no permission;
 //   NotFound          a component is missing or not a directory (it may have
-//                     been renamed meanwhile).
+//                     been renamed meanwhile);
+//   FailedPrecondition  the root's path no longer names the directory pinned
+//                     at creation (moved, replaced, mounted over): reload.
 absl::StatusOr<UniqueFd> OpenDirectoryBeneath(const AllowedRoots& roots,
                                               std::string_view resolved_path);
 

@@ -224,17 +224,25 @@ TEST_P(OpenBeneathTest, MissingOrNonDirectoryComponentsAreNotFound) {
   }
 }
 
-// The roots are pinned when AllowedRoots is created: replacing a root's path
-// by a symlink to the outside afterwards changes nothing for the sandbox.
-TEST_P(OpenBeneathTest, RootsArePinnedAtCreation) {
-  const auto real_d = IdOf(R("sub/d"));
+// The roots are pinned when AllowedRoots is created. When a root's path is
+// later replaced (here by a symlink to the outside; a mount over it is the
+// same) the sandbox neither follows the new path nor silently serves the old
+// directory: it refuses until a reload pins the roots anew.
+TEST_P(OpenBeneathTest, ARootReplacedAfterCreationIsRefused) {
   ASSERT_EQ(rename(R("").c_str(), tree_.Path("moved_root").c_str()), 0);
   tree_.Symlink("root", "outside");
-  auto fd = Open(R("d"));  // names outside/d through the new link
-  EXPECT_FALSE(fd.ok());
-  auto sub_d = Open(R("sub/d"));
-  ASSERT_TRUE(sub_d.ok()) << sub_d.status();
-  EXPECT_EQ(IdOf(sub_d->get()), real_d);  // the pinned root's own sub/d
+  for (const std::string& path : {R(""), R("d"), R("sub/d")}) {
+    auto fd = Open(path);
+    ASSERT_FALSE(fd.ok()) << path;
+    EXPECT_EQ(fd.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(fd.status().message(), HasSubstr("reload"));
+  }
+  // Put back, the same pinned root serves again.
+  ASSERT_EQ(unlink(R("").c_str()), 0);
+  ASSERT_EQ(rename(tree_.Path("moved_root").c_str(), R("").c_str()), 0);
+  auto fd = Open(R("sub/d"));
+  ASSERT_TRUE(fd.ok()) << fd.status();
+  EXPECT_EQ(IdOf(fd->get()), IdOf(R("sub/d")));
 }
 
 // The race at its core: a thread keeps exchanging `root/sub` with a symlink
