@@ -1,5 +1,6 @@
 #include "server/engine/allowed_roots.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -48,20 +49,36 @@ bool IsWithin(std::string_view path, std::string_view root) {
 absl::StatusOr<AllowedRoots> AllowedRoots::Create(const std::vector<std::string>& roots) {
   if (roots.empty()) return absl::InvalidArgumentError("at least one allowed root is required");
   std::vector<std::string> resolved_roots;
+  std::vector<UniqueFd> fds;
   for (const std::string& root : roots) {
     std::string resolved;
     if (!RealPath(root, resolved)) {
       return absl::InvalidArgumentError(
           Concat("allowed root ", DisplayPath(root), ": ", std::strerror(errno)));
     }
+    // O_PATH: searching needs no read permission on the root itself.
+    UniqueFd fd(open(resolved.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     struct stat st {};
-    if (stat(resolved.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    if (!fd.valid() || fstat(fd.get(), &st) != 0 || !S_ISDIR(st.st_mode)) {
       return absl::InvalidArgumentError(
           Concat("allowed root ", DisplayPath(root), " is not a directory"));
     }
     resolved_roots.push_back(std::move(resolved));
+    fds.push_back(std::move(fd));
   }
-  return AllowedRoots(std::move(resolved_roots));
+  return AllowedRoots(std::move(resolved_roots), std::move(fds));
+}
+
+std::optional<AllowedRoots::Anchor> AllowedRoots::AnchorOf(std::string_view resolved) const {
+  std::optional<Anchor> best;
+  for (size_t i = 0; i < roots_.size(); ++i) {
+    const std::string& root = roots_[i];
+    if (!IsWithin(resolved, root) || (best && best->root.size() >= root.size())) continue;
+    std::string_view relative = resolved.substr(root.size());
+    while (!relative.empty() && relative.front() == '/') relative.remove_prefix(1);
+    best = Anchor{(*fds_)[i].get(), root, relative};
+  }
+  return best;
 }
 
 bool AllowedRoots::Contains(std::string_view resolved) const {

@@ -1,13 +1,21 @@
 // The directories the daemon may read and change. Every path in a request is
 // resolved (symlinks followed, like realpath) and must lie inside one of them.
+//
+// Each root is also held open (O_PATH) from creation on: the filesystem is
+// only ever entered from these descriptors (sandboxed_open.h), never again by
+// an absolute path, so what a root is cannot change under a running call. A
+// SIGHUP reload creates a new AllowedRoots; calls running keep the old one.
 #ifndef SIDECARD_SERVER_ENGINE_ALLOWED_ROOTS_H_
 #define SIDECARD_SERVER_ENGINE_ALLOWED_ROOTS_H_
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "server/engine/unique_fd.h"
 
 namespace sidecard::engine {
 
@@ -28,9 +36,22 @@ class AllowedRoots {
 
   const std::vector<std::string>& roots() const { return roots_; }
 
+  // Where `resolved` (as for Contains) lies: the descriptor of the innermost
+  // root holding it and the path below that root ("" for the root itself).
+  struct Anchor {
+    int root_fd = -1;
+    std::string_view root;
+    std::string_view relative;
+  };
+  std::optional<Anchor> AnchorOf(std::string_view resolved) const;
+
  private:
-  explicit AllowedRoots(std::vector<std::string> roots) : roots_(std::move(roots)) {}
+  AllowedRoots(std::vector<std::string> roots, std::vector<UniqueFd> fds)
+      : roots_(std::move(roots)),
+        fds_(std::make_shared<const std::vector<UniqueFd>>(std::move(fds))) {}
   std::vector<std::string> roots_;
+  // Parallel to roots_; shared by copies, closed with the last one.
+  std::shared_ptr<const std::vector<UniqueFd>> fds_;
 };
 
 // Removes `.` and `..` components and repeated slashes without touching the

@@ -43,15 +43,9 @@ class Cleaner {
     }
   }
 
-  absl::Status OpenRoot() {
-    root_fd_ = UniqueFd(open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (root_fd_.valid()) return absl::OkStatus();
-    const int error = errno;
-    const std::string message = ErrnoText(Concat("cannot open ", root_));
-    if (error == EACCES || error == EPERM) return absl::PermissionDeniedError(message);
-    if (error == ENOENT) return absl::NotFoundError(message);
-    return absl::FailedPreconditionError(message);
-  }
+  // The directory the walk opened (beneath the allowed roots): the
+  // quarantine is made in it, never by path, so it is where the files are.
+  void set_root_fd(int fd) { root_fd_ = fd; }
 
   // Decides and, outside a dry run, acts on one inspected file. Returns
   // false when the file needs no report line (a sidecar with its image, or a
@@ -147,7 +141,7 @@ class Cleaner {
     const std::string parent = slash == std::string::npos
                                    ? batch_relative
                                    : Concat(batch_relative, "/", relative.substr(0, slash));
-    auto target_dir = MakeDirectories(root_fd_.get(), parent);
+    auto target_dir = MakeDirectories(root_fd_, parent);
     if (!target_dir.ok()) {
       result.action = CleanupAction::kFailed;
       result.error = std::string(target_dir.status().message());
@@ -166,7 +160,7 @@ class Cleaner {
   const std::string& root_;
   const CleanupOptions& options_;
   CleanupSummary& summary_;
-  UniqueFd root_fd_;
+  int root_fd_ = -1;
 };
 
 }  // namespace
@@ -185,14 +179,14 @@ absl::StatusOr<CleanupSummary> CleanupTree(
   summary.root = root;
   summary.mode = options.mode;
   Cleaner cleaner(root, options, summary);
-  if (absl::Status opened = cleaner.OpenRoot(); !opened.ok()) return opened;
 
   WalkOptions walk_options;
   walk_options.recursive = options.recursive;
   walk_options.scan.image_extensions = context.image_extensions;
   walk_options.scan.allowed_roots = context.allowed_roots;
-  auto walk = TreeWalk::Open(root, std::move(walk_options));
+  auto walk = TreeWalk::Open(*context.allowed_roots, root, std::move(walk_options));
   if (!walk.ok()) return walk.status();
+  cleaner.set_root_fd((*walk)->root_fd());
 
   std::vector<CleanupResult> results;
   const absl::Status status =

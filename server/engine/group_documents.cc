@@ -5,10 +5,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "server/engine/document_merge.h"
-#include "server/engine/text.h"
 #include "server/engine/naming.h"
 #include "server/engine/operations.h"
 #include "server/engine/sidecar_inspector.h"
+#include "server/engine/text.h"
 
 namespace sidecard::engine {
 namespace {
@@ -186,7 +186,7 @@ absl::StatusOr<std::vector<TreeWalk::DirectoryError>> ForEachGroup(
   walk_options.on_directory = [&walker](const DirectoryScan& directory) {
     walker.OnDirectory(directory);
   };
-  auto walk = TreeWalk::Open(root, std::move(walk_options));
+  auto walk = TreeWalk::Open(*context.allowed_roots, root, std::move(walk_options));
   if (!walk.ok()) return walk.status();
   SidecarRef ignored;
   while (walker.status().ok() && (*walk)->Next(ignored)) {

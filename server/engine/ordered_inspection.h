@@ -24,6 +24,7 @@ struct InspectedSidecar {
 struct EngineContext {
   WorkerPool* pool = nullptr;
   SidecarInspector* inspector = nullptr;
+  // Required: every directory is opened beneath these (sandboxed_open.h).
   const AllowedRoots* allowed_roots = nullptr;
   const ImageExtensions* image_extensions = &ImageExtensions::Default();
 };

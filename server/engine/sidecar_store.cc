@@ -15,6 +15,7 @@
 #include "server/engine/naming.h"
 #include "server/engine/operations.h"
 #include "server/engine/path_text.h"
+#include "server/engine/sandboxed_open.h"
 #include "server/engine/sidecar_inspection.h"
 #include "server/engine/text.h"
 
@@ -30,32 +31,52 @@ struct ExistingFile {
   absl::StatusOr<rapidjson::Document> document = absl::UnknownError("not read");
 };
 
-absl::StatusOr<UniqueFd> OpenDirectory(const std::string& path) {
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) {
-    return absl::UnavailableError(
-        Concat("cannot open ", DisplayPath(path), ": ", std::strerror(errno)));
-  }
-  return fd;
-}
+// The image's sidecar files: regular files in read priority order (same
+// stem, any case of a sidecar extension; never foreign names), and the names
+// of same-stem sidecar names that are symlinks (never read nor replaced: a
+// link may point anywhere, outside the roots too).
+struct SidecarFiles {
+  std::vector<ExistingFile> files;
+  std::vector<std::string> links;
+};
 
-// The image's sidecar files in read priority order (same stem, any case of
-// a sidecar extension; never foreign names).
-absl::StatusOr<std::vector<ExistingFile>> ListSidecarFiles(const ImageLocation& location,
-                                                           int directory_fd) {
+absl::StatusOr<SidecarFiles> ListSidecarFiles(const ImageLocation& location, int directory_fd) {
   UniqueFd listing(fcntl(directory_fd, F_DUPFD_CLOEXEC, 0));
   if (!listing.valid()) return absl::InternalError(Concat("dup: ", std::strerror(errno)));
   auto scan = ScanDirectory(std::move(listing), "", location.directory, ScanOptions{});
   if (!scan.ok()) return scan.status();
   const std::string key = FoldCase(location.stem);
-  std::vector<ExistingFile> files;
+  SidecarFiles found;
   for (const SidecarFile& file : scan->sidecars) {
-    if (FoldCase(SplitName(file.name).stem) == key) files.push_back({file.name, file.format});
+    if (FoldCase(SplitName(file.name).stem) == key) found.files.push_back({file.name, file.format});
   }
-  std::stable_sort(files.begin(), files.end(), [](const ExistingFile& a, const ExistingFile& b) {
-    return ReadPriority(a.format) < ReadPriority(b.format);
-  });
-  return files;
+  std::stable_sort(found.files.begin(), found.files.end(),
+                   [](const ExistingFile& a, const ExistingFile& b) {
+                     return ReadPriority(a.format) < ReadPriority(b.format);
+                   });
+  for (const std::string& name : scan->foreign_files) {
+    struct stat st {};
+    if (FoldCase(SplitName(name).stem) == key &&
+        fstatat(directory_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+      found.links.push_back(name);
+    }
+  }
+  return found;
+}
+
+// A save replaces its target by rename, which would silently drop a symlink
+// (or fail on a folder) that has the target's name: refused instead.
+absl::Status CheckReplaceable(int directory_fd, const std::string& directory,
+                              const std::string& name) {
+  struct stat st {};
+  if (fstatat(directory_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISREG(st.st_mode)) {
+    return absl::OkStatus();
+  }
+  const std::string path = DisplayPath(directory == "/" ? "/" + name : directory + "/" + name);
+  return absl::FailedPreconditionError(
+      Concat("sidecar ", path, S_ISLNK(st.st_mode) ? " is a symlink" : " is not a regular file",
+             "; sidecard never writes through or replaces it. Remove it, or save in another "
+             "format"));
 }
 
 absl::StatusOr<rapidjson::Document> DecodeObject(int directory_fd, const ExistingFile& file,
@@ -135,14 +156,17 @@ absl::StatusOr<ReadOutcome> SidecarStore::Read(const AllowedRoots& roots,
                                                std::string_view image_path) const {
   auto location = LocateImage(roots, image_path, /*allow_missing=*/false);
   if (!location.ok()) return location.status();
-  auto fd = OpenDirectory(location->directory);
+  auto fd = OpenDirectoryBeneath(roots, location->directory);
   if (!fd.ok()) return fd.status();
-  auto files = ListSidecarFiles(*location, fd->get());
-  if (!files.ok()) return files.status();
+  auto listed = ListSidecarFiles(*location, fd->get());
+  if (!listed.ok()) return listed.status();
   ReadOutcome outcome;
   outcome.image_path = location->image_path;
   outcome.document.SetObject();
-  for (ExistingFile& file : *files) {
+  for (const std::string& link : listed->links) {
+    outcome.skipped.push_back({PathIn(location->directory, link), "a symlink, never followed"});
+  }
+  for (ExistingFile& file : listed->files) {
     const std::string path = PathIn(location->directory, file.name);
     if (outcome.found) {
       outcome.shadowed.push_back(path);
@@ -170,16 +194,17 @@ absl::StatusOr<SaveOutcome> SidecarStore::Save(const AllowedRoots& roots,
   if (!location.ok()) return location.status();
   ImageLocks::Guard guard = locks_.Lock(location->directory, location->stem);
 
-  auto opened = OpenDirectory(location->directory);
+  auto opened = OpenDirectoryBeneath(roots, location->directory);
   if (!opened.ok()) return opened.status();
   const UniqueFd directory = *std::move(opened);
-  auto files = ListSidecarFiles(*location, directory.get());
-  if (!files.ok()) return files.status();
+  auto listed = ListSidecarFiles(*location, directory.get());
+  if (!listed.ok()) return listed.status();
+  std::vector<ExistingFile>& files = listed->files;
 
   // Decode everything first: a corrupt file stops the save before anything
   // is written.
   std::vector<const ExistingFile*> corrupt;
-  for (ExistingFile& file : *files) {
+  for (ExistingFile& file : files) {
     file.document = DecodeObject(directory.get(), file, max_sidecar_bytes_);
     if (!file.document.ok()) corrupt.push_back(&file);
   }
@@ -196,15 +221,15 @@ absl::StatusOr<SaveOutcome> SidecarStore::Save(const AllowedRoots& roots,
   // A save must be what readers see: when a file of a higher read priority
   // exists (a .bin when .json was asked for), the save goes into it.
   outcome.format = request.format;
-  for (const ExistingFile& file : *files) {
+  for (const ExistingFile& file : files) {
     if (file.document.ok() && ReadPriority(file.format) < ReadPriority(outcome.format)) {
       outcome.format = file.format;
     }
   }
-  outcome.created = files->empty();
+  outcome.created = files.empty();
   rapidjson::Document merged(rapidjson::kObjectType);
   bool have_base = false;
-  for (ExistingFile& file : *files) {
+  for (ExistingFile& file : files) {
     if (!file.document.ok()) continue;
     NormalizeLayout(*file.document);
     if (!have_base) {
@@ -220,11 +245,15 @@ absl::StatusOr<SaveOutcome> SidecarStore::Save(const AllowedRoots& roots,
 
   // Write to the existing file of the format (keeping its name's case).
   std::string target = Concat(location->stem, ".", FormatName(outcome.format));
-  for (const ExistingFile& file : *files) {
+  for (const ExistingFile& file : files) {
     if (file.format == outcome.format) {
       target = file.name;
       break;
     }
+  }
+  if (absl::Status replaceable = CheckReplaceable(directory.get(), location->directory, target);
+      !replaceable.ok()) {
+    return replaceable;
   }
   for (const ExistingFile* file : corrupt) {
     const std::string aside = CorruptName(file->name, request.now);

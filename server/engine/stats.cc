@@ -1,7 +1,5 @@
 #include "server/engine/stats.h"
 
-#include <fcntl.h>
-
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -9,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/clock.h"
+#include "server/engine/sandboxed_open.h"
 #include "server/engine/sidecar_group.h"
 
 namespace sidecard::engine {
@@ -191,13 +190,15 @@ class StatsCollector {
     return cached->second;
   }
 
+  // The target's directory was resolved inside the roots; it is opened
+  // beneath them, so a directory swapped for a link meanwhile is not read.
   std::unique_ptr<DirectoryScan> ScanTarget(const std::string& dir_path) const {
-    UniqueFd fd(open(dir_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!fd.valid()) return nullptr;
+    auto fd = OpenDirectoryBeneath(*context_.allowed_roots, dir_path);
+    if (!fd.ok()) return nullptr;
     ScanOptions scan_options;
     scan_options.image_extensions = context_.image_extensions;
     scan_options.allowed_roots = context_.allowed_roots;
-    auto scan = ScanDirectory(std::move(fd), "", dir_path, scan_options);
+    auto scan = ScanDirectory(*std::move(fd), "", dir_path, scan_options);
     if (!scan.ok()) return nullptr;
     return std::make_unique<DirectoryScan>(*std::move(scan));
   }
@@ -243,7 +244,7 @@ absl::StatusOr<TreeStats> ComputeStats(const std::string& root, const StatsOptio
   walk_options.on_directory = [&collector](const DirectoryScan& scan) {
     collector.OnDirectory(scan);
   };
-  auto walk = TreeWalk::Open(root, std::move(walk_options));
+  auto walk = TreeWalk::Open(*context.allowed_roots, root, std::move(walk_options));
   if (!walk.ok()) return walk.status();
   const absl::Status status =
       InspectInOrder(**walk, context, cancellation, [&](std::span<InspectedSidecar> batch) {

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "server/engine/sandboxed_open.h"
 #include "server/engine/text.h"
 
 namespace sidecard::engine {
@@ -14,23 +15,19 @@ constexpr int kDirectoryFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<TreeWalk>> TreeWalk::Open(const std::string& root,
+absl::StatusOr<std::unique_ptr<TreeWalk>> TreeWalk::Open(const AllowedRoots& roots,
+                                                         const std::string& root,
                                                          WalkOptions options) {
-  UniqueFd fd(open(root.c_str(), kDirectoryFlags));
-  if (!fd.valid()) {
-    const int error = errno;
-    const std::string message = Concat("cannot open ", root, ": ", std::strerror(error));
-    if (error == ENOENT) return absl::NotFoundError(message);
-    if (error == EACCES) return absl::PermissionDeniedError(message);
-    return absl::FailedPreconditionError(message);
-  }
+  auto fd = OpenDirectoryBeneath(roots, root);
+  if (!fd.ok()) return fd.status();
   std::unique_ptr<TreeWalk> walk(new TreeWalk(std::move(options)));
-  auto scan = ScanDirectory(std::move(fd), "", root, walk->options_.scan);
+  auto scan = ScanDirectory(*std::move(fd), "", root, walk->options_.scan);
   if (!scan.ok()) {
     return absl::PermissionDeniedError(Concat(root, ": ", scan.status().message()));
   }
   auto shared = std::make_shared<DirectoryScan>(*std::move(scan));
   if (walk->options_.on_directory) walk->options_.on_directory(*shared);
+  walk->root_ = shared;
   walk->stack_.push_back({std::move(shared), 0});
   return walk;
 }

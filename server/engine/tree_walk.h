@@ -1,9 +1,10 @@
 // Depth-first walk of a tree below a resolved root, one DirectoryScan per
 // directory, yielding sidecar files in bytewise sorted path order.
 //
-// Directories are opened relative to their parent's descriptor with
-// O_NOFOLLOW, so the walk never follows a directory symlink out of the root
-// and never re-resolves a path. Only the directories on the current path stay
+// The root is opened from its allowed root's descriptor without following
+// symlinks (sandboxed_open.h); every directory below relative to its parent's
+// descriptor with O_NOFOLLOW, so the walk never follows a directory symlink
+// out of the root and never re-resolves a path. Only the directories on the current path stay
 // open, so memory and descriptors grow with depth, not with the tree.
 #ifndef SIDECARD_SERVER_ENGINE_TREE_WALK_H_
 #define SIDECARD_SERVER_ENGINE_TREE_WALK_H_
@@ -36,9 +37,16 @@ struct WalkOptions {
 
 class TreeWalk {
  public:
-  // Opens and scans `root` (absolute, already resolved and checked).
-  static absl::StatusOr<std::unique_ptr<TreeWalk>> Open(const std::string& root,
+  // Opens (beneath `roots`) and scans `root` (absolute, already resolved and
+  // checked).
+  static absl::StatusOr<std::unique_ptr<TreeWalk>> Open(const AllowedRoots& roots,
+                                                        const std::string& root,
                                                         WalkOptions options);
+
+  // The walk's root directory, open for as long as the walk lives: what a
+  // call that changes the tree works in (never its path, which may have been
+  // swapped for a symlink since).
+  int root_fd() const { return root_->fd.get(); }
 
   // The next sidecar file in sorted path order; false when the walk is done.
   bool Next(SidecarRef& out);
@@ -60,6 +68,7 @@ class TreeWalk {
   void Enter(const Frame& parent, const std::string& name);
 
   WalkOptions options_;
+  std::shared_ptr<const DirectoryScan> root_;
   std::vector<Frame> stack_;
   std::vector<DirectoryError> errors_;
 };

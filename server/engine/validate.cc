@@ -49,7 +49,8 @@ absl::StatusOr<ValidateSummary> ValidateTree(
   summary.root = root;
   summary.filter_applied = options.operation_filter;
   int64_t foreign_by_name = 0;
-  auto walk = TreeWalk::Open(root, MakeWalkOptions(options, context, foreign_by_name));
+  auto walk = TreeWalk::Open(*context.allowed_roots, root,
+                             MakeWalkOptions(options, context, foreign_by_name));
   if (!walk.ok()) return walk.status();
 
   std::vector<ValidatedFile> reported;
