@@ -5,6 +5,7 @@
 #ifndef SIDECARD_SERVER_DAEMON_OPTIONS_H_
 #define SIDECARD_SERVER_DAEMON_OPTIONS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct DaemonOptions {
   size_t cache_max_bytes = 512u << 20;  // metadata cache bound; 0 disables it
   std::string metrics_listen;           // HOST:PORT of the Prometheus endpoint; empty: none
   double drain_notice_seconds = 0;      // NOT_SERVING while still serving, before draining
+  // Limits: what one call, or all of them together, may take.
+  int max_concurrent_calls = 64;               // calls beyond are refused (RESOURCE_EXHAUSTED)
+  double default_deadline_seconds = 3600;      // for calls that carry no deadline; 0: none
+  int64_t max_files_per_request = 10'000'000;  // images + sidecars a tree call may find; 0: none
   bool help = false;
   bool version = false;
 };

@@ -7,6 +7,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,6 +85,28 @@ void SetServing(grpc::Server& server, bool serving) {
   health->SetServingStatus(kServiceName, serving);
 }
 
+// gRPC's share of the limits. Messages: a request holds at most one
+// SaveSidecar payload plus paths and names; a response at most what the daemon
+// reads (a document merged from sidecar files of up to --max-sidecar-bytes, or
+// a bounded batch); gRPC refuses larger ones with RESOURCE_EXHAUSTED. Threads:
+// each call runs on a gRPC thread, so they are capped a little above
+// --max-concurrent-calls; the spare ones serve health probes and refuse excess
+// calls with a clear message; past them gRPC itself answers RESOURCE_EXHAUSTED
+// ("Server Threadpool Exhausted") instead of starting a thread per call.
+void ApplyLimits(const DaemonOptions& options, grpc::ServerBuilder& builder) {
+  constexpr size_t kMessageHeadroom = 1u << 20;
+  constexpr size_t kLargest = std::numeric_limits<int>::max();
+  builder.SetMaxReceiveMessageSize(static_cast<int>(
+      std::min(options.max_payload_bytes, kLargest - kMessageHeadroom) + kMessageHeadroom));
+  builder.SetMaxSendMessageSize(
+      static_cast<int>(std::min(options.max_sidecar_bytes, (kLargest - kMessageHeadroom) / 2) * 2 +
+                       kMessageHeadroom));
+  constexpr int kSpareThreads = 16;
+  grpc::ResourceQuota quota("sidecard");
+  quota.SetMaxThreads(options.max_concurrent_calls + kSpareThreads);
+  builder.SetResourceQuota(quota);
+}
+
 // Builds and starts the gRPC server on every --listen address; null (with the
 // reason logged) when one cannot be bound.
 std::unique_ptr<grpc::Server> Listen(const DaemonOptions& options,
@@ -96,6 +120,7 @@ std::unique_ptr<grpc::Server> Listen(const DaemonOptions& options,
     builder.AddListeningPort(options.listen[i], grpc::InsecureServerCredentials(), &ports[i]);
   }
   builder.RegisterService(&service);
+  ApplyLimits(options, builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) {
     spdlog::critical("cannot listen on the requested addresses (in use, or a missing directory?)");
@@ -199,6 +224,9 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   config.max_sidecar_bytes = options.max_sidecar_bytes;
   config.max_payload_bytes = options.max_payload_bytes;
   config.default_save_format = *engine::FormatFromName(options.save_format);
+  config.call_limits.max_concurrent_calls = options.max_concurrent_calls;
+  config.call_limits.default_deadline = absl::Seconds(options.default_deadline_seconds);
+  config.max_files_per_request = options.max_files_per_request;
   service::SidecarService service(std::move(config));
 
   std::unique_ptr<grpc::Server> server = Listen(options, service);

@@ -63,6 +63,10 @@ std::vector<std::string> FlagsNeedingRestart(const DaemonOptions& running,
   check("save-format", running.save_format, wanted.save_format);
   check("cache-max-bytes", running.cache_max_bytes, wanted.cache_max_bytes);
   check("metrics-listen", running.metrics_listen, wanted.metrics_listen);
+  // Limits
+  check("max-concurrent-calls", running.max_concurrent_calls, wanted.max_concurrent_calls);
+  check("default-deadline", running.default_deadline_seconds, wanted.default_deadline_seconds);
+  check("max-files-per-request", running.max_files_per_request, wanted.max_files_per_request);
   return flags;
 }
 

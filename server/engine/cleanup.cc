@@ -187,10 +187,7 @@ absl::StatusOr<CleanupSummary> CleanupTree(
   Cleaner cleaner(root, options, summary);
   if (absl::Status opened = cleaner.OpenRoot(); !opened.ok()) return opened;
 
-  WalkOptions walk_options;
-  walk_options.recursive = options.recursive;
-  walk_options.scan.image_extensions = context.image_extensions;
-  walk_options.scan.allowed_roots = context.allowed_roots;
+  WalkOptions walk_options = WalkOptionsFor(context, options.recursive);
   auto walk = TreeWalk::Open(root, std::move(walk_options));
   if (!walk.ok()) return walk.status();
 

@@ -5,10 +5,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "server/engine/document_merge.h"
-#include "server/engine/text.h"
 #include "server/engine/naming.h"
 #include "server/engine/operations.h"
 #include "server/engine/sidecar_inspector.h"
+#include "server/engine/text.h"
 
 namespace sidecard::engine {
 namespace {
@@ -176,10 +176,7 @@ absl::StatusOr<std::vector<TreeWalk::DirectoryError>> ForEachGroup(
     const std::string& root, const GroupWalkOptions& options, const EngineContext& context,
     const Cancellation& cancellation, const GroupWork& work, const GroupSink& sink) {
   GroupWalker walker(options, context, cancellation, work, sink);
-  WalkOptions walk_options;
-  walk_options.recursive = options.recursive;
-  walk_options.scan.image_extensions = context.image_extensions;
-  walk_options.scan.allowed_roots = context.allowed_roots;
+  WalkOptions walk_options = WalkOptionsFor(context, options.recursive);
   // A directory is processed as soon as it is scanned, so its groups come
   // before those of its subdirectories and only the open path stays in
   // memory. The walk itself yields single files, which are not needed here.
@@ -192,6 +189,7 @@ absl::StatusOr<std::vector<TreeWalk::DirectoryError>> ForEachGroup(
   while (walker.status().ok() && (*walk)->Next(ignored)) {
   }
   if (!walker.status().ok()) return walker.status();
+  if (!(*walk)->limit_status().ok()) return (*walk)->limit_status();
   return (*walk)->directory_errors();
 }
 

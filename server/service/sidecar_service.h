@@ -5,6 +5,7 @@
 #define SIDECARD_SERVER_SERVICE_SIDECAR_SERVICE_H_
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -38,6 +39,10 @@ struct ServiceConfig {
   size_t max_payload_bytes = 16u << 20;
   // Largest sidecar file read, bytes.
   size_t max_sidecar_bytes = 256u << 20;
+  // Limits: calls at once and the deadline of calls without one.
+  CallLimits call_limits{};
+  // Most files (images and sidecars) one tree call may find; 0: no limit.
+  int64_t max_files_per_request = 0;
 };
 
 class SidecarService final : public sidecar::v1::SidecarService::Service {

@@ -21,7 +21,7 @@ grpc::Status SidecarService::ReadSidecar(grpc::ServerContext* context,
                                          const v1::ReadSidecarRequest* request,
                                          v1::ReadSidecarResponse* response) {
   CallScope call(metrics_, "ReadSidecar", *context);
-  if (!call.admitted()) return call.Finish(CallScope::Refused());
+  if (!call.admitted()) return call.Finish(call.refusal());
   call.set_root(engine::DisplayPath(request->image_path()));
   auto outcome = config_.store->Read(*roots(), request->image_path());
   if (!outcome.ok()) return call.Finish(ToGrpcStatus(outcome.status()));
@@ -46,7 +46,7 @@ grpc::Status SidecarService::SaveSidecar(grpc::ServerContext* context,
                                          const v1::SaveSidecarRequest* request,
                                          v1::SaveSidecarResponse* response) {
   CallScope call(metrics_, "SaveSidecar", *context);
-  if (!call.admitted()) return call.Finish(CallScope::Refused());
+  if (!call.admitted()) return call.Finish(call.refusal());
   call.set_root(engine::DisplayPath(request->image_path()));
   if (request->operation().empty()) return call.Finish(Invalid("operation: required"));
   if (auto checked = CheckOperationFilter(request->operation()); !checked.ok()) {
@@ -57,9 +57,11 @@ grpc::Status SidecarService::SaveSidecar(grpc::ServerContext* context,
     return call.Finish(Invalid("backend: at most 128 characters, no NUL"));
   }
   if (request->payload_json().size() > config_.max_payload_bytes) {
-    return call.Finish(Invalid("payload_json: " + std::to_string(request->payload_json().size()) +
-                               " bytes is over the limit of " +
-                               std::to_string(config_.max_payload_bytes)));
+    return call.Finish(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     "payload_json: " + std::to_string(request->payload_json().size()) +
+                         " bytes is over the limit of " +
+                         std::to_string(config_.max_payload_bytes) + " (--max-payload-bytes)"));
   }
   auto payload = engine::ParseJson(request->payload_json());
   if (!payload.ok()) {
