@@ -358,7 +358,9 @@ TEST_F(LimitsTest, SlowReaderDoesNotMakeTheDaemonBuffer) {
       static_cast<long long>(peak >> 20), static_cast<long long>((peak - baseline) >> 10),
       static_cast<long long>(kGrowthBound >> 20));
   ASSERT_TRUE(status.ok()) << status.error_message();
-  if (kMemoryFiguresMeaningful) EXPECT_LT(peak - baseline, kGrowthBound);
+  if (kMemoryFiguresMeaningful) {
+    EXPECT_LT(peak - baseline, kGrowthBound);
+  }
   EXPECT_EQ(summary.exported(), kImages);
   EXPECT_EQ(summary.output_bytes(), received);
   EXPECT_GT(received, static_cast<int64_t>(kImages * doc_bytes / 2));
@@ -389,7 +391,9 @@ TEST_F(LimitsTest, FolderOfLargeSidecarsIsExportedInBoundedBatches) {
       static_cast<long long>(peak >> 20), static_cast<long long>(kPeakBound >> 20));
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(summary.exported(), kImages);
-  if (kMemoryFiguresMeaningful) EXPECT_LT(peak - before, kPeakBound);
+  if (kMemoryFiguresMeaningful) {
+    EXPECT_LT(peak - before, kPeakBound);
+  }
   // The bound means something: the folder's files alone are larger, and
   // loading them all at once takes about three times their size.
   EXPECT_GT(static_cast<int64_t>(kImages * doc_bytes), kPeakBound);
