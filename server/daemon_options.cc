@@ -181,6 +181,37 @@ const std::map<std::string, Setter>& Setters() {
          o.health_listen = v;
          return absl::OkStatus();
        }},
+      // Limits
+      {"max-concurrent-calls",
+       [](DaemonOptions& o, const std::string& v) {
+         if (auto s = ParseNumber("max-concurrent-calls", v, o.max_concurrent_calls); !s.ok()) {
+           return s;
+         }
+         if (o.max_concurrent_calls < 1 || o.max_concurrent_calls > 10000) {
+           return Invalid("--max-concurrent-calls: must be 1..10000");
+         }
+         return absl::OkStatus();
+       }},
+      {"default-deadline",
+       [](DaemonOptions& o, const std::string& v) {
+         if (auto s = ParseNumber("default-deadline", v, o.default_deadline_seconds); !s.ok()) {
+           return s;
+         }
+         if (!(o.default_deadline_seconds >= 0 && o.default_deadline_seconds <= 7 * 86400)) {
+           return Invalid("--default-deadline: must be 0..604800 seconds (0: none)");
+         }
+         return absl::OkStatus();
+       }},
+      {"max-files-per-request",
+       [](DaemonOptions& o, const std::string& v) {
+         if (auto s = ParseNumber("max-files-per-request", v, o.max_files_per_request); !s.ok()) {
+           return s;
+         }
+         if (o.max_files_per_request < 0) {
+           return Invalid("--max-files-per-request: must not be negative (0: no limit)");
+         }
+         return absl::OkStatus();
+       }},
   };
   return *kSetters;
 }
@@ -276,7 +307,8 @@ std::string DaemonUsage() {
       << "  --save-format FORMAT    format SaveSidecar writes unless a request says: bin "
          "(default),\n"
       << "                          rkyv or json\n"
-      << "  --max-payload-bytes N   largest SaveSidecar payload accepted (default 16777216)\n"
+      << "  --max-payload-bytes N   largest SaveSidecar payload accepted; a larger one gets\n"
+      << "                          RESOURCE_EXHAUSTED (default 16777216)\n"
       << "  --cache-max-bytes N     memory bound of the metadata cache (default 536870912;\n"
       << "                          0 turns the cache off)\n"
       << "  --metrics-listen HOST:PORT\n"
@@ -305,6 +337,23 @@ std::string DaemonUsage() {
       << "                          `listen=...`; # starts a comment)\n"
       << "  --version               print the version and exit\n"
       << "  --help                  print this text and exit\n"
+      << "\nLimits (a call over one gets RESOURCE_EXHAUSTED saying which):\n"
+      << "  --max-concurrent-calls N\n"
+      << "                          calls served at once; more are refused at once with\n"
+      << "                          RESOURCE_EXHAUSTED (default 64). gRPC's own threads are\n"
+      << "                          capped a little above it, so a flood cannot add threads\n"
+      << "  --default-deadline SECONDS\n"
+      << "                          deadline of calls whose client set none; past it the call\n"
+      << "                          stops with DEADLINE_EXCEEDED (default 3600; 0: none)\n"
+      << "  --max-files-per-request N\n"
+      << "                          images and sidecar files one Validate, Stats, Cleanup,\n"
+      << "                          Export or Convert may find; past it the call stops with\n"
+      << "                          RESOURCE_EXHAUSTED, after reporting what it did (default\n"
+      << "                          10000000; 0: no limit)\n"
+      << "  Messages: a request may be at most --max-payload-bytes + 1 MiB, a response at\n"
+      << "  most 2 x --max-sidecar-bytes + 1 MiB (gRPC refuses larger ones with\n"
+      << "  RESOURCE_EXHAUSTED). Streams are written as the client reads them: a client\n"
+      << "  that stops reading holds its call, not the daemon's memory.\n"
       << "\nSignals: SIGTERM or SIGINT drains and exits 0. SIGHUP reads the command line\n"
       << "and its config files again and applies --log-level, --allowed-root, --read-only\n"
       << "and the tokens of --token-file without dropping connections; other changes\n"

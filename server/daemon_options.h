@@ -5,6 +5,7 @@
 #ifndef SIDECARD_SERVER_DAEMON_OPTIONS_H_
 #define SIDECARD_SERVER_DAEMON_OPTIONS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,10 @@ struct DaemonOptions {
   bool insecure = false;      // allows plaintext TCP listeners (logged loudly)
   bool read_only = false;     // every call that changes files is refused
   std::string health_listen;  // HOST:PORT of a plaintext listener with only health
+  // Limits: what one call, or all of them together, may take.
+  int max_concurrent_calls = 64;               // calls beyond are refused (RESOURCE_EXHAUSTED)
+  double default_deadline_seconds = 3600;      // for calls that carry no deadline; 0: none
+  int64_t max_files_per_request = 10'000'000;  // images + sidecars a tree call may find; 0: none
   bool help = false;
   bool version = false;
 };

@@ -9,6 +9,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,6 +93,28 @@ void SetServing(grpc::Server& server, grpc::Server* health_server, bool serving)
   }
 }
 
+// gRPC's share of the limits. Messages: a request holds at most one
+// SaveSidecar payload plus paths and names; a response at most what the daemon
+// reads (a document merged from sidecar files of up to --max-sidecar-bytes, or
+// a bounded batch); gRPC refuses larger ones with RESOURCE_EXHAUSTED. Threads:
+// each call runs on a gRPC thread, so they are capped a little above
+// --max-concurrent-calls; the spare ones serve health probes and refuse excess
+// calls with a clear message; past them gRPC itself answers RESOURCE_EXHAUSTED
+// ("Server Threadpool Exhausted") instead of starting a thread per call.
+void ApplyLimits(const DaemonOptions& options, grpc::ServerBuilder& builder) {
+  constexpr size_t kMessageHeadroom = 1u << 20;
+  constexpr size_t kLargest = std::numeric_limits<int>::max();
+  builder.SetMaxReceiveMessageSize(static_cast<int>(
+      std::min(options.max_payload_bytes, kLargest - kMessageHeadroom) + kMessageHeadroom));
+  builder.SetMaxSendMessageSize(
+      static_cast<int>(std::min(options.max_sidecar_bytes, (kLargest - kMessageHeadroom) / 2) * 2 +
+                       kMessageHeadroom));
+  constexpr int kSpareThreads = 16;
+  grpc::ResourceQuota quota("sidecard");
+  quota.SetMaxThreads(options.max_concurrent_calls + kSpareThreads);
+  builder.SetResourceQuota(quota);
+}
+
 // `address` with the port gRPC bound (for HOST:0, the one it picked).
 std::string BoundAddress(const std::string& address, int port) {
   if (IsUnixSocketAddress(address)) return address;
@@ -113,7 +137,8 @@ struct Listening {
 // Builds and starts a gRPC server with `service` (none: health and reflection
 // only) on `addresses`, network ones with `network_credentials`; no server
 // (with the reason logged) when one cannot be bound.
-Listening Listen(const std::vector<std::string>& addresses, grpc::Service* service,
+Listening Listen(const DaemonOptions& options, const std::vector<std::string>& addresses,
+                 grpc::Service* service,
                  const std::shared_ptr<grpc::ServerCredentials>& network_credentials) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -128,6 +153,7 @@ Listening Listen(const std::vector<std::string>& addresses, grpc::Service* servi
         &ports[i]);
   }
   if (service != nullptr) builder.RegisterService(service);
+  ApplyLimits(options, builder);
   Listening listening{builder.BuildAndStart(), {}};
   if (listening.server == nullptr) {
     spdlog::critical("cannot listen on the requested addresses (in use, or a missing directory?)");
@@ -270,16 +296,19 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
     config.tokens = *tokens;
     start_tokens = *std::move(tokens);
   }
+  config.call_limits.max_concurrent_calls = options.max_concurrent_calls;
+  config.call_limits.default_deadline = absl::Seconds(options.default_deadline_seconds);
+  config.max_files_per_request = options.max_files_per_request;
   service::SidecarService service(std::move(config));
 
   const std::shared_ptr<grpc::ServerCredentials> network_credentials = NetworkCredentials(options);
   if (network_credentials == nullptr) return 1;
-  Listening listening = Listen(options.listen, &service, network_credentials);
+  Listening listening = Listen(options, options.listen, &service, network_credentials);
   if (listening.server == nullptr) return 1;
   grpc::Server& server = *listening.server;
   Listening health;
   if (!options.health_listen.empty()) {
-    health = Listen({options.health_listen}, nullptr, grpc::InsecureServerCredentials());
+    health = Listen(options, {options.health_listen}, nullptr, grpc::InsecureServerCredentials());
     if (health.server == nullptr) {
       server.Shutdown();
       return 1;

@@ -94,6 +94,10 @@ std::vector<std::string> FlagsNeedingRestart(const DaemonOptions& running,
   check("tls-client-ca", running.tls_client_ca, wanted.tls_client_ca);
   check("insecure", running.insecure, wanted.insecure);
   check("health-listen", running.health_listen, wanted.health_listen);
+  // Limits
+  check("max-concurrent-calls", running.max_concurrent_calls, wanted.max_concurrent_calls);
+  check("default-deadline", running.default_deadline_seconds, wanted.default_deadline_seconds);
+  check("max-files-per-request", running.max_files_per_request, wanted.max_files_per_request);
   return flags;
 }
 

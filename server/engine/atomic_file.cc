@@ -17,7 +17,11 @@ namespace {
 absl::Status Failure(std::string_view step, const std::string& name) {
   const int error = errno;
   const std::string message = Concat("cannot ", step, " ", name, ": ", std::strerror(error));
-  if (error == ENOSPC || error == EDQUOT) return absl::ResourceExhaustedError(message);
+  // A full disk, a quota, or a file size limit (RLIMIT_FSIZE): the caller
+  // can free space; nothing is wrong with the request.
+  if (error == ENOSPC || error == EDQUOT || error == EFBIG) {
+    return absl::ResourceExhaustedError(message);
+  }
   if (error == EACCES || error == EPERM || error == EROFS) {
     return absl::PermissionDeniedError(message);
   }

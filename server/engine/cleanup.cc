@@ -180,10 +180,7 @@ absl::StatusOr<CleanupSummary> CleanupTree(
   summary.mode = options.mode;
   Cleaner cleaner(root, options, summary);
 
-  WalkOptions walk_options;
-  walk_options.recursive = options.recursive;
-  walk_options.scan.image_extensions = context.image_extensions;
-  walk_options.scan.allowed_roots = context.allowed_roots;
+  WalkOptions walk_options = WalkOptionsFor(context, options.recursive);
   auto walk = TreeWalk::Open(*context.allowed_roots, root, std::move(walk_options));
   if (!walk.ok()) return walk.status();
   cleaner.set_root_fd((*walk)->root_fd());

@@ -1,6 +1,10 @@
 #include "server/engine/group_documents.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -93,10 +97,11 @@ class GroupWalker {
   absl::Status Process(const DirectoryScan& directory) {
     const std::vector<GroupPlan> plans = PlanGroups(directory);
     std::vector<GroupDocument> batch;
-    for (size_t begin = 0; begin < plans.size(); begin += kGroupBatch) {
+    for (size_t begin = 0, size = 0; begin < plans.size(); begin += size) {
       if (cancellation_.cancelled()) return Cancellation::Status();
+      size = BatchSize(directory, plans, begin);
       batch.clear();
-      batch.resize(std::min(kGroupBatch, plans.size() - begin));
+      batch.resize(size);
       context_.pool->ParallelFor(batch.size(), [&](size_t i) {
         if (cancellation_.cancelled()) return;
         batch[i] = LoadGroup(directory, plans[begin + i], options_.max_sidecar_bytes);
@@ -106,6 +111,24 @@ class GroupWalker {
       if (!sink_(directory, batch)) return Cancellation::Status();
     }
     return absl::OkStatus();
+  }
+
+  // How many groups from `begin` on make the next batch (see kGroupBatch).
+  static size_t BatchSize(const DirectoryScan& directory, const std::vector<GroupPlan>& plans,
+                          size_t begin) {
+    int64_t bytes = 0;
+    size_t size = 0;
+    while (begin + size < plans.size() && size < kGroupBatch && bytes < kGroupBatchBytes) {
+      for (size_t index : plans[begin + size].sidecars) {
+        struct stat st {};
+        if (fstatat(directory.fd.get(), directory.sidecars[index].name.c_str(), &st,
+                    AT_SYMLINK_NOFOLLOW) == 0) {
+          bytes += st.st_size;
+        }
+      }
+      ++size;
+    }
+    return size;
   }
 
   const GroupWalkOptions& options_;
@@ -176,10 +199,7 @@ absl::StatusOr<std::vector<TreeWalk::DirectoryError>> ForEachGroup(
     const std::string& root, const GroupWalkOptions& options, const EngineContext& context,
     const Cancellation& cancellation, const GroupWork& work, const GroupSink& sink) {
   GroupWalker walker(options, context, cancellation, work, sink);
-  WalkOptions walk_options;
-  walk_options.recursive = options.recursive;
-  walk_options.scan.image_extensions = context.image_extensions;
-  walk_options.scan.allowed_roots = context.allowed_roots;
+  WalkOptions walk_options = WalkOptionsFor(context, options.recursive);
   // A directory is processed as soon as it is scanned, so its groups come
   // before those of its subdirectories and only the open path stays in
   // memory. The walk itself yields single files, which are not needed here.
@@ -192,6 +212,7 @@ absl::StatusOr<std::vector<TreeWalk::DirectoryError>> ForEachGroup(
   while (walker.status().ok() && (*walk)->Next(ignored)) {
   }
   if (!walker.status().ok()) return walker.status();
+  if (!(*walk)->limit_status().ok()) return (*walk)->limit_status();
   return (*walk)->directory_errors();
 }
 

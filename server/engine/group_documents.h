@@ -73,8 +73,12 @@ struct GroupDocument {
   size_t unreadable_count() const;
 };
 
-// Groups per parallel batch.
+// Groups per parallel batch: at most kGroupBatch, and no more than about
+// kGroupBatchBytes of sidecar files (at least one group), because a batch's
+// documents are all in memory at once: a folder of very large sidecars must
+// not be loaded whole.
 inline constexpr size_t kGroupBatch = 128;
+inline constexpr int64_t kGroupBatchBytes = 16ll << 20;
 
 struct GroupWalkOptions {
   bool recursive = true;

@@ -4,6 +4,15 @@
 
 namespace sidecard::engine {
 
+WalkOptions WalkOptionsFor(const EngineContext& context, bool recursive) {
+  WalkOptions options;
+  options.recursive = recursive;
+  options.scan.image_extensions = context.image_extensions;
+  options.scan.allowed_roots = context.allowed_roots;
+  options.max_files = context.max_files;
+  return options;
+}
+
 absl::Status InspectInOrder(TreeWalk& walk, const EngineContext& context,
                             const Cancellation& cancellation,
                             const std::function<bool(std::span<InspectedSidecar>)>& sink) {
@@ -26,7 +35,7 @@ absl::Status InspectInOrder(TreeWalk& walk, const EngineContext& context,
     if (cancellation.cancelled()) return Cancellation::Status();
     if (!sink(batch)) return Cancellation::Status();
   }
-  return absl::OkStatus();
+  return walk.limit_status();
 }
 
 }  // namespace sidecard::engine

@@ -3,6 +3,7 @@
 #ifndef SIDECARD_SERVER_ENGINE_ORDERED_INSPECTION_H_
 #define SIDECARD_SERVER_ENGINE_ORDERED_INSPECTION_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
@@ -27,7 +28,13 @@ struct EngineContext {
   // Required: every directory is opened beneath these (sandboxed_open.h).
   const AllowedRoots* allowed_roots = nullptr;
   const ImageExtensions* image_extensions = &ImageExtensions::Default();
+  // Most files (images and sidecars) one tree operation may find; 0: no limit.
+  int64_t max_files = 0;
 };
+
+// The walk options every tree operation starts from: its context's image
+// extensions, allowed roots and file limit.
+WalkOptions WalkOptionsFor(const EngineContext& context, bool recursive);
 
 // Files per parallel batch: large enough to keep every worker busy, small
 // enough to bound memory.

@@ -268,7 +268,9 @@ absl::StatusOr<SaveOutcome> SidecarStore::Save(const AllowedRoots& roots,
   }
   const std::string bytes = EncodeSidecar(outcome.format, merged);
   if (absl::Status written = WriteFileAtomically(directory.get(), target, bytes); !written.ok()) {
-    return written;
+    return absl::Status(written.code(),
+                        Concat(written.message(), " (in ", DisplayPath(location->directory),
+                               "); any existing sidecar is unchanged"));
   }
   outcome.sidecar_path = PathIn(location->directory, target);
   outcome.size_bytes = static_cast<int64_t>(bytes.size());

@@ -237,10 +237,7 @@ absl::StatusOr<TreeStats> ComputeStats(const std::string& root, const StatsOptio
   stats.filter_applied = options.operation_filter;
   StatsCollector collector(options, context, stats);
 
-  WalkOptions walk_options;
-  walk_options.recursive = options.recursive;
-  walk_options.scan.image_extensions = context.image_extensions;
-  walk_options.scan.allowed_roots = context.allowed_roots;
+  WalkOptions walk_options = WalkOptionsFor(context, options.recursive);
   walk_options.on_directory = [&collector](const DirectoryScan& scan) {
     collector.OnDirectory(scan);
   };

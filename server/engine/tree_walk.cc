@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "server/engine/path_text.h"
 #include "server/engine/sandboxed_open.h"
 #include "server/engine/text.h"
 
@@ -21,10 +22,12 @@ absl::StatusOr<std::unique_ptr<TreeWalk>> TreeWalk::Open(const AllowedRoots& roo
   auto fd = OpenDirectoryBeneath(roots, root);
   if (!fd.ok()) return fd.status();
   std::unique_ptr<TreeWalk> walk(new TreeWalk(std::move(options)));
+  walk->root_path_ = root;
   auto scan = ScanDirectory(*std::move(fd), "", root, walk->options_.scan);
   if (!scan.ok()) {
     return absl::PermissionDeniedError(Concat(root, ": ", scan.status().message()));
   }
+  if (!walk->Admit(*scan)) return walk->limit_status_;
   auto shared = std::make_shared<DirectoryScan>(*std::move(scan));
   if (walk->options_.on_directory) walk->options_.on_directory(*shared);
   walk->root_ = shared;
@@ -45,13 +48,25 @@ void TreeWalk::Enter(const Frame& parent, const std::string& name) {
     errors_.push_back({absolute, std::string(scan.status().message())});
     return;
   }
+  if (!Admit(*scan)) return;
   auto shared = std::make_shared<DirectoryScan>(*std::move(scan));
   if (options_.on_directory) options_.on_directory(*shared);
   stack_.push_back({std::move(shared), 0});
 }
 
+bool TreeWalk::Admit(const DirectoryScan& scan) {
+  files_ += static_cast<int64_t>(scan.images.size() + scan.sidecars.size());
+  if (options_.max_files <= 0 || files_ <= options_.max_files) return true;
+  limit_status_ = absl::ResourceExhaustedError(
+      Concat("more than ", options_.max_files, " files (images and sidecars) under ",
+             DisplayPath(root_path_), ", the daemon's --max-files-per-request; stopped at ",
+             DisplayPath(scan.absolute_path), " (ask for a subfolder)"));
+  stack_.clear();
+  return false;
+}
+
 bool TreeWalk::Next(SidecarRef& out) {
-  while (!stack_.empty()) {
+  while (limit_status_.ok() && !stack_.empty()) {
     Frame& top = stack_.back();
     if (top.position == top.scan->order.size()) {
       stack_.pop_back();

@@ -9,6 +9,7 @@
 #ifndef SIDECARD_SERVER_ENGINE_TREE_WALK_H_
 #define SIDECARD_SERVER_ENGINE_TREE_WALK_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -33,6 +34,9 @@ struct WalkOptions {
   ScanOptions scan;
   // Called once for every directory scanned, before its files are yielded.
   std::function<void(const DirectoryScan&)> on_directory;
+  // Most files (images and sidecar files) the walk may find; 0: no limit.
+  // The directory that would go over it is not yielded, nor anything after.
+  int64_t max_files = 0;
 };
 
 class TreeWalk {
@@ -58,6 +62,10 @@ class TreeWalk {
   };
   const std::vector<DirectoryError>& directory_errors() const { return errors_; }
 
+  // ResourceExhausted once the walk stopped at WalkOptions::max_files (Next
+  // then returns false), else OK.
+  const absl::Status& limit_status() const { return limit_status_; }
+
  private:
   struct Frame {
     std::shared_ptr<DirectoryScan> scan;
@@ -66,9 +74,15 @@ class TreeWalk {
 
   explicit TreeWalk(WalkOptions options) : options_(std::move(options)) {}
   void Enter(const Frame& parent, const std::string& name);
+  // Counts the files of `scan`; false (and limit_status_ set) when they go
+  // over max_files.
+  bool Admit(const DirectoryScan& scan);
 
   WalkOptions options_;
   std::shared_ptr<const DirectoryScan> root_;
+  std::string root_path_;  // as given to Open, for messages
+  int64_t files_ = 0;
+  absl::Status limit_status_;
   std::vector<Frame> stack_;
   std::vector<DirectoryError> errors_;
 };

@@ -8,10 +8,7 @@ namespace {
 // Foreign files found by name in each directory the walk enters.
 WalkOptions MakeWalkOptions(const ValidateOptions& options, const EngineContext& context,
                             int64_t& foreign_by_name) {
-  WalkOptions walk;
-  walk.recursive = options.recursive;
-  walk.scan.image_extensions = context.image_extensions;
-  walk.scan.allowed_roots = context.allowed_roots;
+  WalkOptions walk = WalkOptionsFor(context, options.recursive);
   walk.on_directory = [&foreign_by_name](const DirectoryScan& scan) {
     foreign_by_name += static_cast<int64_t>(scan.foreign_files.size());
   };

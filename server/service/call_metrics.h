@@ -1,4 +1,5 @@
-// Counters and latency histograms of the calls the daemon serves, and the
+// Counters and latency histograms of the calls the daemon serves, their
+// admission (draining, --max-concurrent-calls, --default-deadline), and the
 // scope that logs one line per call (method, peer, root, files seen,
 // duration, status).
 #ifndef SIDECARD_SERVER_SERVICE_CALL_METRICS_H_
@@ -9,16 +10,27 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/engine/cancellation.h"
+#include "server/service/default_deadline.h"
 #include "server/service/latency_histogram.h"
 
 namespace sidecard::service {
 
+// What calls may take (the daemon's "Limits" flags).
+struct CallLimits {
+  int max_concurrent_calls = 0;                            // 0: no limit
+  absl::Duration default_deadline = absl::ZeroDuration();  // zero: none
+};
+
 class CallMetrics {
  public:
+  explicit CallMetrics(CallLimits limits = {});
+
   // What one method has served since start.
   struct MethodFigures {
     int64_t calls = 0;
@@ -32,17 +44,25 @@ class CallMetrics {
     int32_t active_calls = 0;
   };
 
-  // Counts a call in; false once draining (the call must be refused).
-  bool TryStart();
+  enum class Admission { kAdmitted, kDraining, kBusy };
+  // Counts a call in, unless the daemon is draining or already serves
+  // max_concurrent_calls calls (the call must then be refused).
+  Admission TryStart();
   // From now on TryStart refuses calls.
   void BeginDraining();
   // Waits until no call is running or `deadline` passes; true when idle.
   bool WaitUntilIdle(absl::Time deadline);
-  // Counts a finished call of `method` that ended with `code` after `seconds`.
-  void Finished(const std::string& method, grpc::StatusCode code, double seconds);
+  // Counts a finished call of `method` that ended with `code` after
+  // `seconds`; `admitted`: it had been counted in by TryStart.
+  void Finished(const std::string& method, grpc::StatusCode code, double seconds, bool admitted);
   Snapshot Get() const;
 
+  const CallLimits& limits() const { return limits_; }
+  DefaultDeadline& default_deadline() { return default_deadline_; }
+
  private:
+  const CallLimits limits_;
+  DefaultDeadline default_deadline_;
   mutable absl::Mutex mutex_;
   std::map<std::string, MethodFigures> methods_ ABSL_GUARDED_BY(mutex_);
   int64_t failed_ ABSL_GUARDED_BY(mutex_) = 0;
@@ -54,17 +74,23 @@ class CallMetrics {
 class CallScope {
  public:
   CallScope(CallMetrics& metrics, std::string method, const grpc::ServerContext& context);
+  ~CallScope();
   CallScope(const CallScope&) = delete;
   CallScope& operator=(const CallScope&) = delete;
 
-  // False when the daemon is draining: return Finish(Refused()).
+  // False when the daemon is draining or busy: return Finish(refusal()).
   bool admitted() const { return admitted_; }
   const std::string& method() const { return method_; }
-  static grpc::Status Refused();
+  const grpc::Status& refusal() const { return refusal_; }
+
+  // Fires when the client goes away, its deadline passes, or, for a call
+  // without one, the daemon's default deadline passes.
+  engine::Cancellation cancellation() const;
 
   void set_root(std::string root) { root_ = std::move(root); }
   void add_files(int64_t files) { files_ += files; }
-  // Counts and logs the call; returns `status` for `return scope.Finish(...)`.
+  // Counts and logs the call; returns `status` for `return scope.Finish(...)`
+  // (DEADLINE_EXCEEDED instead of a failure once the default deadline passed).
   grpc::Status Finish(grpc::Status status);
 
  private:
@@ -73,8 +99,12 @@ class CallScope {
   std::string peer_;
   std::string root_;
   int64_t files_ = 0;
+  const grpc::ServerContext& context_;
   std::chrono::steady_clock::time_point start_;
   bool admitted_ = false;
+  bool counted_ = false;  // admitted, or refused as busy (counted as RESOURCE_EXHAUSTED)
+  grpc::Status refusal_;
+  std::shared_ptr<DefaultDeadline::Watched> watched_;
 };
 
 }  // namespace sidecard::service

@@ -29,6 +29,7 @@ SidecarService::SidecarService(ServiceConfig config)
     : config_(std::move(config)),
       roots_(std::make_shared<const engine::AllowedRoots>(config_.allowed_roots)),
       authorization_(config_.read_only, config_.tokens),
+      metrics_(config_.call_limits),
       started_(std::chrono::steady_clock::now()) {}
 
 bool SidecarService::DrainUntil(absl::Time deadline) {
@@ -48,7 +49,7 @@ void SidecarService::SetAccess(bool read_only, TokenTable tokens) {
 
 grpc::Status SidecarService::Admit(const CallScope& call, const grpc::ServerContext& context,
                                    Access access) const {
-  if (!call.admitted()) return CallScope::Refused();
+  if (!call.admitted()) return call.refusal();
   return authorization_.Check(context, call.method(), access);
 }
 
@@ -58,7 +59,8 @@ std::shared_ptr<const engine::AllowedRoots> SidecarService::roots() const {
 }
 
 engine::EngineContext SidecarService::MakeContext(const engine::AllowedRoots& roots) const {
-  return engine::EngineContext{config_.pool, config_.inspector, &roots, config_.image_extensions};
+  return engine::EngineContext{config_.pool, config_.inspector, &roots, config_.image_extensions,
+                               config_.max_files_per_request};
 }
 
 grpc::Status SidecarService::Validate(grpc::ServerContext* context,
@@ -84,19 +86,21 @@ grpc::Status SidecarService::Validate(grpc::ServerContext* context,
   options.recursive = !request->non_recursive();
   options.operation_filter = request->operation_filter();
   BatchWriter<v1::ValidateResponse> batches(writer, batch_size);
-  auto summary =
-      engine::ValidateTree(*root, options, MakeContext(*allowed), CancellationOf(context),
-                           [&](std::span<const engine::ValidatedFile> files) {
-                             call.add_files(static_cast<int64_t>(files.size()));
-                             if (request->summary_only()) return true;
-                             for (const engine::ValidatedFile& file : files) {
-                               v1::ValidateResponse* message = batches.Next();
-                               if (message == nullptr) return false;
-                               FillFileReport(file, *message->add_reports());
-                             }
-                             return true;
-                           });
-  if (!summary.ok()) return call.Finish(StoppedStatus(context, summary.status()));
+  auto summary = engine::ValidateTree(*root, options, MakeContext(*allowed), call.cancellation(),
+                                      [&](std::span<const engine::ValidatedFile> files) {
+                                        call.add_files(static_cast<int64_t>(files.size()));
+                                        if (request->summary_only()) return true;
+                                        for (const engine::ValidatedFile& file : files) {
+                                          v1::ValidateResponse* message = batches.Next();
+                                          if (message == nullptr) return false;
+                                          FillFileReport(file, *message->add_reports());
+                                        }
+                                        return true;
+                                      });
+  if (!summary.ok()) {
+    batches.Flush();
+    return call.Finish(StoppedStatus(context, summary.status()));
+  }
   v1::ValidateResponse final_message;
   FillValidateSummary(*summary, *final_message.mutable_summary());
   if (!batches.WriteFinal(final_message)) {
@@ -122,7 +126,7 @@ grpc::Status SidecarService::Stats(grpc::ServerContext* context, const v1::Stats
   engine::StatsOptions options;
   options.recursive = !request->non_recursive();
   options.operation_filter = request->operation_filter();
-  auto stats = engine::ComputeStats(*root, options, MakeContext(*allowed), CancellationOf(context));
+  auto stats = engine::ComputeStats(*root, options, MakeContext(*allowed), call.cancellation());
   if (!stats.ok()) return call.Finish(StoppedStatus(context, stats.status()));
   call.add_files(stats->total_sidecar_files + stats->total_images);
   FillStats(*stats, *response);
@@ -159,7 +163,7 @@ grpc::Status SidecarService::Cleanup(grpc::ServerContext* context,
   options.mode = FromProto(request->mode());
   options.min_age = absl::Seconds(request->min_age_seconds());
   BatchWriter<v1::CleanupResponse> batches(writer, batch_size);
-  auto summary = engine::CleanupTree(*root, options, MakeContext(*allowed), CancellationOf(context),
+  auto summary = engine::CleanupTree(*root, options, MakeContext(*allowed), call.cancellation(),
                                      [&](std::span<const engine::CleanupResult> results) {
                                        for (const engine::CleanupResult& result : results) {
                                          v1::CleanupResponse* message = batches.Next();
@@ -168,7 +172,10 @@ grpc::Status SidecarService::Cleanup(grpc::ServerContext* context,
                                        }
                                        return true;
                                      });
-  if (!summary.ok()) return call.Finish(StoppedStatus(context, summary.status()));
+  if (!summary.ok()) {
+    batches.Flush();
+    return call.Finish(StoppedStatus(context, summary.status()));
+  }
   call.add_files(summary->sidecars_examined);
   v1::CleanupResponse final_message;
   FillCleanupSummary(*summary, *final_message.mutable_summary());

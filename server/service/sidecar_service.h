@@ -5,6 +5,7 @@
 #define SIDECARD_SERVER_SERVICE_SIDECAR_SERVICE_H_
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -42,6 +43,10 @@ struct ServiceConfig {
   // Security: --read-only, and the bearer tokens that calls over TCP need.
   bool read_only = false;
   TokenTable tokens{};
+  // Limits: calls at once and the deadline of calls without one.
+  CallLimits call_limits{};
+  // Most files (images and sidecars) one tree call may find; 0: no limit.
+  int64_t max_files_per_request = 0;
 };
 
 class SidecarService final : public sidecar::v1::SidecarService::Service {

@@ -35,7 +35,7 @@ grpc::Status SidecarService::Export(grpc::ServerContext* context, const v1::Expo
   call.set_root(engine::DisplayPath(*root));
 
   v1::ExportResponse message;
-  auto summary = engine::ExportTree(*root, *options, MakeContext(*allowed), CancellationOf(context),
+  auto summary = engine::ExportTree(*root, *options, MakeContext(*allowed), call.cancellation(),
                                     [&](std::string_view chunk) {
                                       message.set_chunk(chunk.data(), chunk.size());
                                       return writer->Write(message);
@@ -69,17 +69,20 @@ grpc::Status SidecarService::Convert(grpc::ServerContext* context,
   call.set_root(engine::DisplayPath(*root));
 
   BatchWriter<v1::ConvertResponse> batches(writer, batch_size);
-  auto summary = engine::ConvertTree(*root, *options, MakeContext(*allowed), *config_.image_locks,
-                                     CancellationOf(context),
-                                     [&](std::span<const engine::ConvertResult> results) {
-                                       for (const engine::ConvertResult& result : results) {
-                                         v1::ConvertResponse* message = batches.Next();
-                                         if (message == nullptr) return false;
-                                         FillConvertResult(result, *message->add_results());
-                                       }
-                                       return true;
-                                     });
-  if (!summary.ok()) return call.Finish(StoppedStatus(context, summary.status()));
+  auto summary =
+      engine::ConvertTree(*root, *options, MakeContext(*allowed), *config_.image_locks,
+                          call.cancellation(), [&](std::span<const engine::ConvertResult> results) {
+                            for (const engine::ConvertResult& result : results) {
+                              v1::ConvertResponse* message = batches.Next();
+                              if (message == nullptr) return false;
+                              FillConvertResult(result, *message->add_results());
+                            }
+                            return true;
+                          });
+  if (!summary.ok()) {
+    batches.Flush();
+    return call.Finish(StoppedStatus(context, summary.status()));
+  }
   call.add_files(summary->sidecars_examined);
   v1::ConvertResponse final_message;
   FillConvertSummary(*summary, *final_message.mutable_summary());

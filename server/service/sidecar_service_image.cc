@@ -61,9 +61,11 @@ grpc::Status SidecarService::SaveSidecar(grpc::ServerContext* context,
     return call.Finish(Invalid("backend: at most 128 characters, no NUL"));
   }
   if (request->payload_json().size() > config_.max_payload_bytes) {
-    return call.Finish(Invalid("payload_json: " + std::to_string(request->payload_json().size()) +
-                               " bytes is over the limit of " +
-                               std::to_string(config_.max_payload_bytes)));
+    return call.Finish(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     "payload_json: " + std::to_string(request->payload_json().size()) +
+                         " bytes is over the limit of " +
+                         std::to_string(config_.max_payload_bytes) + " (--max-payload-bytes)"));
   }
   auto payload = engine::ParseJson(request->payload_json());
   if (!payload.ok()) {

@@ -1,6 +1,6 @@
-// What every streaming handler shares: the call's cancellation as the engine
-// sees it, the status of a run that stopped early, and a writer that packs
-// streamed items into messages of bounded size.
+// What every streaming handler shares: the status of a run that stopped
+// early, and a writer that packs streamed items into messages of bounded
+// size. (The call's cancellation as the engine sees it: CallScope.)
 #ifndef SIDECARD_SERVER_SERVICE_STREAMING_H_
 #define SIDECARD_SERVER_SERVICE_STREAMING_H_
 
@@ -11,15 +11,9 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
-#include "server/engine/cancellation.h"
 #include "server/service/status_mapping.h"
 
 namespace sidecard::service {
-
-// Client gone or deadline passed (gRPC reports both as cancelled).
-inline engine::Cancellation CancellationOf(grpc::ServerContext* context) {
-  return engine::Cancellation([context] { return context->IsCancelled(); });
-}
 
 // The status of an engine run that stopped early: DEADLINE_EXCEEDED when the
 // client's deadline passed, the engine's status otherwise.
@@ -55,7 +49,8 @@ class BatchWriter {
     return Flush() && writer_->Write(final_message);
   }
 
- private:
+  // Writes what is pending: before a run that stopped early (at a limit)
+  // returns its error, the client learns everything it did.
   bool Flush() {
     if (count_ == 0) return ok_;
     ok_ = ok_ && writer_->Write(pending_);
@@ -64,6 +59,7 @@ class BatchWriter {
     return ok_;
   }
 
+ private:
   grpc::ServerWriter<Response>* writer_;
   const int32_t batch_size_;
   Response pending_;

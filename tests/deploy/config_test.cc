@@ -92,5 +92,31 @@ TEST(DaemonFlags, MetricsListenAndDrainNotice) {
   }
 }
 
+TEST(DaemonFlags, Limits) {
+  auto defaults = ParseDaemonOptions({"--allowed-root", "/p"});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->max_concurrent_calls, 64);
+  EXPECT_EQ(defaults->default_deadline_seconds, 3600);
+  EXPECT_EQ(defaults->max_files_per_request, 10'000'000);
+  auto options = ParseDaemonOptions({"--allowed-root", "/p", "--max-concurrent-calls", "8",
+                                     "--default-deadline", "0.5", "--max-files-per-request", "0"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->max_concurrent_calls, 8);
+  EXPECT_EQ(options->default_deadline_seconds, 0.5);
+  EXPECT_EQ(options->max_files_per_request, 0);
+  for (const char* bad : {"0", "-1", "10001", "many"}) {
+    EXPECT_FALSE(ParseDaemonOptions({"--allowed-root", "/p", "--max-concurrent-calls", bad}).ok())
+        << bad;
+  }
+  for (const char* bad : {"-1", "604801", "nan", "soon"}) {
+    EXPECT_FALSE(ParseDaemonOptions({"--allowed-root", "/p", "--default-deadline", bad}).ok())
+        << bad;
+  }
+  for (const char* bad : {"-1", "1e6", "lots"}) {
+    EXPECT_FALSE(ParseDaemonOptions({"--allowed-root", "/p", "--max-files-per-request", bad}).ok())
+        << bad;
+  }
+}
+
 }  // namespace
 }  // namespace sidecard

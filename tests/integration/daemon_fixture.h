@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -168,6 +169,9 @@ struct SpawnSpec {
   std::string stdout_path;  // empty: /dev/null
   std::string stderr_path;  // empty: /dev/null
   bool drop_root = false;   // setgroups/setgid/setuid to nobody before exec
+  // When >= 0: RLIMIT_FSIZE for the child, with SIGXFSZ ignored, so a write
+  // past it fails with EFBIG (an injected write failure; both survive exec).
+  long max_file_bytes = -1;
 };
 
 // fork+exec; returns the child's pid or -1 (with `error` set). Only
@@ -200,6 +204,12 @@ inline pid_t Spawn(const SpawnSpec& spec, std::string& error) {
           setuid(kUnprivilegedUid) != 0) {
         _exit(125);
       }
+    }
+    if (spec.max_file_bytes >= 0) {
+      const rlimit limit{static_cast<rlim_t>(spec.max_file_bytes),
+                         static_cast<rlim_t>(spec.max_file_bytes)};
+      if (setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(124);
+      signal(SIGXFSZ, SIG_IGN);
     }
     // Undo the test runner's signal state: the daemon relies on its own mask.
     sigset_t none;
@@ -285,6 +295,7 @@ class DaemonProcess {
     int workers = 2;
     int grace_period_seconds = 5;
     std::vector<std::string> extra_args;
+    long max_file_bytes = -1;  // see SpawnSpec
   };
 
   DaemonProcess() { ShareWithDaemon(run_dir_.root()); }
@@ -316,7 +327,7 @@ class DaemonProcess {
     }
     argv.insert(argv.end(), options.extra_args.begin(), options.extra_args.end());
     std::string error;
-    pid_ = Spawn({argv, "", "", stderr_path(), RunningAsRoot()}, error);
+    pid_ = Spawn({argv, "", "", stderr_path(), RunningAsRoot(), options.max_file_bytes}, error);
     if (pid_ < 0) return ::testing::AssertionFailure() << "cannot start sidecard: " << error;
 
     // A gRPC channel that failed to connect backs off for a second or more
