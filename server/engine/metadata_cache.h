@@ -10,8 +10,9 @@
 // read again next time (git's "racily clean" rule). When unsure, re-read: a
 // cached answer always equals what a cold read would return.
 //
-// Memory is bounded: entries are kept in least-recently-used order per shard
-// and the oldest are dropped when the estimate passes the bound.
+// Memory is bounded: entries are grouped by directory (file names are kept,
+// not paths) and hold the inspection packed (packed_inspection.h); the
+// least recently used groups are dropped when the estimate passes the bound.
 #ifndef SIDECARD_SERVER_ENGINE_METADATA_CACHE_H_
 #define SIDECARD_SERVER_ENGINE_METADATA_CACHE_H_
 
@@ -25,6 +26,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/engine/packed_inspection.h"
 #include "server/engine/sidecar_inspector.h"
 
 namespace sidecard::engine {
@@ -53,37 +55,46 @@ class MetadataCache : public SidecarInspector {
 
  private:
   struct Entry {
-    std::string path;
-    std::shared_ptr<const SidecarInspection> inspection;
+    FileStamp stamp;
+    std::unique_ptr<char[]> packed;
+    uint32_t packed_size = 0;
     bool trusted = false;
-    size_t bytes = 0;
   };
-  using Lru = std::list<Entry>;  // most recently used first
+  // The entries of one directory that fall in one shard.
+  struct Group;
+  using Lru = std::list<Group*>;  // most recently used first
+  struct Group {
+    std::string directory;  // absolute path
+    absl::flat_hash_map<std::string, Entry> entries;
+    size_t bytes = 0;  // estimated, all included
+    Lru::iterator position;
+  };
 
   struct Shard {
     mutable absl::Mutex mutex;
+    absl::flat_hash_map<std::string_view, std::unique_ptr<Group>> groups ABSL_GUARDED_BY(mutex);
     Lru lru ABSL_GUARDED_BY(mutex);
-    absl::flat_hash_map<std::string_view, Lru::iterator> index ABSL_GUARDED_BY(mutex);
     size_t bytes ABSL_GUARDED_BY(mutex) = 0;
+    size_t entries ABSL_GUARDED_BY(mutex) = 0;
   };
   static constexpr size_t kShards = 16;
 
-  Shard& ShardOf(std::string_view path);
-  // The cached inspection when `stamp` proves it current, else null.
-  std::shared_ptr<const SidecarInspection> Lookup(Shard& shard, std::string_view path,
-                                                  const FileStamp& stamp);
-  void Store(Shard& shard, std::string path, std::shared_ptr<const SidecarInspection> inspection);
+  // Copies the packed inspection of `name` into `packed` when `stamp` proves
+  // it current.
+  bool Lookup(Shard& shard, std::string_view directory, const std::string& name,
+              const FileStamp& stamp, std::string& packed);
+  void Store(Shard& shard, std::string_view directory, const std::string& name,
+             const SidecarInspection& inspection);
+  void EvictOver(Shard& shard, size_t limit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mutex);
 
   const size_t shard_max_bytes_;
   const size_t max_sidecar_bytes_;
+  NameTable names_;
   std::array<Shard, kShards> shards_;
   std::atomic<int64_t> hits_{0};
   std::atomic<int64_t> misses_{0};
   std::atomic<int64_t> evictions_{0};
 };
-
-// Estimated heap and object bytes of one inspection (for the cache's bound).
-size_t EstimateBytes(const SidecarInspection& inspection);
 
 }  // namespace sidecard::engine
 
