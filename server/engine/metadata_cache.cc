@@ -41,8 +41,11 @@ std::string& PackedBuffer() {
 
 }  // namespace
 
+// Listings (a few dozen bytes per file) get a sixteenth of the bound.
 MetadataCache::MetadataCache(size_t max_bytes, size_t max_sidecar_bytes)
-    : shard_max_bytes_(max_bytes / kShards), max_sidecar_bytes_(max_sidecar_bytes) {}
+    : shard_max_bytes_((max_bytes - max_bytes / 16) / kShards),
+      max_sidecar_bytes_(max_sidecar_bytes),
+      listings_(max_bytes / 16) {}
 
 std::shared_ptr<const SidecarInspection> MetadataCache::Inspect(const DirectoryScan& directory,
                                                                 const SidecarFile& file) {
@@ -140,13 +143,15 @@ void MetadataCache::EvictOver(Shard& shard, size_t limit) {
 CacheFigures MetadataCache::figures() const {
   CacheFigures figures;
   figures.enabled = true;
-  figures.max_bytes = static_cast<int64_t>(shard_max_bytes_ * kShards);
+  figures.max_bytes = static_cast<int64_t>(shard_max_bytes_ * kShards) +
+                      static_cast<int64_t>(listings_.max_bytes());
   for (const Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mutex);
     figures.entries += static_cast<int64_t>(shard.entries);
     figures.bytes += static_cast<int64_t>(shard.bytes);
   }
-  figures.bytes += static_cast<int64_t>(names_.bytes());
+  figures.bytes += static_cast<int64_t>(names_.bytes()) + listings_.bytes();
+  figures.directories = listings_.directories();
   figures.hits = hits_.load();
   figures.misses = misses_.load();
   figures.evictions = evictions_.load();

@@ -34,6 +34,7 @@ namespace sidecard::engine {
 struct CacheFigures {
   bool enabled = false;
   int64_t entries = 0;
+  int64_t directories = 0;  // listings held
   int64_t bytes = 0;
   int64_t max_bytes = 0;
   int64_t hits = 0;
@@ -50,6 +51,8 @@ class MetadataCache : public SidecarInspector {
 
   std::shared_ptr<const SidecarInspection> Inspect(const DirectoryScan& directory,
                                                    const SidecarFile& file) override;
+
+  DirectoryListings* listings() override { return &listings_; }
 
   CacheFigures figures() const;
 
@@ -90,6 +93,7 @@ class MetadataCache : public SidecarInspector {
   const size_t shard_max_bytes_;
   const size_t max_sidecar_bytes_;
   NameTable names_;
+  DirectoryListings listings_;
   std::array<Shard, kShards> shards_;
   std::atomic<int64_t> hits_{0};
   std::atomic<int64_t> misses_{0};

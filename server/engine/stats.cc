@@ -240,6 +240,7 @@ absl::StatusOr<TreeStats> ComputeStats(const std::string& root, const StatsOptio
   walk_options.recursive = options.recursive;
   walk_options.scan.image_extensions = context.image_extensions;
   walk_options.scan.allowed_roots = context.allowed_roots;
+  walk_options.scan.listings = context.inspector->listings();
   walk_options.on_directory = [&collector](const DirectoryScan& scan) {
     collector.OnDirectory(scan);
   };

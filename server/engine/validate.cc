@@ -12,6 +12,7 @@ WalkOptions MakeWalkOptions(const ValidateOptions& options, const EngineContext&
   walk.recursive = options.recursive;
   walk.scan.image_extensions = context.image_extensions;
   walk.scan.allowed_roots = context.allowed_roots;
+  walk.scan.listings = context.inspector->listings();
   walk.on_directory = [&foreign_by_name](const DirectoryScan& scan) {
     foreign_by_name += static_cast<int64_t>(scan.foreign_files.size());
   };
