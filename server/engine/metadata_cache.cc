@@ -24,13 +24,11 @@ size_t StringBytes(const std::string& text) {
 }
 
 // Estimated bytes of a group: bookkeeping, the hash table's slots (key,
-// Entry, control byte), and per entry its name and packed inspection (with
-// the allocator's header).
-constexpr size_t kSlotBytes = sizeof(std::string) + 64 + 1;
+// Entry, control byte), and per entry its heap block with the allocator's
+// header.
+constexpr size_t kSlotBytes = 40 + 1;
 size_t GroupOverhead(const std::string& directory) { return 160 + 2 * StringBytes(directory); }
-size_t EntryHeapBytes(const std::string& name, size_t packed_size) {
-  return StringBytes(name) + packed_size + 16;
-}
+size_t BlockBytes(size_t size) { return (size + 8 + 15) / 16 * 16; }
 
 // Thread-local room for a packed inspection copied out of the cache, so the
 // shard lock is not held while it is unpacked.
@@ -42,6 +40,43 @@ std::string& PackedBuffer() {
 }  // namespace
 
 // Listings (a few dozen bytes per file) get a sixteenth of the bound.
+MetadataCache::Entry::Entry(const FileStamp& stamp, bool trusted, std::string_view name,
+                            std::string_view packed)
+    : inode(stamp.inode),
+      size(stamp.size),
+      mtime_ns(stamp.mtime_ns),
+      ctime_ns(stamp.ctime_ns),
+      block(std::make_unique_for_overwrite<char[]>(kHeader + name.size() + packed.size())) {
+  const auto name_size = static_cast<uint16_t>(name.size());
+  const auto packed_size = static_cast<uint32_t>(packed.size());
+  block[0] = trusted ? 1 : 0;
+  std::memcpy(&block[1], &name_size, sizeof name_size);
+  std::memcpy(&block[3], &packed_size, sizeof packed_size);
+  std::memcpy(&block[kHeader], name.data(), name.size());
+  std::memcpy(&block[kHeader + name.size()], packed.data(), packed.size());
+}
+
+std::string_view MetadataCache::Entry::name() const {
+  uint16_t name_size;
+  std::memcpy(&name_size, &block[1], sizeof name_size);
+  return {&block[kHeader], name_size};
+}
+
+std::string_view MetadataCache::Entry::packed() const {
+  uint32_t packed_size;
+  std::memcpy(&packed_size, &block[3], sizeof packed_size);
+  return {&block[kHeader + name().size()], packed_size};
+}
+
+bool MetadataCache::Entry::Proves(const FileStamp& stamp) const {
+  return inode == stamp.inode && size == stamp.size && mtime_ns == stamp.mtime_ns &&
+         ctime_ns == stamp.ctime_ns;
+}
+
+size_t MetadataCache::EntryHash::operator()(std::string_view name) const {
+  return absl::Hash<std::string_view>{}(name);
+}
+
 MetadataCache::MetadataCache(size_t max_bytes, size_t max_sidecar_bytes)
     : shard_max_bytes_((max_bytes - max_bytes / 16) / kShards),
       max_sidecar_bytes_(max_sidecar_bytes),
@@ -78,22 +113,21 @@ bool MetadataCache::Lookup(Shard& shard, std::string_view directory, const std::
   const auto group = shard.groups.find(directory);
   if (group == shard.groups.end()) return false;
   Group& found = *group->second;
-  const auto it = found.entries.find(name);
+  const auto it = found.entries.find(std::string_view(name));
   if (it == found.entries.end()) return false;
-  const Entry& entry = it->second;
-  if (!entry.trusted || !(entry.stamp == stamp)) return false;
+  const Entry& entry = *it;
+  if (!entry.trusted() || found.device != stamp.device || !entry.Proves(stamp)) return false;
   shard.lru.splice(shard.lru.begin(), shard.lru, found.position);
-  packed.assign(entry.packed.get(), entry.packed_size);
+  packed.assign(entry.packed());
   return true;
 }
 
 void MetadataCache::Store(Shard& shard, std::string_view directory, const std::string& name,
                           const SidecarInspection& inspection) {
-  const bool trusted = !Racy(inspection.stamp, absl::Now());
+  if (name.size() > UINT16_MAX) return;
   const std::string packed = PackInspection(inspection, names_);
-  Entry entry{inspection.stamp, std::make_unique<char[]>(packed.size()),
-              static_cast<uint32_t>(packed.size()), trusted};
-  std::memcpy(entry.packed.get(), packed.data(), packed.size());
+  Entry entry(inspection.stamp, !Racy(inspection.stamp, absl::Now()), name, packed);
+  const size_t entry_bytes = BlockBytes(entry.block_size());
   // The shared name table counts against every shard's share of the bound.
   const size_t limit = shard_max_bytes_ - std::min(shard_max_bytes_, names_.bytes() / kShards);
 
@@ -102,6 +136,7 @@ void MetadataCache::Store(Shard& shard, std::string_view directory, const std::s
   if (group_it == shard.groups.end()) {
     auto group = std::make_unique<Group>();
     group->directory = std::string(directory);
+    group->device = inspection.stamp.device;
     group->bytes = GroupOverhead(group->directory);
     shard.lru.push_front(group.get());
     group->position = shard.lru.begin();
@@ -113,25 +148,45 @@ void MetadataCache::Store(Shard& shard, std::string_view directory, const std::s
   }
   Group& group = *group_it->second;
   const size_t bytes_before = group.bytes;
-  const size_t capacity_before = group.entries.capacity();
-  auto [it, inserted] = group.entries.try_emplace(name);
-  if (inserted) {
-    ++shard.entries;
-  } else {
-    group.bytes -= EntryHeapBytes(it->first, it->second.packed_size);
+  if (auto old = group.entries.find(std::string_view(name)); old != group.entries.end()) {
+    group.bytes -= BlockBytes(old->block_size());
+    group.entries.erase(old);
+    --shard.entries;
   }
-  it->second = std::move(entry);
-  group.bytes += EntryHeapBytes(it->first, it->second.packed_size) +
-                 (group.entries.capacity() - capacity_before) * kSlotBytes;
+  // A file mounted over from another device is not kept (rare).
+  if (inspection.stamp.device != group.device) {
+    shard.bytes = shard.bytes - bytes_before + group.bytes;
+    return;
+  }
+  const size_t capacity_before = group.entries.capacity();
+  group.entries.insert(std::move(entry));
+  ++shard.entries;
+  group.bytes += entry_bytes + (group.entries.capacity() - capacity_before) * kSlotBytes;
   shard.bytes = shard.bytes - bytes_before + group.bytes;
-  EvictOver(shard, limit);
+  EvictOver(shard, group, limit);
 }
 
 // Drops least recently used groups, whole, until the shard is within
-// `limit` (a group just stored may go too: the bound wins).
-void MetadataCache::EvictOver(Shard& shard, size_t limit) {
+// `limit`; when only the group just stored into is left, single entries of
+// it (a directory too large for the shard's share is held in part).
+void MetadataCache::EvictOver(Shard& shard, Group& current, size_t limit) {
   while (shard.bytes > limit && !shard.lru.empty()) {
     Group* oldest = shard.lru.back();
+    if (oldest == &current && shard.lru.size() == 1) {
+      if (current.entries.empty()) break;
+      const auto victim = current.entries.begin();
+      const size_t bytes = BlockBytes(victim->block_size());
+      current.entries.erase(victim);
+      current.bytes -= bytes;
+      shard.bytes -= bytes;
+      --shard.entries;
+      evictions_.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    if (oldest == &current) {  // keep the current group for last
+      shard.lru.splice(shard.lru.begin(), shard.lru, oldest->position);
+      continue;
+    }
     shard.lru.pop_back();
     shard.bytes -= oldest->bytes;
     shard.entries -= oldest->entries.size();

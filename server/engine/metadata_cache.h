@@ -24,6 +24,7 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/engine/packed_inspection.h"
@@ -57,18 +58,46 @@ class MetadataCache : public SidecarInspector {
   CacheFigures figures() const;
 
  private:
+  // One file: its stamp (the device is the group's) and one heap block with
+  // a header (trusted flag, name and packed sizes), the file's name (the
+  // entry's key) and its packed inspection.
   struct Entry {
-    FileStamp stamp;
-    std::unique_ptr<char[]> packed;
-    uint32_t packed_size = 0;
-    bool trusted = false;
+    static constexpr size_t kHeader = 7;
+    uint64_t inode = 0;
+    int64_t size = 0;
+    int64_t mtime_ns = 0;
+    int64_t ctime_ns = 0;
+    std::unique_ptr<char[]> block;
+
+    Entry(const FileStamp& stamp, bool trusted, std::string_view name, std::string_view packed);
+    bool trusted() const { return block[0] != 0; }
+    std::string_view name() const;
+    std::string_view packed() const;
+    size_t block_size() const { return kHeader + name().size() + packed().size(); }
+    bool Proves(const FileStamp& stamp) const;
   };
-  // The entries of one directory that fall in one shard.
+  // Entries are found by name.
+  struct EntryHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view name) const;
+    size_t operator()(const Entry& entry) const { return (*this)(entry.name()); }
+  };
+  struct EntryEq {
+    using is_transparent = void;
+    static std::string_view Name(std::string_view name) { return name; }
+    static std::string_view Name(const Entry& entry) { return entry.name(); }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return Name(a) == Name(b);
+    }
+  };
+  // The entries of one directory.
   struct Group;
   using Lru = std::list<Group*>;  // most recently used first
   struct Group {
     std::string directory;  // absolute path
-    absl::flat_hash_map<std::string, Entry> entries;
+    uint64_t device = 0;    // of every entry
+    absl::flat_hash_set<Entry, EntryHash, EntryEq> entries;
     size_t bytes = 0;  // estimated, all included
     Lru::iterator position;
   };
@@ -88,7 +117,8 @@ class MetadataCache : public SidecarInspector {
               const FileStamp& stamp, std::string& packed);
   void Store(Shard& shard, std::string_view directory, const std::string& name,
              const SidecarInspection& inspection);
-  void EvictOver(Shard& shard, size_t limit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mutex);
+  void EvictOver(Shard& shard, Group& current, size_t limit)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mutex);
 
   const size_t shard_max_bytes_;
   const size_t max_sidecar_bytes_;
