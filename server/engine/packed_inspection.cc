@@ -19,15 +19,19 @@ void PutSigned(int64_t value, std::string& out) {
   PutVarint((static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63), out);
 }
 
-// A numbered name as (number << 1) | 1, any other string as (length << 1)
-// followed by its bytes.
+// A string as (length << 1) followed by its bytes.
+void PutInline(std::string_view text, std::string& out) {
+  PutVarint(uint64_t{text.size()} << 1, out);
+  out.append(text);
+}
+
+// A numbered name as (number << 1) | 1, any other string inline.
 void PutString(std::string_view text, NameTable& names, std::string& out) {
   if (std::optional<uint32_t> number = names.Find(text)) {
     PutVarint((uint64_t{*number} << 1) | 1, out);
     return;
   }
-  PutVarint(uint64_t{text.size()} << 1, out);
-  out.append(text);
+  PutInline(text, out);
 }
 
 template <typename Strings>
@@ -117,7 +121,8 @@ std::string PackInspection(const SidecarInspection& inspection, NameTable& names
   std::string out;
   out += static_cast<char>(Header(inspection));
   if (!inspection.decoded) {
-    PutString(inspection.error, names, out);
+    // Errors name byte offsets and rarely repeat: not worth a number.
+    PutInline(inspection.error, out);
     return out;
   }
   PutStrings(inspection.decode_warnings, names, out);
