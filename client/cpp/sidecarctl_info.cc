@@ -55,8 +55,9 @@ std::string FormatInfo(const GetServerInfoResponse& info) {
   } else {
     lines.emplace_back(
         "metadata cache",
-        absl::StrCat(Count(cache.entries()), " files, ", Bytes(static_cast<double>(cache.bytes())),
-                     " of ", Bytes(static_cast<double>(cache.max_bytes()))));
+        absl::StrCat(Count(cache.entries()), " files, ", Count(cache.directories()),
+                     " directory listings, ", Bytes(static_cast<double>(cache.bytes())), " of ",
+                     Bytes(static_cast<double>(cache.max_bytes()))));
     lines.emplace_back("", absl::StrCat(Count(cache.hits()), " hits, ", Count(cache.misses()),
                                         " misses, ", Count(cache.evictions()), " evictions"));
   }

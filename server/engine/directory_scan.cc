@@ -16,12 +16,8 @@
 namespace sidecard::engine {
 namespace {
 
-enum class Kind { kFile, kDirectory, kSymlink, kOther };
-
-struct RawEntry {
-  std::string name;
-  Kind kind;
-};
+using Kind = EntryKind;
+using RawEntry = ListedEntry;
 
 Kind KindFromMode(mode_t mode) {
   if (S_ISREG(mode)) return Kind::kFile;
@@ -72,6 +68,24 @@ absl::StatusOr<std::vector<RawEntry>> ReadEntries(int fd) {
   if (errno != 0) {
     return absl::UnavailableError(Concat("cannot list: ", std::strerror(errno)));
   }
+  return entries;
+}
+
+// The entries sorted by name, remembered ones when the directory's stamp
+// (taken before listing) shows it unchanged.
+absl::StatusOr<std::vector<RawEntry>> ListEntries(int fd, const std::string& path,
+                                                  DirectoryListings* listings) {
+  std::optional<FileStamp> stamp;
+  struct stat st {};
+  if (listings != nullptr && fstat(fd, &st) == 0) {
+    stamp = FileStamp::FromStat(st);
+    if (auto remembered = listings->Find(path, *stamp)) return *std::move(remembered);
+  }
+  auto entries = ReadEntries(fd);
+  if (!entries.ok()) return entries.status();
+  std::sort(entries->begin(), entries->end(),
+            [](const RawEntry& a, const RawEntry& b) { return a.name < b.name; });
+  if (stamp) listings->Store(path, *stamp, *entries);
   return entries;
 }
 
@@ -206,10 +220,8 @@ std::string DirectoryScan::AbsolutePathOf(std::string_view name) const {
 
 absl::StatusOr<DirectoryScan> ScanDirectory(UniqueFd fd, std::string relative_path,
                                             std::string absolute_path, const ScanOptions& options) {
-  auto entries = ReadEntries(fd.get());
+  auto entries = ListEntries(fd.get(), absolute_path, options.listings);
   if (!entries.ok()) return entries.status();
-  std::sort(entries->begin(), entries->end(),
-            [](const RawEntry& a, const RawEntry& b) { return a.name < b.name; });
   DirectoryScan scan;
   scan.fd = std::move(fd);
   scan.relative_path = std::move(relative_path);

@@ -14,6 +14,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "server/engine/allowed_roots.h"
+#include "server/engine/directory_listings.h"
 #include "server/engine/naming.h"
 #include "server/engine/sidecar_codec.h"
 #include "server/engine/unique_fd.h"
@@ -74,6 +75,8 @@ struct ScanOptions {
   const ImageExtensions* image_extensions = &ImageExtensions::Default();
   // For resolving symlinked images; targets outside are not followed further.
   const AllowedRoots* allowed_roots = nullptr;
+  // Remembered listings of unchanged directories; null: always list.
+  DirectoryListings* listings = nullptr;
 };
 
 // Lists and pairs the directory open as `fd` (takes ownership).

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <system_error>
@@ -26,8 +28,16 @@ using rapidjson::SizeType;
 
 // Numbers arrive as text (kParseNumbersAsStringsFlag) so that DocumentBuilder
 // can type them exactly as serde_json does; see ParseNumber.
-constexpr unsigned kParseFlags =
+constexpr unsigned kExactParseFlags =
     rapidjson::kParseValidateEncodingFlag | rapidjson::kParseNumbersAsStringsFlag;
+// RapidJSON converts numbers itself (fast, floats not always correctly
+// rounded); DocumentBuilder fixes the types where they differ from serde_json
+// and converts again from the text where exactness is promised.
+constexpr unsigned kFastParseFlags = rapidjson::kParseValidateEncodingFlag;
+
+// Beyond this a fast float might be a correctly rounded overflow, which the
+// exact parse refuses: the fast parse gives up and the exact one decides.
+constexpr double kLargestFastDouble = 1.7e308;
 
 // serde_json refuses to nest deeper than this, and the Rust tool read every
 // existing sidecar with serde_json. The limit also keeps the recursive
@@ -132,13 +142,19 @@ class DocumentBuilder {
 
   bool Null() { return document_.Null(); }
   bool Bool(bool b) { return document_.Bool(b); }
-  // With kParseNumbersAsStringsFlag every number arrives through RawNumber;
-  // these exist because the reader's handler interface names them.
-  bool Int(int i) { return document_.Int(i); }
+  // With kParseNumbersAsStringsFlag (exact) every number arrives through
+  // RawNumber; the fast parse delivers RapidJSON's own conversions here.
+  // RapidJSON types integers as serde_json does except `-0`, the only
+  // number that arrives as Int(0) (non-negative ones come through Uint).
+  bool Int(int i) { return i == 0 ? Double(-0.0) : document_.Int(i); }
   bool Uint(unsigned u) { return document_.Uint(u); }
   bool Int64(int64_t i) { return document_.Int64(i); }
   bool Uint64(uint64_t u) { return document_.Uint64(u); }
-  bool Double(double d) { return document_.Double(d); }
+  bool Double(double d) {
+    if (!(std::fabs(d) <= kLargestFastDouble)) return Fail(stream_.Tell(), "number near overflow");
+    if (in_array_[depth_]) return document_.Double(d);
+    return ParseNumber(NumberEndingAt(stream_.Tell()));
+  }
 
   bool RawNumber(const char* text, SizeType length, bool /*copy*/) {
     return ParseNumber(std::string_view(text, length));
@@ -150,12 +166,20 @@ class DocumentBuilder {
     return CheckSurrogates(text, length) && document_.Key(text, length, copy);
   }
 
-  bool StartObject() { return Enter() && document_.StartObject(); }
+  bool StartObject() {
+    if (!Enter()) return false;
+    in_array_[depth_] = false;
+    return document_.StartObject();
+  }
   bool EndObject(SizeType member_count) {
     --depth_;
     return document_.EndObject(member_count);
   }
-  bool StartArray() { return Enter() && document_.StartArray(); }
+  bool StartArray() {
+    if (!Enter()) return false;
+    in_array_[depth_] = true;
+    return document_.StartArray();
+  }
   bool EndArray(SizeType element_count) {
     --depth_;
     return document_.EndArray(element_count);
@@ -171,6 +195,17 @@ class DocumentBuilder {
   bool Enter() {
     if (++depth_ <= kMaxDepth) return true;
     return Fail(stream_.Tell() - 1, "nesting deeper than " + std::to_string(kMaxDepth) + " levels");
+  }
+
+  // The text of the number that ends at `end` (numbers are ASCII and always
+  // follow a character that cannot be part of one).
+  std::string_view NumberEndingAt(size_t end) const {
+    size_t begin = end;
+    while (begin > 0 &&
+           std::string_view("0123456789+-.eE").find(text_[begin - 1]) != std::string_view::npos) {
+      --begin;
+    }
+    return text_.substr(begin, end - begin);
   }
 
   // serde_json keeps an integer literal an integer when it fits u64 (i64 when
@@ -255,10 +290,13 @@ class DocumentBuilder {
   const rapidjson::MemoryStream& stream_;
   std::string_view text_;
   int depth_ = 0;
+  // Per nesting level: the container is an array (level 0: the root).
+  std::bitset<kMaxDepth + 1> in_array_;
   std::optional<ParseFailure> failure_;
 };
 
 // Runs the reader over `text` into `document`; nullopt on success.
+template <unsigned kParseFlags>
 std::optional<ParseFailure> ParseInto(std::string_view text, rapidjson::Document& document) {
   // MemoryStream (not StringStream) because `text` need not be NUL-terminated;
   // unlike Document::Parse(str, length) it also does not skip a BOM.
@@ -460,9 +498,16 @@ class JsonWriter {
 
 }  // namespace
 
-absl::StatusOr<rapidjson::Document> ParseJson(std::string_view text, size_t offset_base) {
+absl::StatusOr<rapidjson::Document> ParseJson(std::string_view text, size_t offset_base,
+                                              NumberPrecision precision) {
+  if (precision == NumberPrecision::kFast) {
+    rapidjson::Document document;
+    if (!ParseInto<kFastParseFlags>(text, document)) return document;
+    // Refused: the exact parse words the error (or accepts one of the rare
+    // numbers near overflow the fast parse gives up on).
+  }
   rapidjson::Document document;
-  if (std::optional<ParseFailure> failure = ParseInto(text, document)) {
+  if (std::optional<ParseFailure> failure = ParseInto<kExactParseFlags>(text, document)) {
     return ParseError(*failure, offset_base);
   }
   return document;

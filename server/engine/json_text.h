@@ -32,7 +32,16 @@ namespace sidecard::engine {
 // member" or "invalid UTF-8 at byte offset 12"; offsets count from the start
 // of `text` plus `offset_base` (callers decoding a `.bin` pass 8 so the offset
 // is a file offset).
-absl::StatusOr<rapidjson::Document> ParseJson(std::string_view text, size_t offset_base = 0);
+//
+// `precision` kFast is for reading only (analysis): the same texts are
+// accepted and refused with the same messages, and every number gets the same
+// type, but a float inside an array may differ from the correctly rounded
+// value in its last bits (it skips the exact conversion of the thousands of
+// floats in face encodings). Floats that are not array elements (member
+// values, the root) are still exact. Never write such a document back.
+enum class NumberPrecision { kExact, kFast };
+absl::StatusOr<rapidjson::Document> ParseJson(std::string_view text, size_t offset_base = 0,
+                                              NumberPrecision precision = NumberPrecision::kExact);
 
 // Appends the canonical compact encoding of `value` to `out`.
 void AppendCanonicalJson(const rapidjson::Value& value, std::string& out);

@@ -3,23 +3,14 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "absl/hash/hash.h"
 #include "absl/time/clock.h"
 
 namespace sidecard::engine {
 namespace {
-
-size_t StringBytes(const std::string& text) {
-  // Short strings live inside the object (small-string optimisation).
-  return text.capacity() > 15 ? text.capacity() + 1 : 0;
-}
-
-template <typename T, typename ItemBytes>
-size_t VectorBytes(const std::vector<T>& items, ItemBytes item_bytes) {
-  size_t bytes = items.capacity() * sizeof(T);
-  for (const T& item : items) bytes += item_bytes(item);
-  return bytes;
-}
 
 // Whether the file could still change within the same timestamp tick.
 bool Racy(const FileStamp& stamp, absl::Time read_at) {
@@ -27,96 +18,195 @@ bool Racy(const FileStamp& stamp, absl::Time read_at) {
   return read_at - changed < MetadataCache::kRacyWindow;
 }
 
-// Per-entry bookkeeping beyond the inspection: list node, index slot.
-constexpr size_t kEntryOverhead = 96;
+// Heap bytes of a string (short ones live inside the object).
+size_t StringBytes(const std::string& text) {
+  return text.capacity() > 15 ? text.capacity() + 1 : 0;
+}
+
+// Estimated bytes of a group: bookkeeping, the hash table's slots (key,
+// Entry, control byte), and per entry its heap block with the allocator's
+// header.
+constexpr size_t kSlotBytes = 40 + 1;
+size_t GroupOverhead(const std::string& directory) { return 160 + 2 * StringBytes(directory); }
+size_t BlockBytes(size_t size) { return (size + 8 + 15) / 16 * 16; }
+
+// Thread-local room for a packed inspection copied out of the cache, so the
+// shard lock is not held while it is unpacked.
+std::string& PackedBuffer() {
+  thread_local std::string buffer;
+  return buffer;
+}
 
 }  // namespace
 
-size_t EstimateBytes(const SidecarInspection& inspection) {
-  const auto string_bytes = [](const std::string& text) { return StringBytes(text); };
-  const DocumentFacts& facts = inspection.facts;
-  size_t bytes =
-      sizeof(SidecarInspection) + StringBytes(inspection.error) +
-      VectorBytes(inspection.decode_warnings, string_bytes) +
-      VectorBytes(facts.operations, string_bytes) + VectorBytes(facts.problems, string_bytes) +
-      VectorBytes(facts.warnings, string_bytes) + VectorBytes(facts.tool_names, string_bytes);
-  bytes += VectorBytes(facts.payloads, [](const PayloadFacts& payload) {
-    return StringBytes(payload.operation) + StringBytes(payload.backend) +
-           VectorBytes(payload.object_classes,
-                       [](const auto& entry) { return StringBytes(entry.first); });
-  });
-  return bytes;
+// Listings (a few dozen bytes per file) get a sixteenth of the bound.
+MetadataCache::Entry::Entry(const FileStamp& stamp, bool trusted, std::string_view name,
+                            std::string_view packed)
+    : inode(stamp.inode),
+      size(stamp.size),
+      mtime_ns(stamp.mtime_ns),
+      ctime_ns(stamp.ctime_ns),
+      block(std::make_unique_for_overwrite<char[]>(kHeader + name.size() + packed.size())) {
+  const auto name_size = static_cast<uint16_t>(name.size());
+  const auto packed_size = static_cast<uint32_t>(packed.size());
+  block[0] = trusted ? 1 : 0;
+  std::memcpy(&block[1], &name_size, sizeof name_size);
+  std::memcpy(&block[3], &packed_size, sizeof packed_size);
+  std::memcpy(&block[kHeader], name.data(), name.size());
+  std::memcpy(&block[kHeader + name.size()], packed.data(), packed.size());
+}
+
+std::string_view MetadataCache::Entry::name() const {
+  uint16_t name_size;
+  std::memcpy(&name_size, &block[1], sizeof name_size);
+  return {&block[kHeader], name_size};
+}
+
+std::string_view MetadataCache::Entry::packed() const {
+  uint32_t packed_size;
+  std::memcpy(&packed_size, &block[3], sizeof packed_size);
+  return {&block[kHeader + name().size()], packed_size};
+}
+
+bool MetadataCache::Entry::Proves(const FileStamp& stamp) const {
+  return inode == stamp.inode && size == stamp.size && mtime_ns == stamp.mtime_ns &&
+         ctime_ns == stamp.ctime_ns;
+}
+
+size_t MetadataCache::EntryHash::operator()(std::string_view name) const {
+  return absl::Hash<std::string_view>{}(name);
 }
 
 MetadataCache::MetadataCache(size_t max_bytes, size_t max_sidecar_bytes)
-    : shard_max_bytes_(max_bytes / kShards), max_sidecar_bytes_(max_sidecar_bytes) {}
-
-MetadataCache::Shard& MetadataCache::ShardOf(std::string_view path) {
-  return shards_[absl::Hash<std::string_view>{}(path) % kShards];
-}
+    : shard_max_bytes_((max_bytes - max_bytes / 16) / kShards),
+      max_sidecar_bytes_(max_sidecar_bytes),
+      listings_(max_bytes / 16) {}
 
 std::shared_ptr<const SidecarInspection> MetadataCache::Inspect(const DirectoryScan& directory,
                                                                 const SidecarFile& file) {
-  std::string path = directory.AbsolutePathOf(file.name);
-  Shard& shard = ShardOf(path);
+  const std::string_view dir = directory.absolute_path;
+  // A directory's files spread over all shards, so parallel workers rarely
+  // wait for each other.
+  Shard& shard =
+      shards_[(absl::Hash<std::string_view>{}(dir) ^ absl::Hash<std::string_view>{}(file.name)) %
+              kShards];
   struct stat st {};
   if (fstatat(directory.fd.get(), file.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
       S_ISREG(st.st_mode)) {
-    if (auto cached = Lookup(shard, path, FileStamp::FromStat(st))) {
+    const FileStamp stamp = FileStamp::FromStat(st);
+    std::string& packed = PackedBuffer();
+    if (Lookup(shard, dir, file.name, stamp, packed)) {
       hits_.fetch_add(1, std::memory_order_relaxed);
-      return cached;
+      return std::make_shared<const SidecarInspection>(UnpackInspection(packed, stamp, names_));
     }
   }
   misses_.fetch_add(1, std::memory_order_relaxed);
   auto inspection = std::make_shared<const SidecarInspection>(
       InspectSidecarAt(directory.fd.get(), file.name, file.format, max_sidecar_bytes_));
-  Store(shard, std::move(path), inspection);
+  Store(shard, dir, file.name, *inspection);
   return inspection;
 }
 
-std::shared_ptr<const SidecarInspection> MetadataCache::Lookup(Shard& shard, std::string_view path,
-                                                               const FileStamp& stamp) {
+bool MetadataCache::Lookup(Shard& shard, std::string_view directory, const std::string& name,
+                           const FileStamp& stamp, std::string& packed) {
   absl::MutexLock lock(&shard.mutex);
-  auto it = shard.index.find(path);
-  if (it == shard.index.end()) return nullptr;
-  const Entry& entry = *it->second;
-  if (!entry.trusted || !(entry.inspection->stamp == stamp)) return nullptr;
-  shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
-  return entry.inspection;
+  const auto group = shard.groups.find(directory);
+  if (group == shard.groups.end()) return false;
+  Group& found = *group->second;
+  const auto it = found.entries.find(std::string_view(name));
+  if (it == found.entries.end()) return false;
+  const Entry& entry = *it;
+  if (!entry.trusted() || found.device != stamp.device || !entry.Proves(stamp)) return false;
+  shard.lru.splice(shard.lru.begin(), shard.lru, found.position);
+  packed.assign(entry.packed());
+  return true;
 }
 
-void MetadataCache::Store(Shard& shard, std::string path,
-                          std::shared_ptr<const SidecarInspection> inspection) {
-  const bool trusted = !Racy(inspection->stamp, absl::Now());
-  const size_t bytes = EstimateBytes(*inspection) + path.capacity() + kEntryOverhead;
+void MetadataCache::Store(Shard& shard, std::string_view directory, const std::string& name,
+                          const SidecarInspection& inspection) {
+  if (name.size() > UINT16_MAX) return;
+  const std::string packed = PackInspection(inspection, names_);
+  Entry entry(inspection.stamp, !Racy(inspection.stamp, absl::Now()), name, packed);
+  const size_t entry_bytes = BlockBytes(entry.block_size());
+  // The shared name table counts against every shard's share of the bound.
+  const size_t limit = shard_max_bytes_ - std::min(shard_max_bytes_, names_.bytes() / kShards);
+
   absl::MutexLock lock(&shard.mutex);
-  if (auto it = shard.index.find(path); it != shard.index.end()) {
-    shard.bytes -= it->second->bytes;
-    shard.lru.erase(it->second);
-    shard.index.erase(it);
+  auto group_it = shard.groups.find(directory);
+  if (group_it == shard.groups.end()) {
+    auto group = std::make_unique<Group>();
+    group->directory = std::string(directory);
+    group->device = inspection.stamp.device;
+    group->bytes = GroupOverhead(group->directory);
+    shard.lru.push_front(group.get());
+    group->position = shard.lru.begin();
+    shard.bytes += group->bytes;
+    const std::string_view key = group->directory;
+    group_it = shard.groups.emplace(key, std::move(group)).first;
+  } else {
+    shard.lru.splice(shard.lru.begin(), shard.lru, group_it->second->position);
   }
-  if (bytes > shard_max_bytes_) return;
-  shard.lru.push_front(Entry{std::move(path), std::move(inspection), trusted, bytes});
-  shard.index.emplace(shard.lru.front().path, shard.lru.begin());
-  shard.bytes += bytes;
-  while (shard.bytes > shard_max_bytes_) {
-    const Entry& oldest = shard.lru.back();
-    shard.bytes -= oldest.bytes;
-    shard.index.erase(oldest.path);
+  Group& group = *group_it->second;
+  const size_t bytes_before = group.bytes;
+  if (auto old = group.entries.find(std::string_view(name)); old != group.entries.end()) {
+    group.bytes -= BlockBytes(old->block_size());
+    group.entries.erase(old);
+    --shard.entries;
+  }
+  // A file mounted over from another device is not kept (rare).
+  if (inspection.stamp.device != group.device) {
+    shard.bytes = shard.bytes - bytes_before + group.bytes;
+    return;
+  }
+  const size_t capacity_before = group.entries.capacity();
+  group.entries.insert(std::move(entry));
+  ++shard.entries;
+  group.bytes += entry_bytes + (group.entries.capacity() - capacity_before) * kSlotBytes;
+  shard.bytes = shard.bytes - bytes_before + group.bytes;
+  EvictOver(shard, group, limit);
+}
+
+// Drops least recently used groups, whole, until the shard is within
+// `limit`; when only the group just stored into is left, single entries of
+// it (a directory too large for the shard's share is held in part).
+void MetadataCache::EvictOver(Shard& shard, Group& current, size_t limit) {
+  while (shard.bytes > limit && !shard.lru.empty()) {
+    Group* oldest = shard.lru.back();
+    if (oldest == &current && shard.lru.size() == 1) {
+      if (current.entries.empty()) break;
+      const auto victim = current.entries.begin();
+      const size_t bytes = BlockBytes(victim->block_size());
+      current.entries.erase(victim);
+      current.bytes -= bytes;
+      shard.bytes -= bytes;
+      --shard.entries;
+      evictions_.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    if (oldest == &current) {  // keep the current group for last
+      shard.lru.splice(shard.lru.begin(), shard.lru, oldest->position);
+      continue;
+    }
     shard.lru.pop_back();
-    evictions_.fetch_add(1, std::memory_order_relaxed);
+    shard.bytes -= oldest->bytes;
+    shard.entries -= oldest->entries.size();
+    evictions_.fetch_add(static_cast<int64_t>(oldest->entries.size()), std::memory_order_relaxed);
+    shard.groups.erase(std::string_view(oldest->directory));
   }
 }
 
 CacheFigures MetadataCache::figures() const {
   CacheFigures figures;
   figures.enabled = true;
-  figures.max_bytes = static_cast<int64_t>(shard_max_bytes_ * kShards);
+  figures.max_bytes = static_cast<int64_t>(shard_max_bytes_ * kShards) +
+                      static_cast<int64_t>(listings_.max_bytes());
   for (const Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mutex);
-    figures.entries += static_cast<int64_t>(shard.index.size());
+    figures.entries += static_cast<int64_t>(shard.entries);
     figures.bytes += static_cast<int64_t>(shard.bytes);
   }
+  figures.bytes += static_cast<int64_t>(names_.bytes()) + listings_.bytes();
+  figures.directories = listings_.directories();
   figures.hits = hits_.load();
   figures.misses = misses_.load();
   figures.evictions = evictions_.load();

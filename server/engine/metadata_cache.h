@@ -10,8 +10,9 @@
 // read again next time (git's "racily clean" rule). When unsure, re-read: a
 // cached answer always equals what a cold read would return.
 //
-// Memory is bounded: entries are kept in least-recently-used order per shard
-// and the oldest are dropped when the estimate passes the bound.
+// Memory is bounded: entries are grouped by directory (file names are kept,
+// not paths) and hold the inspection packed (packed_inspection.h); the
+// least recently used groups are dropped when the estimate passes the bound.
 #ifndef SIDECARD_SERVER_ENGINE_METADATA_CACHE_H_
 #define SIDECARD_SERVER_ENGINE_METADATA_CACHE_H_
 
@@ -23,8 +24,10 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/engine/packed_inspection.h"
 #include "server/engine/sidecar_inspector.h"
 
 namespace sidecard::engine {
@@ -32,6 +35,7 @@ namespace sidecard::engine {
 struct CacheFigures {
   bool enabled = false;
   int64_t entries = 0;
+  int64_t directories = 0;  // listings held
   int64_t bytes = 0;
   int64_t max_bytes = 0;
   int64_t hits = 0;
@@ -49,41 +53,82 @@ class MetadataCache : public SidecarInspector {
   std::shared_ptr<const SidecarInspection> Inspect(const DirectoryScan& directory,
                                                    const SidecarFile& file) override;
 
+  DirectoryListings* listings() override { return &listings_; }
+
   CacheFigures figures() const;
 
  private:
+  // One file: its stamp (the device is the group's) and one heap block with
+  // a header (trusted flag, name and packed sizes), the file's name (the
+  // entry's key) and its packed inspection.
   struct Entry {
-    std::string path;
-    std::shared_ptr<const SidecarInspection> inspection;
-    bool trusted = false;
-    size_t bytes = 0;
+    static constexpr size_t kHeader = 7;
+    uint64_t inode = 0;
+    int64_t size = 0;
+    int64_t mtime_ns = 0;
+    int64_t ctime_ns = 0;
+    std::unique_ptr<char[]> block;
+
+    Entry(const FileStamp& stamp, bool trusted, std::string_view name, std::string_view packed);
+    bool trusted() const { return block[0] != 0; }
+    std::string_view name() const;
+    std::string_view packed() const;
+    size_t block_size() const { return kHeader + name().size() + packed().size(); }
+    bool Proves(const FileStamp& stamp) const;
   };
-  using Lru = std::list<Entry>;  // most recently used first
+  // Entries are found by name.
+  struct EntryHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view name) const;
+    size_t operator()(const Entry& entry) const { return (*this)(entry.name()); }
+  };
+  struct EntryEq {
+    using is_transparent = void;
+    static std::string_view Name(std::string_view name) { return name; }
+    static std::string_view Name(const Entry& entry) { return entry.name(); }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return Name(a) == Name(b);
+    }
+  };
+  // The entries of one directory.
+  struct Group;
+  using Lru = std::list<Group*>;  // most recently used first
+  struct Group {
+    std::string directory;  // absolute path
+    uint64_t device = 0;    // of every entry
+    absl::flat_hash_set<Entry, EntryHash, EntryEq> entries;
+    size_t bytes = 0;  // estimated, all included
+    Lru::iterator position;
+  };
 
   struct Shard {
     mutable absl::Mutex mutex;
+    absl::flat_hash_map<std::string_view, std::unique_ptr<Group>> groups ABSL_GUARDED_BY(mutex);
     Lru lru ABSL_GUARDED_BY(mutex);
-    absl::flat_hash_map<std::string_view, Lru::iterator> index ABSL_GUARDED_BY(mutex);
     size_t bytes ABSL_GUARDED_BY(mutex) = 0;
+    size_t entries ABSL_GUARDED_BY(mutex) = 0;
   };
   static constexpr size_t kShards = 16;
 
-  Shard& ShardOf(std::string_view path);
-  // The cached inspection when `stamp` proves it current, else null.
-  std::shared_ptr<const SidecarInspection> Lookup(Shard& shard, std::string_view path,
-                                                  const FileStamp& stamp);
-  void Store(Shard& shard, std::string path, std::shared_ptr<const SidecarInspection> inspection);
+  // Copies the packed inspection of `name` into `packed` when `stamp` proves
+  // it current.
+  bool Lookup(Shard& shard, std::string_view directory, const std::string& name,
+              const FileStamp& stamp, std::string& packed);
+  void Store(Shard& shard, std::string_view directory, const std::string& name,
+             const SidecarInspection& inspection);
+  void EvictOver(Shard& shard, Group& current, size_t limit)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mutex);
 
   const size_t shard_max_bytes_;
   const size_t max_sidecar_bytes_;
+  NameTable names_;
+  DirectoryListings listings_;
   std::array<Shard, kShards> shards_;
   std::atomic<int64_t> hits_{0};
   std::atomic<int64_t> misses_{0};
   std::atomic<int64_t> evictions_{0};
 };
-
-// Estimated heap and object bytes of one inspection (for the cache's bound).
-size_t EstimateBytes(const SidecarInspection& inspection);
 
 }  // namespace sidecard::engine
 

@@ -46,7 +46,8 @@ void WriteLittleEndian64(uint64_t value, char* out) {
 
 // .bin and .rkyv: an 8-byte length header, the JSON body, and possibly bytes
 // after it, which the old reader ignored and we report.
-absl::StatusOr<DecodedSidecar> DecodeLengthPrefixed(SidecarFormat format, std::string_view bytes) {
+absl::StatusOr<DecodedSidecar> DecodeLengthPrefixed(SidecarFormat format, std::string_view bytes,
+                                                    NumberPrecision precision) {
   if (bytes.size() < kHeaderSize) {
     return absl::InvalidArgumentError("too short: " + ByteCount(bytes.size()) + ", a ." +
                                       std::string(FormatName(format)) +
@@ -60,7 +61,7 @@ absl::StatusOr<DecodedSidecar> DecodeLengthPrefixed(SidecarFormat format, std::s
                                       (rest.size() == 1 ? " follows" : " follow"));
   }
   absl::StatusOr<rapidjson::Document> document =
-      ParseJson(rest.substr(0, body_size), /*offset_base=*/kHeaderSize);
+      ParseJson(rest.substr(0, body_size), /*offset_base=*/kHeaderSize, precision);
   if (!document.ok()) return document.status();
 
   DecodedSidecar decoded{std::move(*document), {}};
@@ -74,14 +75,14 @@ absl::StatusOr<DecodedSidecar> DecodeLengthPrefixed(SidecarFormat format, std::s
 
 // .json: JSON text. Editors on some systems prepend a byte order mark, which
 // is not JSON; skipping it loses nothing.
-absl::StatusOr<DecodedSidecar> DecodeJsonText(std::string_view bytes) {
+absl::StatusOr<DecodedSidecar> DecodeJsonText(std::string_view bytes, NumberPrecision precision) {
   std::vector<std::string> warnings;
   size_t offset = 0;
   if (bytes.starts_with(kUtf8Bom)) {
     offset = kUtf8Bom.size();
     warnings.push_back("skipped a UTF-8 byte order mark at the start of the file");
   }
-  absl::StatusOr<rapidjson::Document> document = ParseJson(bytes.substr(offset), offset);
+  absl::StatusOr<rapidjson::Document> document = ParseJson(bytes.substr(offset), offset, precision);
   if (!document.ok()) return document.status();
   return DecodedSidecar{std::move(*document), std::move(warnings)};
 }
@@ -119,10 +120,11 @@ int ReadPriority(SidecarFormat format) {
   return 3;
 }
 
-absl::StatusOr<DecodedSidecar> DecodeSidecar(SidecarFormat format, std::string_view bytes) {
-  if (format == SidecarFormat::kJson) return DecodeJsonText(bytes);
+absl::StatusOr<DecodedSidecar> DecodeSidecar(SidecarFormat format, std::string_view bytes,
+                                             NumberPrecision precision) {
+  if (format == SidecarFormat::kJson) return DecodeJsonText(bytes, precision);
   // Every .rkyv written so far holds the .bin encoding (SIDECARS.md §2).
-  return DecodeLengthPrefixed(format, bytes);
+  return DecodeLengthPrefixed(format, bytes, precision);
 }
 
 std::string EncodeSidecar(SidecarFormat format, const rapidjson::Value& document) {

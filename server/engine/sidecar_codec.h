@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "server/engine/json_text.h"
 
 namespace sidecard::engine {
 
@@ -44,7 +45,9 @@ struct DecodedSidecar {
 //   "length header says 1000 bytes but only 63 follow"
 //   "invalid UTF-8 at byte offset 23"
 //   "invalid JSON at byte offset 48: ..."
-absl::StatusOr<DecodedSidecar> DecodeSidecar(SidecarFormat format, std::string_view bytes);
+// kFast precision is for reading only (see ParseJson).
+absl::StatusOr<DecodedSidecar> DecodeSidecar(SidecarFormat format, std::string_view bytes,
+                                             NumberPrecision precision = NumberPrecision::kExact);
 
 // Encodes `document` for `format`: .bin/.rkyv byte-identical to the Rust
 // writer (length header + canonical compact JSON), .json as PrettyJson plus a

@@ -79,7 +79,8 @@ SidecarInspection InspectSidecarAt(int directory_fd, const std::string& name, Si
     inspection.error = std::string(bytes.status().message());
     return inspection;
   }
-  auto decoded = DecodeSidecar(format, *bytes);
+  // Only the facts are kept, so the floats of encodings need not be exact.
+  auto decoded = DecodeSidecar(format, *bytes, NumberPrecision::kFast);
   if (!decoded.ok()) {
     inspection.error = std::string(decoded.status().message());
     return inspection;

@@ -17,6 +17,8 @@ class SidecarInspector {
   // Thread-safe: called from worker threads.
   virtual std::shared_ptr<const SidecarInspection> Inspect(const DirectoryScan& directory,
                                                            const SidecarFile& file) = 0;
+  // Where walks may find remembered directory listings; null: none.
+  virtual DirectoryListings* listings() { return nullptr; }
 };
 
 // Reads and decodes the file every time.

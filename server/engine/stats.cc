@@ -238,6 +238,7 @@ absl::StatusOr<TreeStats> ComputeStats(const std::string& root, const StatsOptio
   StatsCollector collector(options, context, stats);
 
   WalkOptions walk_options = WalkOptionsFor(context, options.recursive);
+  walk_options.scan.listings = context.inspector->listings();
   walk_options.on_directory = [&collector](const DirectoryScan& scan) {
     collector.OnDirectory(scan);
   };

@@ -201,6 +201,7 @@ void FillCacheFigures(const engine::CacheFigures& figures, v1::CacheFigures& out
   out.set_hits(figures.hits);
   out.set_misses(figures.misses);
   out.set_evictions(figures.evictions);
+  out.set_directories(figures.directories);
 }
 
 void FillCleanupSummary(const engine::CleanupSummary& summary, v1::CleanupSummary& out) {

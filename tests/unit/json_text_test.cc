@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -306,6 +308,148 @@ TEST(JsonParseTest, NestingLimit) {
             "invalid JSON at byte offset 127: nesting deeper than 127 levels");
   EXPECT_THAT(ErrorOf(std::string(100000, '[')), HasSubstr("nesting deeper than 127 levels"));
   EXPECT_THAT(ErrorOf(std::string(200, '{')), HasSubstr("invalid JSON at byte offset 1: "));
+}
+
+// ---------------------------------------------------------------------------
+// Fast parsing (NumberPrecision::kFast, for analysis)
+// ---------------------------------------------------------------------------
+
+// Every value's type as the document holds it (integer flags included), and
+// each float: exactly when it is not an array element, else rounded to 14
+// significant digits (the fast parse may differ in the last bits there).
+void Shape(const rapidjson::Value& value, bool in_array, std::string& out) {
+  if (value.IsObject()) {
+    out += '{';
+    for (const auto& member : value.GetObject()) {
+      out.append(member.name.GetString(), member.name.GetStringLength());
+      out += ':';
+      Shape(member.value, false, out);
+      out += ',';
+    }
+    out += '}';
+  } else if (value.IsArray()) {
+    out += '[';
+    for (const rapidjson::Value& element : value.GetArray()) {
+      Shape(element, true, out);
+      out += ',';
+    }
+    out += ']';
+  } else if (value.IsDouble()) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, in_array ? "d%.13e" : "d%.17e", value.GetDouble());
+    out += buffer;
+  } else if (value.IsNumber()) {
+    out += value.IsUint64() ? "u" : "";
+    out += value.IsInt64() ? "i" : "";
+    out += value.IsUint() ? "u32" : "";
+    out += value.IsInt() ? "i32" : "";
+    out += value.IsUint64() ? std::to_string(value.GetUint64()) : std::to_string(value.GetInt64());
+  } else {
+    out += std::to_string(static_cast<int>(value.GetType()));
+    if (value.IsString()) out.append(value.GetString(), value.GetStringLength());
+  }
+}
+
+std::string FastVersusExact(std::string_view json, NumberPrecision precision) {
+  absl::StatusOr<rapidjson::Document> document = ParseJson(json, 8, precision);
+  if (!document.ok()) return std::string(document.status().message());
+  std::string out;
+  Shape(*document, false, out);
+  return out;
+}
+
+TEST(JsonFastParseTest, SameVerdictTypesAndMemberValuesAsExact) {
+  const std::string huge_integer = "1" + std::string(400, '0');
+  const std::string inputs[] = {
+      "0",
+      "-0",
+      "[-0]",
+      R"({"a":-0,"b":[-0,0,-0.0]})",
+      "0e400",
+      "[0e99999999999]",
+      "1e309",
+      "[1e309]",
+      "[1e400]",
+      "[0, 100e307]",
+      "1.7976931348623157e308",
+      "[1.7976931348623157e308]",
+      "1.7976931348623159e308",
+      "[1.7976931348623159e308]",
+      "[-1.7976931348623158e308]",
+      "18446744073709551615",
+      "18446744073709551616",
+      "[18446744073709551616]",
+      "-9223372036854775808",
+      "-9223372036854775809",
+      "[-9223372036854775809]",
+      "4294967295",
+      "4294967296",
+      "-2147483648",
+      "-2147483649",
+      "[1e-400, -1e-400, 5e-324, 2.5e-308]",
+      "1e-400",
+      huge_integer,
+      "[" + huge_integer + "]",
+      "[-" + huge_integer + "]",
+      "123456789012345678901234567890",
+      "[123456789012345678901234567890.5e-3]",
+      R"({"processing_time":0.12345678901234568,"x":[0.12345678901234568,-0.04409823939204216]})",
+      R"({"e":[1E+2,-1.0e-2,3e0,0.1,0.2,0.30000000000000004,2.2250738585072011e-308]})",
+      "[1,]",
+      "01",
+      "[1.]",
+      "-",
+      "[1e]",
+      ".5",
+      "[+1]",
+      R"({"a":1,})",
+      "\xEF\xBB\xBF{}",
+      "",
+      "  ",
+      std::string("{}\0", 3),
+      std::string("[1,2\0]", 6),
+      "\"\xff\"",
+      R"("\udc00")",
+      R"(["\ud800"])",
+      R"({"\udc00":1})",
+      "[\"a\x01\"]",
+      std::string(127, '[') + std::string(127, ']'),
+      std::string(128, '[') + std::string(128, ']'),
+      std::string(200, '{'),
+      "[1 2]",
+      "nul",
+      "[true,false,null,\"x\",{}]",
+      "1 2",
+      "[1.5]  x"};
+  for (const std::string& input : inputs) {
+    EXPECT_EQ(FastVersusExact(input, NumberPrecision::kFast),
+              FastVersusExact(input, NumberPrecision::kExact))
+        << "input: " << input;
+  }
+}
+
+TEST(JsonFastParseTest, ArrayFloatsAreCloseToExact) {
+  // Floats as Python prints them in face encodings.
+  std::string json = "[";
+  double exact_values[1000];
+  uint64_t state = 12345;
+  for (int i = 0; i < 1000; ++i) {
+    state = state * 6364136223846793005u + 1442695040888963407u;
+    exact_values[i] = (static_cast<double>(state >> 11) / 9007199254740992.0 - 0.5) / 3.0;
+    if (i > 0) json += ',';
+    AppendShortestDouble(exact_values[i], json);
+  }
+  json += ']';
+  auto fast = ParseJson(json, 0, NumberPrecision::kFast);
+  ASSERT_TRUE(fast.ok()) << fast.status();
+  int differing = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const double value = (*fast)[static_cast<rapidjson::SizeType>(i)].GetDouble();
+    EXPECT_NEAR(value, exact_values[i], std::fabs(exact_values[i]) * 1e-15);
+    differing += value != exact_values[i];
+  }
+  std::printf("fast parse: %d of 1000 array floats differ from the exact value in the last bits\n",
+              differing);
 }
 
 }  // namespace

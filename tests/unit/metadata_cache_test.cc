@@ -1,5 +1,6 @@
 #include "server/engine/metadata_cache.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -145,6 +146,40 @@ TEST_F(MetadataCacheChangeTest, RepointedSymlinkIsSeen) {
 
 TEST_F(MetadataCacheChangeTest, RenamedDirectoryIsSeen) {
   ASSERT_EQ(rename(tree_.Path("2025/g2").c_str(), tree_.Path("2025/g3").c_str()), 0);
+  ExpectWarmEqualsCold();
+}
+
+TEST_F(MetadataCacheChangeTest, UnchangedDirectoriesAreNotListedAgain) {
+  const int64_t listing_hits = cache_.listings()->hits();
+  EXPECT_GE(cache_.figures().directories, 4);  // 2025, g1, g2/deep/er, games, ...
+  ExpectWarmEqualsCold();
+  EXPECT_GT(cache_.listings()->hits(), listing_hits);
+}
+
+TEST_F(MetadataCacheChangeTest, FileAddedWithDirectoryMtimeRestoredIsSeen) {
+  struct stat st {};
+  ASSERT_EQ(stat(tree_.Path("2025/g1").c_str(), &st), 0);
+  tree_.WriteFile("2025/g1/IMG_7.jpg", "");
+  tree_.WriteFile("2025/g1/IMG_7.json", MergedDocument(5, 5));
+  // Modification time restored to the nanosecond; the change time still moves.
+  const struct timespec times[2] = {{0, UTIME_OMIT}, st.st_mtim};
+  ASSERT_EQ(utimensat(AT_FDCWD, tree_.Path("2025/g1").c_str(), times, 0), 0);
+  ExpectWarmEqualsCold();
+  // Again once the change is older than the racy window: the new listing is
+  // remembered and still right.
+  absl::SleepFor(MetadataCache::kRacyWindow + absl::Milliseconds(100));
+  ExpectWarmEqualsCold();
+  ExpectWarmEqualsCold();
+}
+
+TEST_F(MetadataCacheChangeTest, ListingOfARecentlyChangedDirectoryIsNotKept) {
+  const int64_t directories = cache_.figures().directories;
+  tree_.WriteFile("2025/new/IMG_8.jpg", "");
+  tree_.WriteFile("2025/new/IMG_8.json", MergedDocument(1, 0));
+  ExpectWarmEqualsCold();
+  // `2025` and `new` changed just now: `2025` is dropped, `new` not added.
+  EXPECT_EQ(cache_.figures().directories, directories - 1);
+  tree_.WriteFile("2025/new/IMG_9.jpg", "");
   ExpectWarmEqualsCold();
 }
 
