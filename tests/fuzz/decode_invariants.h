@@ -18,7 +18,7 @@ namespace sidecard::fuzz {
 // A decode error names a byte offset ("... at byte offset 23 ...") that lies
 // within the file.
 inline void CheckErrorOffset(const absl::Status& status, size_t file_size) {
-  const std::string_view message = status.message();
+  const std::string_view message(status.message().data(), status.message().size());
   Check(!message.empty(), "a decode error has a message");
   constexpr std::string_view kMarker = "byte offset ";
   const size_t at = message.find(kMarker);

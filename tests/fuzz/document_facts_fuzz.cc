@@ -10,9 +10,11 @@
 #include "server/engine/document_facts.h"
 #include "server/engine/document_merge.h"
 #include "server/engine/json_text.h"
+#include "server/engine/saturating.h"
 
 namespace {
 
+namespace engine = sidecard::engine;
 using sidecard::engine::DocumentFacts;
 using sidecard::engine::DocumentLayout;
 using sidecard::fuzz::Check;
@@ -37,20 +39,20 @@ void CheckFacts(const rapidjson::Value& document, const DocumentFacts& facts) {
     Check(payload.faces >= 0 && payload.objects >= 0 && payload.other_detections >= 0,
           "detection counts are not negative");
     Check(SortedUnique(payload.object_classes), "object classes are sorted and unique");
-    faces += payload.faces;
-    objects += payload.objects;
-    others += payload.other_detections;
+    faces = engine::SaturatingAdd(faces, payload.faces);
+    objects = engine::SaturatingAdd(objects, payload.objects);
+    others = engine::SaturatingAdd(others, payload.other_detections);
   }
   Check(facts.faces() == faces && facts.objects() == objects,
         "faces() and objects() sum the payloads");
-  Check(facts.detection_count() == faces + objects + others,
+  Check(facts.detection_count() ==
+            engine::SaturatingAdd(engine::SaturatingAdd(faces, objects), others),
         "detection_count() sums every payload's detections");
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace sidecard;
   auto document = engine::ParseJson(std::string_view(reinterpret_cast<const char*>(data), size));
   if (!document.ok()) return 0;
   const DocumentFacts facts = engine::AnalyzeDocument(*document);
@@ -65,6 +67,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(!facts.IsSidecarDocument() || normalized.IsSidecarDocument(),
         "normalising keeps a sidecar document a sidecar document");
   engine::NormalizeLayout(*document);
-  fuzz::CheckEqual(once, engine::CanonicalJson(*document), "normalising is idempotent");
+  sidecard::fuzz::CheckEqual(once, engine::CanonicalJson(*document), "normalising is idempotent");
   return 0;
 }

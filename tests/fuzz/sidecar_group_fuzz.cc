@@ -30,55 +30,61 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else {
     directory.Remove("IMG_1.jpg");
   }
-  size_t present = 0;
-  for (const char* name : kSidecars) {
-    if (provider.ConsumeBool()) {
-      directory.Write(name, provider.ConsumeRandomLengthString(4096));
-      ++present;
+  bool present[3] = {};
+  for (size_t i = 0; i < 3; ++i) {
+    present[i] = provider.ConsumeBool();
+    if (present[i]) {
+      directory.Write(kSidecars[i], provider.ConsumeRandomLengthString(4096));
     } else {
-      directory.Remove(name);
+      directory.Remove(kSidecars[i]);
     }
   }
+  const size_t count = present[0] + present[1] + present[2];
 
   engine::UniqueFd fd(open(directory.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   auto scan = engine::ScanDirectory(std::move(fd), "", directory.path(), {});
   Check(scan.ok(), "the fuzz directory scans");
-  Check(scan->sidecars.size() == present, "every sidecar-extension file is seen");
+  Check(scan->sidecars.size() == count, "every sidecar-extension file is seen");
+  // The old per-operation file belongs to IMG_1 only when IMG_1's image
+  // exists; without it, it is the sidecar of an image IMG_1_face_detection.
+  const bool legacy_apart = present[2] && !with_image;
+  const size_t groups = (present[0] || present[1] || (present[2] && with_image)) + legacy_apart;
   const std::vector<engine::GroupPlan> plans = engine::PlanGroups(*scan);
-  Check(plans.size() == (present > 0 ? 1u : 0u), "the files of one stem form one group");
-  if (plans.empty()) return 0;
-  Check(plans[0].key == "img_1" && plans[0].sidecars.size() == present,
-        "the group is keyed by the folded stem and holds every file");
+  Check(plans.size() == groups, "the files of one image stem form one group");
 
-  const engine::GroupDocument group =
-      engine::LoadGroup(*scan, plans[0], engine::kDefaultMaxSidecarBytes);
-  Check(group.image.has_value() == (with_image && !group.files.empty()),
-        "a group has its image exactly when the image exists");
-  for (size_t i = 0; i < group.files.size(); ++i) {
-    const engine::GroupFile& member = group.files[i];
-    if (!with_image) {
-      Check(member.inspection.IsSidecarDocument(),
-            "without an image only sidecar documents are members");
+  for (const engine::GroupPlan& plan : plans) {
+    const engine::GroupDocument group =
+        engine::LoadGroup(*scan, plan, engine::kDefaultMaxSidecarBytes);
+    Check(group.key == plan.key, "a group keeps its key");
+    Check(group.image.has_value() == (with_image && plan.key == "img_1" && !group.files.empty()),
+          "a group has its image exactly when the image exists");
+    if (with_image) {
+      Check(group.files.size() == plan.sidecars.size(),
+            "with an image every sidecar file is a member");
     }
-    if (i > 0) {
-      const auto rank = [](const engine::GroupFile& f) {
-        return engine::ReadPriority(f.file->format) + (f.file->legacy_operation_file ? 10 : 0);
-      };
-      Check(rank(group.files[i - 1]) <= rank(member), "members are in read priority order");
+    for (size_t i = 0; i < group.files.size(); ++i) {
+      const engine::GroupFile& member = group.files[i];
+      if (!group.image) {
+        Check(member.inspection.IsSidecarDocument(),
+              "without an image only sidecar documents are members");
+      }
+      if (i > 0) {
+        const auto rank = [](const engine::GroupFile& f) {
+          return engine::ReadPriority(f.file->format) + (f.file->legacy_operation_file ? 10 : 0);
+        };
+        Check(rank(group.files[i - 1]) <= rank(member), "members are in read priority order");
+      }
+      Check(member.readable() == member.UnreadableReason().empty(),
+            "a member is unreadable exactly when it says why");
+      if (!member.readable()) continue;
+      Check(group.document.IsObject(), "a group with a readable member has a document");
+      for (const std::string& operation : member.inspection.facts.operations) {
+        if (!engine::IsKnownOperation(operation)) continue;
+        Check(group.facts.HasOperation(operation),
+              "every known operation of a readable member is in the merged document");
+      }
     }
-    Check(member.readable() == member.UnreadableReason().empty(),
-          "a member is unreadable exactly when it says why");
-    if (!member.readable()) continue;
-    Check(group.document.IsObject(), "a group with a readable member has a document");
-    for (const std::string& operation : member.inspection.facts.operations) {
-      if (!engine::IsKnownOperation(operation)) continue;
-      Check(group.facts.HasOperation(operation),
-            "every known operation of a readable member is in the merged document");
-    }
+    Check(group.best() == nullptr || group.best()->readable(), "the best member is readable");
   }
-  if (with_image) {
-    Check(group.files.size() == present, "with an image every sidecar file is a member");
-  }
-  Check(group.best() == nullptr || group.best()->readable(), "the best member is readable");
   return 0;
 }
