@@ -7,7 +7,9 @@
 // definitions take precedence over the shared library's), each calling the
 // library's own function (dlsym RTLD_NEXT) and telling TSan about the
 // happens-before edge: a release before giving the mutex up, an acquire after
-// getting it. Nothing about the locking itself changes.
+// getting it. A Condition is evaluated by abseil with the mutex held, possibly
+// on another thread, so it is wrapped to acquire before and release after.
+// Nothing about the locking itself changes.
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)
 #define SIDECARD_TSAN 1
@@ -48,6 +50,18 @@ Function Real(const char* rest) {
   Function typed;
   std::memcpy(&typed, &function, sizeof typed);
   return typed;
+}
+
+// A condition evaluated with `mutex` held, as TSan must see it.
+struct AnnotatedCondition {
+  const absl::Condition* condition;
+  absl::Mutex* mutex;
+};
+bool EvalAnnotated(AnnotatedCondition* annotated) {
+  __tsan_acquire(annotated->mutex);
+  const bool holds = annotated->condition->Eval();
+  __tsan_release(annotated->mutex);
+  return holds;
 }
 
 }  // namespace
@@ -91,28 +105,32 @@ void Mutex::ReaderUnlock() {
 void Mutex::LockWhen(const Condition& condition) {
   static const auto real =
       Real<void (*)(Mutex*, const Condition&)>("5Mutex8LockWhenERKNS0_9ConditionE");
-  real(this, condition);
+  AnnotatedCondition annotated{&condition, this};
+  real(this, Condition(&EvalAnnotated, &annotated));
   __tsan_acquire(this);
 }
 void Mutex::ReaderLockWhen(const Condition& condition) {
   static const auto real =
       Real<void (*)(Mutex*, const Condition&)>("5Mutex14ReaderLockWhenERKNS0_9ConditionE");
-  real(this, condition);
+  AnnotatedCondition annotated{&condition, this};
+  real(this, Condition(&EvalAnnotated, &annotated));
   __tsan_acquire(this);
 }
 // Waiting gives the mutex up and takes it again.
 void Mutex::Await(const Condition& condition) {
   static const auto real =
       Real<void (*)(Mutex*, const Condition&)>("5Mutex5AwaitERKNS0_9ConditionE");
+  AnnotatedCondition annotated{&condition, this};
   __tsan_release(this);
-  real(this, condition);
+  real(this, Condition(&EvalAnnotated, &annotated));
   __tsan_acquire(this);
 }
 bool Mutex::AwaitWithTimeout(const Condition& condition, Duration timeout) {
   static const auto real = Real<bool (*)(Mutex*, const Condition&, Duration)>(
       "5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE");
+  AnnotatedCondition annotated{&condition, this};
   __tsan_release(this);
-  const bool met = real(this, condition, timeout);
+  const bool met = real(this, Condition(&EvalAnnotated, &annotated), timeout);
   __tsan_acquire(this);
   return met;
 }
