@@ -14,6 +14,7 @@
 #include "server/engine/document_merge.h"
 #include "server/engine/json_text.h"
 #include "server/engine/operations.h"
+#include "server/engine/path_text.h"
 
 namespace {
 
@@ -37,6 +38,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view operation =
       operations[provider.ConsumeIntegralInRange<size_t>(0, operations.size() - 1)];
   const std::string backend = provider.ConsumeRandomLengthString(16);
+  // As the service takes it: protobuf refuses a string that is not UTF-8,
+  // and the service a NUL (sidecar_service_image.cc).
+  if (!engine::IsValidUtf8(backend) || backend.find('\0') != std::string::npos) return 0;
   const std::string texts = provider.ConsumeRemainingBytesAsString();
   const size_t nul = texts.find('\0');
   if (nul == std::string::npos) return 0;
