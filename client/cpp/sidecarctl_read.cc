@@ -1,5 +1,6 @@
 // `sidecarctl read IMAGE`: prints the sidecar document of one image.
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
@@ -41,7 +42,9 @@ class PrettyJsonWriter : public rapidjson::PrettyWriter<rapidjson::StringBuffer>
 // `json` is not valid JSON.
 absl::StatusOr<std::string> PrettyJson(const std::string& json, int base_indent) {
   rapidjson::Reader reader;
-  rapidjson::StringStream in(json.c_str());
+  // Bounded by the text's length: a StringStream scans to a NUL and, with
+  // SIMD scanning, past it.
+  rapidjson::MemoryStream in(json.data(), json.size());
   rapidjson::StringBuffer out;
   PrettyJsonWriter writer(out);
   writer.SetIndent(' ', 2);

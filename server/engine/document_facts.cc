@@ -4,6 +4,7 @@
 #include <map>
 
 #include "server/engine/operations.h"
+#include "server/engine/saturating.h"
 #include "server/engine/text.h"
 
 namespace sidecard::engine {
@@ -287,20 +288,21 @@ bool DocumentFacts::HasOperation(std::string_view operation) const {
 
 int64_t DocumentFacts::faces() const {
   int64_t total = 0;
-  for (const PayloadFacts& payload : payloads) total += payload.faces;
+  for (const PayloadFacts& payload : payloads) total = SaturatingAdd(total, payload.faces);
   return total;
 }
 
 int64_t DocumentFacts::objects() const {
   int64_t total = 0;
-  for (const PayloadFacts& payload : payloads) total += payload.objects;
+  for (const PayloadFacts& payload : payloads) total = SaturatingAdd(total, payload.objects);
   return total;
 }
 
 int64_t DocumentFacts::detection_count() const {
   int64_t total = 0;
   for (const PayloadFacts& payload : payloads) {
-    total += payload.faces + payload.objects + payload.other_detections;
+    total = SaturatingAdd(total, SaturatingAdd(payload.faces, payload.objects));
+    total = SaturatingAdd(total, payload.other_detections);
   }
   return total;
 }

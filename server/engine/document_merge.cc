@@ -1,5 +1,10 @@
 #include "server/engine/document_merge.h"
 
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
 #include "server/engine/operations.h"
 
 namespace sidecard::engine {
@@ -24,9 +29,40 @@ bool IsPayload(const Value& value) {
   return false;
 }
 
+// Keeps only the last member of each repeated key, in every object of
+// `value`. Documents rarely repeat a key, so the common case only looks.
+void RemoveRepeatedKeys(Value& value) {
+  if (value.IsArray()) {
+    for (Value& element : value.GetArray()) RemoveRepeatedKeys(element);
+    return;
+  }
+  if (!value.IsObject()) return;
+  if (value.MemberCount() > 1) {
+    const auto name_of = [](const Value::Member& member) {
+      return std::string_view(member.name.GetString(), member.name.GetStringLength());
+    };
+    absl::flat_hash_map<std::string_view, size_t> last;
+    size_t index = 0;
+    for (const auto& member : value.GetObject()) last[name_of(member)] = index++;
+    if (last.size() < value.MemberCount()) {
+      // Decide first (the views above point into the members), then erase
+      // from the back so the indices ahead stay valid.
+      std::vector<bool> keep;
+      index = 0;
+      for (const auto& member : value.GetObject())
+        keep.push_back(last.at(name_of(member)) == index++);
+      for (size_t i = keep.size(); i-- > 0;) {
+        if (!keep[i]) value.EraseMember(value.MemberBegin() + static_cast<std::ptrdiff_t>(i));
+      }
+    }
+  }
+  for (auto& member : value.GetObject()) RemoveRepeatedKeys(member.value);
+}
+
 }  // namespace
 
 void NormalizeLayout(rapidjson::Document& document) {
+  RemoveRepeatedKeys(document);
   if (!document.IsObject()) return;
   auto& allocator = document.GetAllocator();
   Value* info = Find(document, kSidecarInfoKey);

@@ -13,7 +13,11 @@
 
 namespace sidecard::engine {
 
-// Rewrites an old layout in place into the merged layout: the envelope
+// Rewrites a document in place into the form merging works on. First, of a
+// repeated object key only the last member is kept, at every level: that is
+// the value CanonicalJson writes and serde_json reads, so every lookup from
+// here on sees what will be written. Then old layouts become the merged
+// layout: the envelope
 // `{"sidecar_info": {"operation_type": op}, "data": payload}` becomes
 // `{"sidecar_info": ..., op: payload}`; old script keys (`Face_detector`)
 // become their operation keys unless that key already exists.

@@ -119,11 +119,14 @@ bool IsHuge(std::string_view number) {
     if (exponent.front() == '+') exponent.remove_prefix(1);
     int64_t value = 0;
     const auto result = std::from_chars(exponent.data(), exponent.data() + exponent.size(), value);
-    // An exponent beyond int64 dwarfs any mantissa: only its sign matters.
+    // An exponent this far out dwarfs any mantissa (the position is at most
+    // the text's length): only its sign matters. Clamping it keeps the sum
+    // below from overflowing (UBSan: `0.01e-9223372036854775808` did).
+    constexpr int64_t kFarOut = INT64_MAX / 2;
     if (result.ec == std::errc::result_out_of_range) {
-      value = exponent.front() == '-' ? INT64_MIN / 2 : INT64_MAX / 2;
+      value = exponent.front() == '-' ? -kFarOut : kFarOut;
     }
-    position += value;
+    position += std::clamp(value, -kFarOut, kFarOut);
   }
   return position > 0;
 }

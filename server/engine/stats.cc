@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/clock.h"
 #include "server/engine/sandboxed_open.h"
+#include "server/engine/saturating.h"
 #include "server/engine/sidecar_group.h"
 
 namespace sidecard::engine {
@@ -163,8 +164,9 @@ class StatsCollector {
         ++totals.timed;
         totals.time_sum += *payload.processing_time_seconds;
       }
-      stats_.faces_found += payload.faces;
-      stats_.objects_found += payload.objects;
+      // Counts are claims of the files: they may be anything up to INT64_MAX.
+      stats_.faces_found = SaturatingAdd(stats_.faces_found, payload.faces);
+      stats_.objects_found = SaturatingAdd(stats_.objects_found, payload.objects);
       for (const auto& [name, count] : payload.object_classes) stats_.object_classes[name] += count;
     }
   }

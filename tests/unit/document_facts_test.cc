@@ -74,6 +74,19 @@ TEST(DocumentFactsTest, EnvelopeLayout) {
   EXPECT_EQ(facts.faces(), 3);
 }
 
+TEST(DocumentFactsTest, Regression_ClaimedCountsSaturateInsteadOfOverflowing) {
+  // Counts are whatever a file claims; two backends claiming INT64_MAX faces
+  // overflowed the totals (UBSan, document_facts fuzz seed).
+  const DocumentFacts facts = Analyze(
+      R"({"face_detection": {"a": {"success": true, "face_count": 9223372036854775807},
+                             "b": {"success": true, "face_count": 9223372036854775807}},
+          "object_detection": {"success": true, "objects_found": 9223372036854775807}})");
+  EXPECT_TRUE(facts.valid());
+  EXPECT_EQ(facts.faces(), INT64_MAX);
+  EXPECT_EQ(facts.objects(), INT64_MAX);
+  EXPECT_EQ(facts.detection_count(), INT64_MAX);
+}
+
 TEST(DocumentFactsTest, LegacyScriptKeysMapToOperations) {
   const DocumentFacts facts = Analyze(
       R"({"Face_detector": {"success": true, "faces": [{}]},

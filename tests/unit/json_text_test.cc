@@ -301,6 +301,17 @@ TEST(JsonParseTest, NumberTooBig) {
             "invalid JSON at byte offset 1: number too big to be stored in double");
 }
 
+TEST(JsonParseTest, Regression_ExponentsAtTheEndsOfInt64) {
+  // The exponent was added to the digits' position without a bound: a signed
+  // overflow (UBSan), after which this tiny number was "too big".
+  EXPECT_EQ(ErrorOf("[1e9223372036854775807]"),
+            "invalid JSON at byte offset 1: number too big to be stored in double");
+  EXPECT_EQ(ErrorOf("[10e9223372036854775806]"),
+            "invalid JSON at byte offset 1: number too big to be stored in double");
+  EXPECT_EQ(Canonical("[0.01e-9223372036854775808]"), "[0.0]");
+  EXPECT_EQ(Canonical("[-0.01e-9223372036854775808]"), "[-0.0]");
+}
+
 TEST(JsonParseTest, NestingLimit) {
   const auto nested = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
   EXPECT_EQ(Canonical(nested(127)), nested(127));

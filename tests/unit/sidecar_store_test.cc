@@ -174,6 +174,20 @@ TEST_F(SidecarStoreTest, OverwriteKeepsTheCorruptFileAside) {
   EXPECT_TRUE(Decode("a.bin").HasMember("yolov8"));
 }
 
+TEST_F(SidecarStoreTest, Regression_SaveOverARepeatedKeyIsNotLost) {
+  // A document may repeat a key; readers (and the writer) keep the last one.
+  // The save replaced the first, so the saved result vanished on writing
+  // (the cause of a document_merge fuzzer finding; see document_merge_test).
+  tree_.WriteFile("IMG_1.jpg", "jpeg");
+  tree_.WriteFile("IMG_1.json",
+                  R"({"face_detection": {"success": false, "n": 1},
+                      "face_detection": {"success": false, "n": 2}})");
+  ASSERT_TRUE(
+      Save("IMG_1.jpg", "face_detection", R"({"success": true, "n": 3})", "", SidecarFormat::kJson)
+          .ok());
+  EXPECT_EQ(CanonicalJson(Decode("IMG_1.json")["face_detection"]), R"({"n":3,"success":true})");
+}
+
 TEST_F(SidecarStoreTest, Regression_ConcurrentSavesAllSurvive) {
   tree_.WriteFile("a.jpg", "");
   std::vector<std::thread> writers;

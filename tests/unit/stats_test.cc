@@ -43,6 +43,19 @@ TEST_F(StatsTest, CountsImagesSidecarsOperationsAndDetections) {
 }
 
 // SIDECARS.md §5: "counted x.bin + x.json as two sidecars (200% coverage)".
+TEST_F(StatsTest, Regression_ClaimedCountsSaturateInsteadOfOverflowing) {
+  // Each file claims INT64_MAX faces; the tree's total overflowed (UBSan).
+  const std::string claim =
+      R"({"face_detection": {"success": true, "face_count": 9223372036854775807}})";
+  tree_.WriteFile("a.jpg", "");
+  tree_.WriteFile("a.json", claim);
+  tree_.WriteFile("b.jpg", "");
+  tree_.WriteBin("b.bin", claim);
+  const TreeStats stats = Stats();
+  EXPECT_EQ(stats.total_sidecars, 2);
+  EXPECT_EQ(stats.faces_found, INT64_MAX);
+}
+
 TEST_F(StatsTest, Regression_BinPlusJsonIsOneSidecar) {
   tree_.WriteFile("x.jpg", "");
   tree_.WriteBin("x.bin", R"({"face_detection":{"success":true,"faces":[{}]}})");
