@@ -1,10 +1,12 @@
 #include "server/daemon_options.h"
 
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <sstream>
+#include <type_traits>
 
 namespace sidecard {
 namespace {
@@ -18,6 +20,11 @@ absl::Status ParseNumber(const std::string& flag, const std::string& text, Numbe
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
   if (error != std::errc() || end != text.data() + text.size()) {
     return Invalid("--" + flag + ": '" + text + "' is not a number");
+  }
+  // from_chars accepts "nan" and "inf", which slip past every range check.
+  if constexpr (std::is_floating_point_v<Number>) {
+    if (!std::isfinite(out))
+      return Invalid("--" + flag + ": '" + text + "' is not a finite number");
   }
   return absl::OkStatus();
 }

@@ -118,5 +118,19 @@ TEST(DaemonFlags, Limits) {
   }
 }
 
+TEST(DaemonFlags, Regression_NotANumberIsNotAGracePeriod) {
+  // "nan" passed the `< 0` check and made the drain wait undefined.
+  for (const char* bad : {"nan", "-nan", "inf", "infinity"}) {
+    auto options = ParseDaemonOptions({"--allowed-root", "/p", "--grace-period", bad});
+    ASSERT_FALSE(options.ok()) << bad;
+    EXPECT_NE(std::string(options.status().message()).find("not a finite number"),
+              std::string::npos)
+        << options.status();
+  }
+  auto options = ParseDaemonOptions({"--allowed-root", "/p", "--grace-period", "2.5"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->grace_period_seconds, 2.5);
+}
+
 }  // namespace
 }  // namespace sidecard
