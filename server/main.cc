@@ -167,6 +167,9 @@ Listening Listen(const DaemonOptions& options, const std::vector<std::string>& a
     }
     listening.addresses.push_back(BoundAddress(addresses[i], ports[i]));
   }
+  // gRPC's health service starts out SERVING; the daemon says so only once
+  // every endpoint is up (see SetServing in main).
+  SetServing(*listening.server, nullptr, false);
   return listening;
 }
 

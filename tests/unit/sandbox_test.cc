@@ -311,11 +311,14 @@ TEST_F(SandboxTest, CopiesOfAllowedRootsShareThePinnedRoots) {
 TEST_F(SandboxTest, TheInnermostRootAnchorsAPath) {
   auto roots = AllowedRoots::Create({R(""), R("sub")});
   ASSERT_TRUE(roots.ok());
-  auto anchor = roots->AnchorOf(R("sub/d"));
+  // The anchor views into the path it was given: keep the path alive.
+  const std::string inside = R("sub/d");
+  auto anchor = roots->AnchorOf(inside);
   ASSERT_TRUE(anchor.has_value());
   EXPECT_EQ(anchor->root, R("sub"));
   EXPECT_EQ(anchor->relative, "d");
-  EXPECT_EQ(roots->AnchorOf(R("")).value().relative, "");
+  const std::string top = R("");
+  EXPECT_EQ(roots->AnchorOf(top).value().relative, "");
   EXPECT_FALSE(roots->AnchorOf(O("d")).has_value());
 }
 
