@@ -79,8 +79,8 @@ SidecarInspection InspectSidecarAt(int directory_fd, const std::string& name, Si
     inspection.error = std::string(bytes.status().message());
     return inspection;
   }
-  // Only the facts are kept, so the floats of encodings need not be exact.
-  auto decoded = DecodeSidecar(format, *bytes, NumberPrecision::kFast);
+  // Only the facts are kept, so the contents of arrays (encodings) are skipped.
+  auto decoded = DecodeSidecar(format, *bytes, NumberPrecision::kFactsOnly);
   if (!decoded.ok()) {
     inspection.error = std::string(decoded.status().message());
     return inspection;
