@@ -109,8 +109,13 @@ void AppendUtf8(unsigned code, std::string& out) {
   } else if (code < 0x800) {
     out += static_cast<char>(0xC0 | (code >> 6));
     out += static_cast<char>(0x80 | (code & 0x3F));
-  } else {
+  } else if (code < 0x10000) {
     out += static_cast<char>(0xE0 | (code >> 12));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (code >> 18));
+    out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
     out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
     out += static_cast<char>(0x80 | (code & 0x3F));
   }
@@ -266,7 +271,7 @@ class FactsScanner {
     return key ? handler_.Key(text, length, true) : handler_.String(text, length, true);
   }
 
-  // At the backslash. Surrogate escapes are left to ParseJson.
+  // At the backslash.
   bool Escape() {
     if (end_ - p_ < 2) return false;
     const char c = p_[1];
@@ -297,8 +302,24 @@ class FactsScanner {
       default:
         return false;
     }
-    if (end_ - p_ < 4) return false;
     unsigned code = 0;
+    if (!Hex4(code)) return false;
+    if (code >= 0xDC00 && code <= 0xDFFF) return false;  // a lone low surrogate
+    if (code >= 0xD800 && code <= 0xDBFF) {
+      // A high surrogate must be followed by the escape of a low one.
+      unsigned low = 0;
+      if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return false;
+      p_ += 2;
+      if (!Hex4(low) || low < 0xDC00 || low > 0xDFFF) return false;
+      code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+    }
+    AppendUtf8(code, scratch_);
+    return true;
+  }
+
+  // Reads the 4 hex digits of a \u escape at p_.
+  bool Hex4(unsigned& code) {
+    if (end_ - p_ < 4) return false;
     for (int i = 0; i < 4; ++i) {
       const char h = p_[i];
       unsigned digit;
@@ -313,9 +334,7 @@ class FactsScanner {
       }
       code = code * 16 + digit;
     }
-    if (code >= 0xD800 && code <= 0xDFFF) return false;
     p_ += 4;
-    AppendUtf8(code, scratch_);
     return true;
   }
 

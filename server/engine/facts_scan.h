@@ -18,9 +18,9 @@ namespace sidecard::engine {
 
 // Fills `document` and returns true when `text` is surely a JSON text that
 // ParseJson accepts. Returns false when unsure: any error, and also rare valid
-// texts it leaves to ParseJson (surrogate escapes, numbers with very long
-// integer parts or large exponents); the caller then parses with ParseJson,
-// which words the error. Never accepts a text ParseJson refuses.
+// texts it leaves to ParseJson (numbers with very long integer parts or large
+// exponents); the caller then parses with ParseJson, which words the error.
+// Never accepts a text ParseJson refuses.
 bool ScanForFacts(std::string_view text, rapidjson::Document& document);
 
 }  // namespace sidecard::engine
