@@ -196,11 +196,12 @@ class Analyzer {
     CollectObjectClasses(payload, where, facts);
     CollectTools(payload);
     const Value* metadata = Member(payload, "metadata");
-    if (metadata != nullptr && !metadata->IsObject() && !metadata->IsNull()) {
-      Problem(where, "metadata", *metadata, "an object");
+    // Only an object is looked into (null is allowed and holds nothing).
+    if (metadata != nullptr && !metadata->IsObject()) {
+      if (!metadata->IsNull()) Problem(where, "metadata", *metadata, "an object");
       metadata = nullptr;
     }
-    if (metadata != nullptr && metadata->IsObject()) {
+    if (metadata != nullptr) {
       CollectTools(*metadata);
       if (facts.faces == 0) facts.faces = CountField(*metadata, "faces_found", where);
       if (facts.objects == 0) facts.objects = CountField(*metadata, "objects_found", where);

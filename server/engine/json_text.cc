@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "server/engine/facts_scan.h"
 #include "server/engine/shortest_double.h"
 
 namespace sidecard::engine {
@@ -503,7 +504,12 @@ class JsonWriter {
 
 absl::StatusOr<rapidjson::Document> ParseJson(std::string_view text, size_t offset_base,
                                               NumberPrecision precision) {
-  if (precision == NumberPrecision::kFast) {
+  if (precision == NumberPrecision::kFactsOnly) {
+    rapidjson::Document document;
+    if (ScanForFacts(text, document)) return document;
+    // Unsure (an error, or a rare text the scan leaves alone): as kFast.
+  }
+  if (precision != NumberPrecision::kExact) {
     rapidjson::Document document;
     if (!ParseInto<kFastParseFlags>(text, document)) return document;
     // Refused: the exact parse words the error (or accepts one of the rare

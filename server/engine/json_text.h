@@ -39,7 +39,12 @@ namespace sidecard::engine {
 // value in its last bits (it skips the exact conversion of the thousands of
 // floats in face encodings). Floats that are not array elements (member
 // values, the root) are still exact. Never write such a document back.
-enum class NumberPrecision { kExact, kFast };
+//
+// `precision` kFactsOnly is for AnalyzeDocument only: the same texts are
+// accepted and refused with the same messages and values outside arrays are
+// as with kFast, but arrays keep only what the analysis reads of their
+// elements (facts_scan.h), so the numbers in encodings are never converted.
+enum class NumberPrecision { kExact, kFast, kFactsOnly };
 absl::StatusOr<rapidjson::Document> ParseJson(std::string_view text, size_t offset_base = 0,
                                               NumberPrecision precision = NumberPrecision::kExact);
 

@@ -68,11 +68,6 @@ std::string_view MetadataCache::Entry::packed() const {
   return {&block[kHeader + name().size()], packed_size};
 }
 
-bool MetadataCache::Entry::Proves(const FileStamp& stamp) const {
-  return inode == stamp.inode && size == stamp.size && mtime_ns == stamp.mtime_ns &&
-         ctime_ns == stamp.ctime_ns;
-}
-
 size_t MetadataCache::EntryHash::operator()(std::string_view name) const {
   return absl::Hash<std::string_view>{}(name);
 }
@@ -90,14 +85,17 @@ std::shared_ptr<const SidecarInspection> MetadataCache::Inspect(const DirectoryS
   Shard& shard =
       shards_[(absl::Hash<std::string_view>{}(dir) ^ absl::Hash<std::string_view>{}(file.name)) %
               kShards];
-  struct stat st {};
-  if (fstatat(directory.fd.get(), file.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-      S_ISREG(st.st_mode)) {
-    const FileStamp stamp = FileStamp::FromStat(st);
-    std::string& packed = PackedBuffer();
-    if (Lookup(shard, dir, file.name, stamp, packed)) {
+  // Only a remembered file is worth a stat here: on a miss the read stats
+  // the open file anyway, so a cold call stats each file once.
+  FileStamp remembered;
+  std::string& packed = PackedBuffer();
+  if (Lookup(shard, dir, file.name, remembered, packed)) {
+    struct stat st {};
+    if (fstatat(directory.fd.get(), file.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(st.st_mode) && FileStamp::FromStat(st) == remembered) {
       hits_.fetch_add(1, std::memory_order_relaxed);
-      return std::make_shared<const SidecarInspection>(UnpackInspection(packed, stamp, names_));
+      return std::make_shared<const SidecarInspection>(
+          UnpackInspection(packed, remembered, names_));
     }
   }
   misses_.fetch_add(1, std::memory_order_relaxed);
@@ -108,15 +106,15 @@ std::shared_ptr<const SidecarInspection> MetadataCache::Inspect(const DirectoryS
 }
 
 bool MetadataCache::Lookup(Shard& shard, std::string_view directory, const std::string& name,
-                           const FileStamp& stamp, std::string& packed) {
+                           FileStamp& stamp, std::string& packed) {
   absl::MutexLock lock(&shard.mutex);
   const auto group = shard.groups.find(directory);
   if (group == shard.groups.end()) return false;
   Group& found = *group->second;
   const auto it = found.entries.find(std::string_view(name));
-  if (it == found.entries.end()) return false;
+  if (it == found.entries.end() || !it->trusted()) return false;
   const Entry& entry = *it;
-  if (!entry.trusted() || found.device != stamp.device || !entry.Proves(stamp)) return false;
+  stamp = FileStamp{found.device, entry.inode, entry.size, entry.mtime_ns, entry.ctime_ns};
   shard.lru.splice(shard.lru.begin(), shard.lru, found.position);
   packed.assign(entry.packed());
   return true;

@@ -74,7 +74,6 @@ class MetadataCache : public SidecarInspector {
     std::string_view name() const;
     std::string_view packed() const;
     size_t block_size() const { return kHeader + name().size() + packed().size(); }
-    bool Proves(const FileStamp& stamp) const;
   };
   // Entries are found by name.
   struct EntryHash {
@@ -111,10 +110,10 @@ class MetadataCache : public SidecarInspector {
   };
   static constexpr size_t kShards = 16;
 
-  // Copies the packed inspection of `name` into `packed` when `stamp` proves
-  // it current.
-  bool Lookup(Shard& shard, std::string_view directory, const std::string& name,
-              const FileStamp& stamp, std::string& packed);
+  // Copies the trusted entry of `name`: the stamp it was read at into `stamp`
+  // and its packed inspection into `packed`. The caller checks the stamp.
+  bool Lookup(Shard& shard, std::string_view directory, const std::string& name, FileStamp& stamp,
+              std::string& packed);
   void Store(Shard& shard, std::string_view directory, const std::string& name,
              const SidecarInspection& inspection);
   void EvictOver(Shard& shard, Group& current, size_t limit)

@@ -45,7 +45,7 @@ struct DecodedSidecar {
 //   "length header says 1000 bytes but only 63 follow"
 //   "invalid UTF-8 at byte offset 23"
 //   "invalid JSON at byte offset 48: ..."
-// kFast precision is for reading only (see ParseJson).
+// kFast and kFactsOnly precision are for reading only (see ParseJson).
 absl::StatusOr<DecodedSidecar> DecodeSidecar(SidecarFormat format, std::string_view bytes,
                                              NumberPrecision precision = NumberPrecision::kExact);
 

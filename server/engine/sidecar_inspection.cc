@@ -13,20 +13,30 @@ namespace sidecard::engine {
 namespace {
 
 // Reads the whole file behind `fd` (already known to hold `size` bytes; a file
-// that grows or shrinks meanwhile is read to its actual end).
+// that grows or shrinks meanwhile is read to its actual end). The probe for
+// growth reads into a small buffer, so the usual file is read straight into
+// `out` with no reallocation.
 bool ReadAll(int fd, size_t size, std::string& out, std::string& error) {
   out.resize(size);
   size_t done = 0;
+  char probe[4096];
   while (true) {
-    if (done == out.size()) out.resize(out.size() + 4096);  // probe for growth
-    const ssize_t n = read(fd, out.data() + done, out.size() - done);
+    const bool at_expected_end = done >= out.size();
+    char* into = at_expected_end ? probe : out.data() + done;
+    const size_t room = at_expected_end ? sizeof probe : out.size() - done;
+    const ssize_t n = read(fd, into, room);
     if (n < 0) {
       if (errno == EINTR) continue;
       error = Concat("cannot read: ", std::strerror(errno));
       return false;
     }
     if (n == 0) break;
-    done += static_cast<size_t>(n);
+    if (at_expected_end) {
+      out.append(probe, static_cast<size_t>(n));
+      done = out.size();
+    } else {
+      done += static_cast<size_t>(n);
+    }
   }
   out.resize(done);
   return true;
@@ -79,8 +89,8 @@ SidecarInspection InspectSidecarAt(int directory_fd, const std::string& name, Si
     inspection.error = std::string(bytes.status().message());
     return inspection;
   }
-  // Only the facts are kept, so the floats of encodings need not be exact.
-  auto decoded = DecodeSidecar(format, *bytes, NumberPrecision::kFast);
+  // Only the facts are kept, so the contents of arrays (encodings) are skipped.
+  auto decoded = DecodeSidecar(format, *bytes, NumberPrecision::kFactsOnly);
   if (!decoded.ok()) {
     inspection.error = std::string(decoded.status().message());
     return inspection;

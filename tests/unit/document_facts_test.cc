@@ -56,6 +56,16 @@ TEST(DocumentFactsTest, PayloadDirectlyUnderOperation) {
   EXPECT_EQ(facts.payloads[0].processing_time_seconds, 2.0);
 }
 
+// A null `metadata` holds nothing: it is never looked into (RapidJSON asserts
+// on member lookups in a non-object, in builds with assertions).
+TEST(DocumentFactsTest, NullMetadataIsNotLookedInto) {
+  const DocumentFacts facts =
+      Analyze(R"({"face_detection": {"success": true, "metadata": null, "processing_time": 2}})");
+  EXPECT_TRUE(facts.valid());
+  ASSERT_EQ(facts.payloads.size(), 1u);
+  EXPECT_EQ(facts.payloads[0].processing_time_seconds, 2.0);
+}
+
 TEST(DocumentFactsTest, CountsFallBackToMetadataWhenNoArrays) {
   const DocumentFacts facts = Analyze(
       R"({"face_detection": {"success": true, "metadata": {"faces_found": 4}},
