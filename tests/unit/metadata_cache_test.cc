@@ -272,18 +272,25 @@ TEST_P(MetadataCacheChangeTest, LostEventsFallBackToStamps) {
 }
 
 // A file with a second link (here outside the tree) can be written where no
-// watch sees it: such files are always checked by stamp.
+// watch sees it: such a file, once seen with its links, is always checked by
+// stamp.
 TEST_P(MetadataCacheChangeTest, HardLinkedFilesAreCheckedByStamp) {
   sidecard::testing::TempTree outside;
   ASSERT_EQ(link(tree_.Path("2025/g1/IMG_2.json").c_str(), outside.Path("other.json").c_str()), 0);
-  ExpectWarmEqualsCold();  // learns the link count
-  ExpectWarmEqualsCold();
   struct stat st {};
   ASSERT_EQ(stat(outside.Path("other.json").c_str(), &st), 0);
+  // A link made after the file was proven is not an event in its directory
+  // (a documented limit of --watch); here the directory sees one, so the
+  // next question stats the file and learns of the second link.
+  const struct timespec same[2] = {st.st_atim, st.st_mtim};
+  ASSERT_EQ(utimensat(AT_FDCWD, tree_.Path("2025/g1/IMG_2.json").c_str(), same, 0), 0);
+  ExpectWarmEqualsCold();
+  ExpectWarmEqualsCold();
+  const size_t at = tree_.ReadFile("2025/g1/IMG_2.json").find("true");
+  ASSERT_NE(at, std::string::npos);
   const int fd = open(outside.Path("other.json").c_str(), O_WRONLY);
   ASSERT_GE(fd, 0);
-  ASSERT_EQ(
-      pwrite(fd, "9", 1, static_cast<off_t>(tree_.ReadFile("2025/g1/IMG_2.json").find("1.5"))), 1);
+  ASSERT_EQ(pwrite(fd, "nope", 4, static_cast<off_t>(at)), 4);  // no longer JSON
   close(fd);
   const struct timespec times[2] = {st.st_atim, st.st_mtim};
   ASSERT_EQ(utimensat(AT_FDCWD, outside.Path("other.json").c_str(), times, 0), 0);
