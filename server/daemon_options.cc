@@ -51,7 +51,9 @@ absl::Status SetFile(const std::string& flag, const std::string& value, std::str
 }
 
 // `--name` alone means true; `--name=true|false` (or yes/no, 1/0) says.
-bool IsSwitch(const std::string& name) { return name == "insecure" || name == "read-only"; }
+bool IsSwitch(const std::string& name) {
+  return name == "insecure" || name == "read-only" || name == "watch";
+}
 
 absl::Status ParseSwitch(const std::string& flag, const std::string& value, bool& out) {
   if (value == "true" || value == "yes" || value == "1") {
@@ -144,6 +146,12 @@ const std::map<std::string, Setter>& Setters() {
       {"cache-max-bytes",
        [](DaemonOptions& o, const std::string& v) {
          return ParseNumber("cache-max-bytes", v, o.cache_max_bytes);
+       }},
+      {"watch",
+       [](DaemonOptions& o, const std::string& v) { return ParseSwitch("watch", v, o.watch); }},
+      {"max-watches",
+       [](DaemonOptions& o, const std::string& v) {
+         return ParseNumber("max-watches", v, o.max_watches);
        }},
       {"metrics-listen",
        [](DaemonOptions& o, const std::string& v) {
@@ -318,6 +326,11 @@ std::string DaemonUsage() {
       << "                          RESOURCE_EXHAUSTED (default 16777216)\n"
       << "  --cache-max-bytes N     memory bound of the metadata cache (default 536870912;\n"
       << "                          0 turns the cache off)\n"
+      << "  --watch                 watch cached directories with inotify, so unchanged ones\n"
+      << "                          need no stat per file; falls back to stat checks where\n"
+      << "                          watches run out or events are lost (default off)\n"
+      << "  --max-watches N         most directories --watch watches (default 0: as many as\n"
+      << "                          fs.inotify.max_user_watches allows)\n"
       << "  --metrics-listen HOST:PORT\n"
       << "                          serve Prometheus metrics at http://HOST:PORT/metrics\n"
       << "                          (default: off; port 0 picks a free port, logged)\n"

@@ -273,10 +273,22 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   // The metadata cache answers repeated questions; without it every file is
   // read every time.
   engine::DirectInspector direct_inspector(options.max_sidecar_bytes);
+  std::unique_ptr<engine::DirectoryWatcher> watcher;
+  if (options.watch && options.cache_max_bytes > 0) {
+    auto created = engine::DirectoryWatcher::Create(options.max_watches);
+    if (created.ok()) {
+      watcher = *std::move(created);
+      spdlog::info("watching cached directories with inotify (--watch)");
+    } else {
+      spdlog::warn("--watch: {}; checking stamps instead", std::string(created.status().message()));
+    }
+  } else if (options.watch) {
+    spdlog::warn("--watch has no effect with --cache-max-bytes 0");
+  }
   std::unique_ptr<engine::MetadataCache> cache;
   if (options.cache_max_bytes > 0) {
-    cache =
-        std::make_unique<engine::MetadataCache>(options.cache_max_bytes, options.max_sidecar_bytes);
+    cache = std::make_unique<engine::MetadataCache>(options.cache_max_bytes,
+                                                    options.max_sidecar_bytes, watcher.get());
   }
   engine::SidecarInspector& inspector =
       cache ? static_cast<engine::SidecarInspector&>(*cache) : direct_inspector;

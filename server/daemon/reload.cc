@@ -88,6 +88,8 @@ std::vector<std::string> FlagsNeedingRestart(const DaemonOptions& running,
   check("max-payload-bytes", running.max_payload_bytes, wanted.max_payload_bytes);
   check("save-format", running.save_format, wanted.save_format);
   check("cache-max-bytes", running.cache_max_bytes, wanted.cache_max_bytes);
+  check("watch", running.watch, wanted.watch);
+  check("max-watches", running.max_watches, wanted.max_watches);
   check("metrics-listen", running.metrics_listen, wanted.metrics_listen);
   check("tls-cert", running.tls_cert, wanted.tls_cert);
   check("tls-key", running.tls_key, wanted.tls_key);

@@ -220,9 +220,13 @@ std::string DirectoryScan::AbsolutePathOf(std::string_view name) const {
 
 absl::StatusOr<DirectoryScan> ScanDirectory(UniqueFd fd, std::string relative_path,
                                             std::string absolute_path, const ScanOptions& options) {
+  // Watched first, so whatever is read from here on is covered by events.
+  std::shared_ptr<const WatchedDirectory> watch;
+  if (options.watcher != nullptr) watch = options.watcher->Watch(fd.get());
   auto entries = ListEntries(fd.get(), absolute_path, options.listings);
   if (!entries.ok()) return entries.status();
   DirectoryScan scan;
+  scan.watch = std::move(watch);
   scan.fd = std::move(fd);
   scan.relative_path = std::move(relative_path);
   scan.absolute_path = std::move(absolute_path);

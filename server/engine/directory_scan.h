@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "server/engine/allowed_roots.h"
 #include "server/engine/directory_listings.h"
+#include "server/engine/directory_watcher.h"
 #include "server/engine/naming.h"
 #include "server/engine/sidecar_codec.h"
 #include "server/engine/unique_fd.h"
@@ -50,6 +51,9 @@ struct DirectoryScan {
   std::string relative_path;
   std::string absolute_path;
   UniqueFd fd;
+  // The inotify watch on this directory, added before it was listed; null
+  // without --watch or when it could not be watched.
+  std::shared_ptr<const WatchedDirectory> watch;
 
   std::vector<ImageEntry> images;
   std::vector<SidecarFile> sidecars;
@@ -77,6 +81,8 @@ struct ScanOptions {
   const AllowedRoots* allowed_roots = nullptr;
   // Remembered listings of unchanged directories; null: always list.
   DirectoryListings* listings = nullptr;
+  // Watches every directory scanned (directory_watcher.h); null: none.
+  DirectoryWatcher* watcher = nullptr;
 };
 
 // Lists and pairs the directory open as `fd` (takes ownership).

@@ -68,13 +68,19 @@ std::string_view MetadataCache::Entry::packed() const {
   return {&block[kHeader + name().size()], packed_size};
 }
 
+bool MetadataCache::Entry::Proves(const FileStamp& stamp) const {
+  return inode == stamp.inode && size == stamp.size && mtime_ns == stamp.mtime_ns &&
+         ctime_ns == stamp.ctime_ns;
+}
+
 size_t MetadataCache::EntryHash::operator()(std::string_view name) const {
   return absl::Hash<std::string_view>{}(name);
 }
 
-MetadataCache::MetadataCache(size_t max_bytes, size_t max_sidecar_bytes)
+MetadataCache::MetadataCache(size_t max_bytes, size_t max_sidecar_bytes, DirectoryWatcher* watcher)
     : shard_max_bytes_((max_bytes - max_bytes / 16) / kShards),
       max_sidecar_bytes_(max_sidecar_bytes),
+      watcher_(watcher),
       listings_(max_bytes / 16) {}
 
 std::shared_ptr<const SidecarInspection> MetadataCache::Inspect(const DirectoryScan& directory,
@@ -85,46 +91,83 @@ std::shared_ptr<const SidecarInspection> MetadataCache::Inspect(const DirectoryS
   Shard& shard =
       shards_[(absl::Hash<std::string_view>{}(dir) ^ absl::Hash<std::string_view>{}(file.name)) %
               kShards];
-  // Only a remembered file is worth a stat here: on a miss the read stats
-  // the open file anyway, so a cold call stats each file once.
-  FileStamp remembered;
   std::string& packed = PackedBuffer();
-  if (Lookup(shard, dir, file.name, remembered, packed)) {
-    struct stat st {};
-    if (fstatat(directory.fd.get(), file.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-        S_ISREG(st.st_mode) && FileStamp::FromStat(st) == remembered) {
+  // Read before the stat or read below, so any later change moves it.
+  Watching watching;
+  if (directory.watch != nullptr) {
+    watching = {&directory.watch, directory.watch->TrustedGeneration()};
+    FileStamp stamp;
+    if (watching.generation != 0 && LookupWatched(shard, dir, file.name, watching, packed, stamp)) {
       hits_.fetch_add(1, std::memory_order_relaxed);
-      return std::make_shared<const SidecarInspection>(
-          UnpackInspection(packed, remembered, names_));
+      watched_hits_.fetch_add(1, std::memory_order_relaxed);
+      return std::make_shared<const SidecarInspection>(UnpackInspection(packed, stamp, names_));
+    }
+  }
+  struct stat st {};
+  const bool stated = fstatat(directory.fd.get(), file.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+  // A file with other links can be written through a directory not watched.
+  if (!stated || st.st_nlink != 1) watching.generation = 0;
+  if (stated && S_ISREG(st.st_mode)) {
+    const FileStamp stamp = FileStamp::FromStat(st);
+    if (Lookup(shard, dir, file.name, stamp, watching, packed)) {
+      hits_.fetch_add(1, std::memory_order_relaxed);
+      return std::make_shared<const SidecarInspection>(UnpackInspection(packed, stamp, names_));
     }
   }
   misses_.fetch_add(1, std::memory_order_relaxed);
   auto inspection = std::make_shared<const SidecarInspection>(
       InspectSidecarAt(directory.fd.get(), file.name, file.format, max_sidecar_bytes_));
-  Store(shard, dir, file.name, *inspection);
+  // Proven by the generation only if the file read is the one stat'ed.
+  if (inspection->stamp.inode != static_cast<uint64_t>(st.st_ino)) watching.generation = 0;
+  Store(shard, dir, file.name, *inspection, watching);
   return inspection;
 }
 
+bool MetadataCache::LookupWatched(Shard& shard, std::string_view directory, const std::string& name,
+                                  const Watching& watching, std::string& packed, FileStamp& stamp) {
+  absl::MutexLock lock(&shard.mutex);
+  const auto group = shard.groups.find(directory);
+  if (group == shard.groups.end()) return false;
+  Group& found = *group->second;
+  if (found.watch != *watching.watch) return false;
+  const auto it = found.entries.find(std::string_view(name));
+  if (it == found.entries.end() || it->verified_generation != watching.generation) return false;
+  const Entry& entry = *it;
+  shard.lru.splice(shard.lru.begin(), shard.lru, found.position);
+  stamp = FileStamp{found.device, entry.inode, entry.size, entry.mtime_ns, entry.ctime_ns};
+  packed.assign(entry.packed());
+  return true;
+}
+
+void MetadataCache::AdoptWatch(Group& group, const Watching& watching) {
+  if (watching.generation == 0 || group.watch == *watching.watch) return;
+  group.watch = *watching.watch;
+  for (const Entry& entry : group.entries) entry.verified_generation = 0;
+}
+
 bool MetadataCache::Lookup(Shard& shard, std::string_view directory, const std::string& name,
-                           FileStamp& stamp, std::string& packed) {
+                           const FileStamp& stamp, const Watching& watching, std::string& packed) {
   absl::MutexLock lock(&shard.mutex);
   const auto group = shard.groups.find(directory);
   if (group == shard.groups.end()) return false;
   Group& found = *group->second;
   const auto it = found.entries.find(std::string_view(name));
-  if (it == found.entries.end() || !it->trusted()) return false;
+  if (it == found.entries.end()) return false;
   const Entry& entry = *it;
-  stamp = FileStamp{found.device, entry.inode, entry.size, entry.mtime_ns, entry.ctime_ns};
+  if (!entry.trusted() || found.device != stamp.device || !entry.Proves(stamp)) return false;
   shard.lru.splice(shard.lru.begin(), shard.lru, found.position);
+  AdoptWatch(found, watching);
+  if (watching.generation != 0) entry.verified_generation = watching.generation;
   packed.assign(entry.packed());
   return true;
 }
 
 void MetadataCache::Store(Shard& shard, std::string_view directory, const std::string& name,
-                          const SidecarInspection& inspection) {
+                          const SidecarInspection& inspection, const Watching& watching) {
   if (name.size() > UINT16_MAX) return;
   const std::string packed = PackInspection(inspection, names_);
   Entry entry(inspection.stamp, !Racy(inspection.stamp, absl::Now()), name, packed);
+  entry.verified_generation = watching.generation;
   const size_t entry_bytes = BlockBytes(entry.block_size());
   // The shared name table counts against every shard's share of the bound.
   const size_t limit = shard_max_bytes_ - std::min(shard_max_bytes_, names_.bytes() / kShards);
@@ -145,6 +188,7 @@ void MetadataCache::Store(Shard& shard, std::string_view directory, const std::s
     shard.lru.splice(shard.lru.begin(), shard.lru, group_it->second->position);
   }
   Group& group = *group_it->second;
+  AdoptWatch(group, watching);
   const size_t bytes_before = group.bytes;
   if (auto old = group.entries.find(std::string_view(name)); old != group.entries.end()) {
     group.bytes -= BlockBytes(old->block_size());
@@ -208,6 +252,11 @@ CacheFigures MetadataCache::figures() const {
   figures.hits = hits_.load();
   figures.misses = misses_.load();
   figures.evictions = evictions_.load();
+  figures.watched_hits = watched_hits_.load();
+  if (watcher_ != nullptr) {
+    figures.watches = watcher_->watches();
+    figures.watch_overflows = watcher_->overflows();
+  }
   return figures;
 }
 

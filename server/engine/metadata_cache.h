@@ -10,6 +10,14 @@
 // read again next time (git's "racily clean" rule). When unsure, re-read: a
 // cached answer always equals what a cold read would return.
 //
+// With a watcher (--watch, directory_watcher.h) an entry also remembers the
+// generation of its directory's watch observed before its file was last
+// stat'ed or read; while that generation has not moved, nothing in the
+// directory changed, so the entry is answered without a stat. That holds for
+// files read within the racy window too: the rule exists because equal
+// stamps cannot prove equal content within one tick, while an unmoved
+// generation proves no write happened at all.
+//
 // Memory is bounded: entries are grouped by directory (file names are kept,
 // not paths) and hold the inspection packed (packed_inspection.h); the
 // least recently used groups are dropped when the estimate passes the bound.
@@ -27,6 +35,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/engine/directory_watcher.h"
 #include "server/engine/packed_inspection.h"
 #include "server/engine/sidecar_inspector.h"
 
@@ -41,6 +50,9 @@ struct CacheFigures {
   int64_t hits = 0;
   int64_t misses = 0;
   int64_t evictions = 0;
+  int64_t watches = 0;          // directories watched with inotify
+  int64_t watched_hits = 0;     // hits proven by a watch, without a stat
+  int64_t watch_overflows = 0;  // times events were lost
 };
 
 class MetadataCache : public SidecarInspector {
@@ -48,12 +60,14 @@ class MetadataCache : public SidecarInspector {
   // Files changed this recently before being read are read again next time.
   static constexpr absl::Duration kRacyWindow = absl::Seconds(2);
 
-  MetadataCache(size_t max_bytes, size_t max_sidecar_bytes);
+  // `watcher` (may be null) must outlive the cache.
+  MetadataCache(size_t max_bytes, size_t max_sidecar_bytes, DirectoryWatcher* watcher = nullptr);
 
   std::shared_ptr<const SidecarInspection> Inspect(const DirectoryScan& directory,
                                                    const SidecarFile& file) override;
 
   DirectoryListings* listings() override { return &listings_; }
+  DirectoryWatcher* watcher() override { return watcher_; }
 
   CacheFigures figures() const;
 
@@ -67,6 +81,9 @@ class MetadataCache : public SidecarInspector {
     int64_t size = 0;
     int64_t mtime_ns = 0;
     int64_t ctime_ns = 0;
+    // Generation of the group's watch at which the entry was last proven
+    // (observed before the stat or read); 0: never.
+    mutable uint64_t verified_generation = 0;
     std::unique_ptr<char[]> block;
 
     Entry(const FileStamp& stamp, bool trusted, std::string_view name, std::string_view packed);
@@ -74,6 +91,7 @@ class MetadataCache : public SidecarInspector {
     std::string_view name() const;
     std::string_view packed() const;
     size_t block_size() const { return kHeader + name().size() + packed().size(); }
+    bool Proves(const FileStamp& stamp) const;
   };
   // Entries are found by name.
   struct EntryHash {
@@ -96,6 +114,8 @@ class MetadataCache : public SidecarInspector {
   struct Group {
     std::string directory;  // absolute path
     uint64_t device = 0;    // of every entry
+    // The watch entries' generations refer to; null: none.
+    std::shared_ptr<const WatchedDirectory> watch;
     absl::flat_hash_set<Entry, EntryHash, EntryEq> entries;
     size_t bytes = 0;  // estimated, all included
     Lru::iterator position;
@@ -110,23 +130,38 @@ class MetadataCache : public SidecarInspector {
   };
   static constexpr size_t kShards = 16;
 
-  // Copies the trusted entry of `name`: the stamp it was read at into `stamp`
-  // and its packed inspection into `packed`. The caller checks the stamp.
-  bool Lookup(Shard& shard, std::string_view directory, const std::string& name, FileStamp& stamp,
-              std::string& packed);
+  // What proves entries without a stat: the directory's watch and its
+  // generation observed before the stat or read (0: nothing).
+  struct Watching {
+    const std::shared_ptr<const WatchedDirectory>* watch = nullptr;
+    uint64_t generation = 0;
+  };
+
+  // Copies the packed inspection of `name` and its stamp when the watch's
+  // generation has not moved since the entry was proven.
+  bool LookupWatched(Shard& shard, std::string_view directory, const std::string& name,
+                     const Watching& watching, std::string& packed, FileStamp& stamp);
+  // Copies the packed inspection of `name` into `packed` when `stamp` proves
+  // it current (and then records `watching`'s generation on it).
+  bool Lookup(Shard& shard, std::string_view directory, const std::string& name,
+              const FileStamp& stamp, const Watching& watching, std::string& packed);
   void Store(Shard& shard, std::string_view directory, const std::string& name,
-             const SidecarInspection& inspection);
+             const SidecarInspection& inspection, const Watching& watching);
+  // Makes `watching`'s watch the one `group`'s generations refer to.
+  static void AdoptWatch(Group& group, const Watching& watching);
   void EvictOver(Shard& shard, Group& current, size_t limit)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mutex);
 
   const size_t shard_max_bytes_;
   const size_t max_sidecar_bytes_;
+  DirectoryWatcher* const watcher_;
   NameTable names_;
   DirectoryListings listings_;
   std::array<Shard, kShards> shards_;
   std::atomic<int64_t> hits_{0};
   std::atomic<int64_t> misses_{0};
   std::atomic<int64_t> evictions_{0};
+  std::atomic<int64_t> watched_hits_{0};
 };
 
 }  // namespace sidecard::engine

@@ -19,6 +19,8 @@ class SidecarInspector {
                                                            const SidecarFile& file) = 0;
   // Where walks may find remembered directory listings; null: none.
   virtual DirectoryListings* listings() { return nullptr; }
+  // What watches the directories walks scan (--watch); null: nothing.
+  virtual DirectoryWatcher* watcher() { return nullptr; }
 };
 
 // Reads and decodes the file every time.

@@ -241,6 +241,7 @@ absl::StatusOr<TreeStats> ComputeStats(const std::string& root, const StatsOptio
 
   WalkOptions walk_options = WalkOptionsFor(context, options.recursive);
   walk_options.scan.listings = context.inspector->listings();
+  walk_options.scan.watcher = context.inspector->watcher();
   walk_options.on_directory = [&collector](const DirectoryScan& scan) {
     collector.OnDirectory(scan);
   };

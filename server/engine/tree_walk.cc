@@ -19,6 +19,8 @@ constexpr int kDirectoryFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 absl::StatusOr<std::unique_ptr<TreeWalk>> TreeWalk::Open(const AllowedRoots& roots,
                                                          const std::string& root,
                                                          WalkOptions options) {
+  // Every change that finished before this call is applied to the watches.
+  if (options.scan.watcher != nullptr) options.scan.watcher->Sync();
   auto fd = OpenDirectoryBeneath(roots, root);
   if (!fd.ok()) return fd.status();
   std::unique_ptr<TreeWalk> walk(new TreeWalk(std::move(options)));

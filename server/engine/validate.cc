@@ -10,6 +10,7 @@ WalkOptions MakeWalkOptions(const ValidateOptions& options, const EngineContext&
                             int64_t& foreign_by_name) {
   WalkOptions walk = WalkOptionsFor(context, options.recursive);
   walk.scan.listings = context.inspector->listings();
+  walk.scan.watcher = context.inspector->watcher();
   walk.on_directory = [&foreign_by_name](const DirectoryScan& scan) {
     foreign_by_name += static_cast<int64_t>(scan.foreign_files.size());
   };

@@ -202,6 +202,7 @@ void FillCacheFigures(const engine::CacheFigures& figures, v1::CacheFigures& out
   out.set_misses(figures.misses);
   out.set_evictions(figures.evictions);
   out.set_directories(figures.directories);
+  out.set_watches(figures.watches);
 }
 
 void FillCleanupSummary(const engine::CleanupSummary& summary, v1::CleanupSummary& out) {

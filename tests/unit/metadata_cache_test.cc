@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <iostream>
 #include <sstream>
 
 #include "engine_harness.h"
@@ -34,9 +35,21 @@ std::string Describe(const std::vector<ValidatedFile>& files, const TreeStats& s
   return out.str();
 }
 
-class MetadataCacheTest : public EngineHarness {
+// How the cache proves entries: by stamps only, by inotify watches, or by
+// watches capped at one (the root), so deeper directories fall back to stamps.
+enum class Proof { kStamps, kWatch, kOneWatch };
+
+std::unique_ptr<DirectoryWatcher> WatcherFor(Proof proof) {
+  if (proof == Proof::kStamps) return nullptr;
+  auto watcher = DirectoryWatcher::Create(proof == Proof::kOneWatch ? 1 : 0);
+  EXPECT_TRUE(watcher.ok()) << watcher.status();
+  return watcher.ok() ? *std::move(watcher) : nullptr;
+}
+
+class MetadataCacheTest : public EngineHarness, public ::testing::WithParamInterface<Proof> {
  protected:
-  MetadataCacheTest() : cache_(64 << 20, 1 << 20) {}
+  MetadataCacheTest()
+      : watcher_(WatcherFor(GetParam())), cache_(64 << 20, 1 << 20, watcher_.get()) {}
 
   std::string Answer(SidecarInspector& inspector) {
     EngineContext context{&pool_, &inspector, &roots_};
@@ -58,10 +71,29 @@ class MetadataCacheTest : public EngineHarness {
     EXPECT_EQ(Answer(cache_), Answer(cold));
   }
 
+  void PrintFigures() {
+    const CacheFigures f = cache_.figures();
+    std::cout << "hits " << f.hits << " (by watch " << f.watched_hits << "), misses " << f.misses
+              << ", watches " << f.watches << ", overflows " << f.watch_overflows << "\n";
+  }
+
+  std::unique_ptr<DirectoryWatcher> watcher_;
   MetadataCache cache_;
 };
 
-TEST_F(MetadataCacheTest, HoldsOneEntryPerSidecarFile) {
+std::string ProofName(const ::testing::TestParamInfo<Proof>& info) {
+  switch (info.param) {
+    case Proof::kStamps:
+      return "Stamps";
+    case Proof::kWatch:
+      return "Watch";
+    case Proof::kOneWatch:
+      return "OneWatch";
+  }
+  return "";
+}
+
+TEST_P(MetadataCacheTest, HoldsOneEntryPerSidecarFile) {
   tree_.WriteFile("a.jpg", "");
   tree_.WriteFile("a.json", MergedDocument());
   tree_.WriteFile("b.jpg", "");
@@ -73,13 +105,33 @@ TEST_F(MetadataCacheTest, HoldsOneEntryPerSidecarFile) {
   ExpectWarmEqualsCold();
 }
 
-TEST_F(MetadataCacheTest, RecentlyChangedFilesAreNotTrusted) {
+TEST_P(MetadataCacheTest, RecentlyChangedFilesAreNotTrustedByStamp) {
   tree_.WriteFile("a.jpg", "");
   tree_.WriteFile("a.json", MergedDocument());
   Answer(cache_);
   Answer(cache_);
-  // Just written: within the racy window, so every question re-reads it.
-  EXPECT_EQ(cache_.figures().hits, 0);
+  PrintFigures();
+  // Just written: within the racy window, so every question re-reads it,
+  // unless a watch proves nothing happened since it was read.
+  if (GetParam() == Proof::kStamps) {
+    EXPECT_EQ(cache_.figures().hits, 0);
+  } else {
+    EXPECT_EQ(cache_.figures().hits, cache_.figures().watched_hits);
+    EXPECT_GT(cache_.figures().watched_hits, 0);
+  }
+}
+
+TEST_P(MetadataCacheTest, RewriteWithinTheRacyWindowIsSeen) {
+  tree_.WriteFile("a.jpg", "");
+  tree_.WriteFile("a.json", MergedDocument(1, 1));
+  struct stat st {};
+  ASSERT_EQ(stat(tree_.Path("a.json").c_str(), &st), 0);
+  ExpectWarmEqualsCold();
+  ExpectWarmEqualsCold();
+  tree_.WriteFile("a.json", MergedDocument(2, 1).substr(0, static_cast<size_t>(st.st_size)));
+  tree_.SetMtime("a.json", st.st_mtim.tv_sec);
+  ExpectWarmEqualsCold();
+  PrintFigures();
 }
 
 // The cache trusts a stamp only once the file's change time is older than
@@ -101,9 +153,10 @@ class MetadataCacheChangeTest : public MetadataCacheTest {
     ExpectWarmEqualsCold();
     ASSERT_GT(cache_.figures().hits, hits_before);  // really answering from memory
   }
+  void TearDown() override { PrintFigures(); }
 };
 
-TEST_F(MetadataCacheChangeTest, ContentChangedWithSizeAndMtimeRestoredIsSeen) {
+TEST_P(MetadataCacheChangeTest, ContentChangedWithSizeAndMtimeRestoredIsSeen) {
   const std::string before = tree_.ReadFile("2025/g1/IMG_2.json");
   struct stat st {};
   ASSERT_EQ(stat(tree_.Path("2025/g1/IMG_2.json").c_str(), &st), 0);
@@ -118,24 +171,24 @@ TEST_F(MetadataCacheChangeTest, ContentChangedWithSizeAndMtimeRestoredIsSeen) {
   ExpectWarmEqualsCold();
 }
 
-TEST_F(MetadataCacheChangeTest, ReplaceByRenameIsSeen) {
+TEST_P(MetadataCacheChangeTest, ReplaceByRenameIsSeen) {
   tree_.WriteFile("2025/g1/tmp", R"({"yolov8": {"success": false}})");
   ASSERT_EQ(rename(tree_.Path("2025/g1/tmp").c_str(), tree_.Path("2025/g1/IMG_2.json").c_str()), 0);
   ExpectWarmEqualsCold();
 }
 
-TEST_F(MetadataCacheChangeTest, DeleteAndAddAreSeen) {
+TEST_P(MetadataCacheChangeTest, DeleteAndAddAreSeen) {
   ASSERT_EQ(unlink(tree_.Path("2025/g1/IMG_1.bin").c_str()), 0);
   tree_.WriteFile("2025/g1/IMG_9.json", MergedDocument(4, 4));
   ExpectWarmEqualsCold();
 }
 
-TEST_F(MetadataCacheChangeTest, DeepChangeIsSeen) {
+TEST_P(MetadataCacheChangeTest, DeepChangeIsSeen) {
   tree_.WriteFile("2025/g2/deep/er/IMG_3.json", "[1]");
   ExpectWarmEqualsCold();
 }
 
-TEST_F(MetadataCacheChangeTest, RepointedSymlinkIsSeen) {
+TEST_P(MetadataCacheChangeTest, RepointedSymlinkIsSeen) {
   ASSERT_EQ(unlink(tree_.Path("games/link.jpg").c_str()), 0);
   tree_.Symlink("games/link.jpg", "../2025/g2/deep/er/IMG_3.jpg");
   ExpectWarmEqualsCold();
@@ -144,19 +197,19 @@ TEST_F(MetadataCacheChangeTest, RepointedSymlinkIsSeen) {
   ExpectWarmEqualsCold();
 }
 
-TEST_F(MetadataCacheChangeTest, RenamedDirectoryIsSeen) {
+TEST_P(MetadataCacheChangeTest, RenamedDirectoryIsSeen) {
   ASSERT_EQ(rename(tree_.Path("2025/g2").c_str(), tree_.Path("2025/g3").c_str()), 0);
   ExpectWarmEqualsCold();
 }
 
-TEST_F(MetadataCacheChangeTest, UnchangedDirectoriesAreNotListedAgain) {
+TEST_P(MetadataCacheChangeTest, UnchangedDirectoriesAreNotListedAgain) {
   const int64_t listing_hits = cache_.listings()->hits();
   EXPECT_GE(cache_.figures().directories, 4);  // 2025, g1, g2/deep/er, games, ...
   ExpectWarmEqualsCold();
   EXPECT_GT(cache_.listings()->hits(), listing_hits);
 }
 
-TEST_F(MetadataCacheChangeTest, FileAddedWithDirectoryMtimeRestoredIsSeen) {
+TEST_P(MetadataCacheChangeTest, FileAddedWithDirectoryMtimeRestoredIsSeen) {
   struct stat st {};
   ASSERT_EQ(stat(tree_.Path("2025/g1").c_str(), &st), 0);
   tree_.WriteFile("2025/g1/IMG_7.jpg", "");
@@ -172,7 +225,7 @@ TEST_F(MetadataCacheChangeTest, FileAddedWithDirectoryMtimeRestoredIsSeen) {
   ExpectWarmEqualsCold();
 }
 
-TEST_F(MetadataCacheChangeTest, ListingOfARecentlyChangedDirectoryIsNotKept) {
+TEST_P(MetadataCacheChangeTest, ListingOfARecentlyChangedDirectoryIsNotKept) {
   const int64_t directories = cache_.figures().directories;
   tree_.WriteFile("2025/new/IMG_8.jpg", "");
   tree_.WriteFile("2025/new/IMG_8.json", MergedDocument(1, 0));
@@ -182,6 +235,74 @@ TEST_F(MetadataCacheChangeTest, ListingOfARecentlyChangedDirectoryIsNotKept) {
   tree_.WriteFile("2025/new/IMG_9.jpg", "");
   ExpectWarmEqualsCold();
 }
+
+TEST_P(MetadataCacheChangeTest, UnchangedWatchedDirectoriesNeedNoStat) {
+  const int64_t watched_before = cache_.figures().watched_hits;
+  ExpectWarmEqualsCold();
+  const CacheFigures after = cache_.figures();
+  if (GetParam() == Proof::kStamps) {
+    EXPECT_EQ(after.watches, 0);
+    EXPECT_EQ(after.watched_hits, 0);
+  } else if (GetParam() == Proof::kOneWatch) {
+    EXPECT_EQ(after.watches, 1);  // the root; its subdirectories fall back to stamps
+    EXPECT_EQ(after.watched_hits, watched_before);
+  } else {
+    EXPECT_GE(after.watches, 6);  // every directory walked
+    EXPECT_GT(after.watched_hits, watched_before);
+  }
+}
+
+// Lost events (a queue overflow) must not leave stale answers: the changes
+// below are discarded unread, then reported as an overflow.
+TEST_P(MetadataCacheChangeTest, LostEventsFallBackToStamps) {
+  const std::string before = tree_.ReadFile("2025/g1/IMG_2.json");
+  struct stat st {};
+  ASSERT_EQ(stat(tree_.Path("2025/g1/IMG_2.json").c_str(), &st), 0);
+  std::string after = before;
+  after.replace(after.find("1.5"), 3, "7.5");
+  after.replace(after.find("true"), 4, "fals");  // still the same size
+  tree_.WriteFile("2025/g1/IMG_2.json", after);
+  const struct timespec times[2] = {st.st_atim, st.st_mtim};
+  ASSERT_EQ(utimensat(AT_FDCWD, tree_.Path("2025/g1/IMG_2.json").c_str(), times, 0), 0);
+  if (watcher_ != nullptr) watcher_->LoseEventsForTesting();
+  ExpectWarmEqualsCold();
+  if (watcher_ != nullptr) {
+    EXPECT_EQ(cache_.figures().watch_overflows, 1);
+  }
+}
+
+// A file with a second link (here outside the tree) can be written where no
+// watch sees it: such a file, once seen with its links, is always checked by
+// stamp.
+TEST_P(MetadataCacheChangeTest, HardLinkedFilesAreCheckedByStamp) {
+  sidecard::testing::TempTree outside;
+  ASSERT_EQ(link(tree_.Path("2025/g1/IMG_2.json").c_str(), outside.Path("other.json").c_str()), 0);
+  struct stat st {};
+  ASSERT_EQ(stat(outside.Path("other.json").c_str(), &st), 0);
+  // A link made after the file was proven is not an event in its directory
+  // (a documented limit of --watch); here the directory sees one, so the
+  // next question stats the file and learns of the second link.
+  const struct timespec same[2] = {st.st_atim, st.st_mtim};
+  ASSERT_EQ(utimensat(AT_FDCWD, tree_.Path("2025/g1/IMG_2.json").c_str(), same, 0), 0);
+  ExpectWarmEqualsCold();
+  ExpectWarmEqualsCold();
+  const size_t at = tree_.ReadFile("2025/g1/IMG_2.json").find("true");
+  ASSERT_NE(at, std::string::npos);
+  const int fd = open(outside.Path("other.json").c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(pwrite(fd, "nope", 4, static_cast<off_t>(at)), 4);  // no longer JSON
+  close(fd);
+  const struct timespec times[2] = {st.st_atim, st.st_mtim};
+  ASSERT_EQ(utimensat(AT_FDCWD, outside.Path("other.json").c_str(), times, 0), 0);
+  ExpectWarmEqualsCold();
+}
+
+INSTANTIATE_TEST_SUITE_P(Proofs, MetadataCacheTest,
+                         ::testing::Values(Proof::kStamps, Proof::kWatch, Proof::kOneWatch),
+                         ProofName);
+INSTANTIATE_TEST_SUITE_P(Proofs, MetadataCacheChangeTest,
+                         ::testing::Values(Proof::kStamps, Proof::kWatch, Proof::kOneWatch),
+                         ProofName);
 
 TEST(MetadataCacheBoundTest, StaysWithinItsMemoryBound) {
   sidecard::testing::TempTree tree;

@@ -1,0 +1,166 @@
+// The daemon with --watch against real changes: after each one, the warm
+// daemon (answering from its cache, proven by inotify watches or, where those
+// cannot vouch, by stamps) must answer exactly as a fresh daemon reading
+// everything.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "integration/daemon_fixture.h"
+
+namespace sidecard::itest {
+namespace {
+
+// --watch, and --watch with room for one watch only (the root), so every
+// deeper directory falls back to stamp checks.
+struct WatchMode {
+  const char* name;
+  std::vector<std::string> flags;
+};
+
+class WatchTest : public DaemonTest, public ::testing::WithParamInterface<WatchMode> {
+ protected:
+  DaemonProcess::Options MakeDaemonOptions() override {
+    DaemonProcess::Options options = DaemonTest::MakeDaemonOptions();
+    options.extra_args = GetParam().flags;
+    return options;
+  }
+
+  void SetUp() override {
+    DaemonTest::SetUp();
+    tree_.WriteFile("2025/g1/IMG_1.jpg", "jpeg");
+    tree_.WriteBin("2025/g1/IMG_1.bin", kFaceDoc);
+    tree_.WriteFile("2025/g1/IMG_2.jpg", "jpeg");
+    tree_.WriteFile("2025/g1/IMG_2.json", kYoloDoc);
+    tree_.WriteFile("2025/g2/deep/er/IMG_3.jpg", "jpeg");
+    tree_.WriteFile("2025/g2/deep/er/IMG_3.json", kBothDoc);
+    tree_.WriteFile("2025/g2/IMG_4.jpg", "jpeg");
+    tree_.Symlink("games/link.jpg", "../2025/g1/IMG_1.jpg");
+    Share();
+    // Stamps vouch only for files older than the racy window (2 s); watches
+    // need no wait. With one watch, most files are proven by stamps.
+    if (GetParam().flags.size() > 1) std::this_thread::sleep_for(2100ms);
+  }
+
+  // Everything Validate and Stats answer, durations left out.
+  static std::string Answer(Client& client, const std::string& root) {
+    std::string text;
+    v1::ValidateRequest request;
+    request.set_root(root);
+    const grpc::Status validated = client.Validate(request, [&](const v1::ValidateResponse& m) {
+      v1::ValidateResponse copy = m;
+      copy.mutable_summary()->clear_duration_seconds();
+      text += copy.ShortDebugString() + "\n";
+    });
+    EXPECT_TRUE(validated.ok()) << validated.error_message();
+    v1::StatsRequest stats_request;
+    stats_request.set_root(root);
+    v1::StatsResponse stats;
+    const grpc::Status counted = client.Stats(stats_request, &stats);
+    EXPECT_TRUE(counted.ok()) << counted.error_message();
+    stats.clear_duration_seconds();
+    return text + stats.ShortDebugString();
+  }
+
+  // The watching daemon's answer, twice (the second from its cache), must
+  // equal a fresh daemon's.
+  // (No Share() here: it changes every file's ctime; files written later are
+  // world-readable anyway.)
+  void ExpectWarmEqualsCold(const std::string& what) {
+    const std::string warm = Answer(*client_, tree_.root());
+    EXPECT_EQ(Answer(*client_, tree_.root()), warm) << what;
+    DaemonProcess cold;
+    DaemonProcess::Options options;
+    options.allowed_roots = {tree_.root()};
+    ASSERT_TRUE(cold.Start(options));
+    Client cold_client(ClientOptions{.address = cold.address(), .timeout = 30s});
+    EXPECT_EQ(warm, Answer(cold_client, tree_.root())) << what;
+    EXPECT_TRUE(cold.Stop());
+  }
+
+  v1::CacheFigures Cache() {
+    v1::GetServerInfoResponse info;
+    EXPECT_TRUE(client_->GetServerInfo(&info).ok());
+    return info.cache();
+  }
+};
+
+TEST_P(WatchTest, ChangesUnderAWatchedTreeAreSeen) {
+  ExpectWarmEqualsCold("first answer");
+  const v1::CacheFigures warmed = Cache();
+  std::printf("[%s] after warm-up: %lld watches, %lld hits, %lld misses\n", GetParam().name,
+              static_cast<long long>(warmed.watches()), static_cast<long long>(warmed.hits()),
+              static_cast<long long>(warmed.misses()));
+  EXPECT_GT(warmed.hits(), 0);
+  if (GetParam().flags.size() == 1) {
+    EXPECT_GE(warmed.watches(), 6);  // root, 2025, g1, g2, deep, er, games
+  } else {
+    EXPECT_EQ(warmed.watches(), 1);
+  }
+
+  // Content changed with size and modification time restored.
+  {
+    struct stat st {};
+    ASSERT_EQ(stat(P("2025/g1/IMG_2.json").c_str(), &st), 0);
+    std::string text = tree_.ReadFile("2025/g1/IMG_2.json");
+    const size_t at = text.find("true");
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, 4, "nope");
+    tree_.WriteFile("2025/g1/IMG_2.json", text);
+    const struct timespec times[2] = {st.st_atim, st.st_mtim};
+    ASSERT_EQ(utimensat(AT_FDCWD, P("2025/g1/IMG_2.json").c_str(), times, 0), 0);
+    ExpectWarmEqualsCold("content changed, size and mtime restored");
+  }
+  // Replaced by rename.
+  tree_.WriteFile("2025/g1/tmp", kBothDoc);
+  ASSERT_EQ(rename(P("2025/g1/tmp").c_str(), P("2025/g1/IMG_1.json").c_str()), 0);
+  ExpectWarmEqualsCold("added by rename");
+  // Deleted and added.
+  ASSERT_EQ(unlink(P("2025/g1/IMG_1.bin").c_str()), 0);
+  tree_.WriteFile("2025/g2/IMG_4.json", kFaceDoc);
+  ExpectWarmEqualsCold("deleted and added");
+  // Deep change.
+  tree_.WriteFile("2025/g2/deep/er/IMG_3.json", "[1]");
+  ExpectWarmEqualsCold("deep change");
+  // A symlinked image pointed elsewhere.
+  ASSERT_EQ(unlink(P("games/link.jpg").c_str()), 0);
+  tree_.Symlink("games/link.jpg", "../2025/g2/IMG_4.jpg");
+  ExpectWarmEqualsCold("symlink re-pointed");
+  // A directory renamed, and one put back in its place.
+  ASSERT_EQ(rename(P("2025/g2").c_str(), P("2025/g3").c_str()), 0);
+  ExpectWarmEqualsCold("directory renamed");
+  tree_.WriteFile("2025/g2/IMG_5.jpg", "jpeg");
+  tree_.WriteFile("2025/g2/IMG_5.json", kYoloDoc);
+  ExpectWarmEqualsCold("new directory under the old name");
+  ASSERT_EQ(rename(P("2025/g3/deep").c_str(), P("2025/g2/deep").c_str()), 0);
+  ExpectWarmEqualsCold("subdirectory moved back");
+
+  const v1::CacheFigures end = Cache();
+  std::printf("[%s] at the end: %lld watches, %lld hits, %lld misses\n", GetParam().name,
+              static_cast<long long>(end.watches()), static_cast<long long>(end.hits()),
+              static_cast<long long>(end.misses()));
+}
+
+TEST_P(WatchTest, InfoNamesTheWatches) {
+  ExpectWarmEqualsCold("first answer");
+  const RunResult info = Ctl({"info"});
+  ASSERT_EQ(info.exit_code, 0) << info;
+  const std::string expected = std::to_string(Cache().watches()) + " directories watched";
+  EXPECT_NE(info.out.find(expected), std::string::npos) << info.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, WatchTest,
+                         ::testing::Values(WatchMode{"watch", {"--watch"}},
+                                           WatchMode{"one-watch",
+                                                     {"--watch", "--max-watches", "1"}}),
+                         [](const ::testing::TestParamInfo<WatchMode>& param) {
+                           return std::string(param.param.name) == "watch" ? "Watch" : "OneWatch";
+                         });
+
+}  // namespace
+}  // namespace sidecard::itest
