@@ -173,6 +173,8 @@ absl::StatusOr<ReadOutcome> SidecarStore::Read(const AllowedRoots& roots,
       continue;
     }
     auto document = DecodeObject(fd->get(), file, max_sidecar_bytes_);
+    // Removed since it was listed (a concurrent cleanup): it is simply gone.
+    if (absl::IsNotFound(document.status())) continue;
     if (!document.ok()) {
       outcome.skipped.push_back({path, std::string(document.status().message())});
       continue;
@@ -203,9 +205,15 @@ absl::StatusOr<SaveOutcome> SidecarStore::Save(const AllowedRoots& roots,
 
   // Decode everything first: a corrupt file stops the save before anything
   // is written.
-  std::vector<const ExistingFile*> corrupt;
   for (ExistingFile& file : files) {
     file.document = DecodeObject(directory.get(), file, max_sidecar_bytes_);
+  }
+  // A file removed since it was listed (a concurrent cleanup of an orphan)
+  // is gone, not corrupt.
+  std::erase_if(files,
+                [](const ExistingFile& file) { return absl::IsNotFound(file.document.status()); });
+  std::vector<const ExistingFile*> corrupt;
+  for (ExistingFile& file : files) {
     if (!file.document.ok()) corrupt.push_back(&file);
   }
   if (!corrupt.empty() && !request.overwrite_corrupt) {
