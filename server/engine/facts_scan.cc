@@ -191,19 +191,29 @@ class FactsScanner {
         SkipSpace();
         if (!Value(store_members ? MemberLevel(level) : kLastStoredLevel + 1)) return false;
         ++count;
-        SkipSpace();
-        if (p_ == end_) return false;
-        if (*p_ == '}') {
-          ++p_;
-          break;
-        }
-        if (*p_ != ',') return false;
-        ++p_;
-        SkipSpace();
+        bool closed = false;
+        if (!AfterItem('}', closed)) return false;
+        if (closed) break;
       }
     }
     --depth_;
     if (store) handler_.EndObject(store_members ? count : 0);
+    return true;
+  }
+
+  // After a member or element: a comma (more follow) or the closing bracket
+  // (`closed`); false on anything else.
+  bool AfterItem(char close, bool& closed) {
+    SkipSpace();
+    if (p_ == end_) return false;
+    if (*p_ == close) {
+      ++p_;
+      closed = true;
+      return true;
+    }
+    if (*p_ != ',') return false;
+    ++p_;
+    SkipSpace();
     return true;
   }
 
@@ -220,15 +230,9 @@ class FactsScanner {
       while (true) {
         if (!Value(level == 0 ? kElementLevel : level + 1)) return false;
         ++count;
-        SkipSpace();
-        if (p_ == end_) return false;
-        if (*p_ == ']') {
-          ++p_;
-          break;
-        }
-        if (*p_ != ',') return false;
-        ++p_;
-        SkipSpace();
+        bool closed = false;
+        if (!AfterItem(']', closed)) return false;
+        if (closed) break;
       }
     }
     --depth_;
