@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
+#include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "server/engine/operations.h"
 #include "server/engine/saturating.h"
 #include "server/engine/text.h"
@@ -35,9 +38,28 @@ std::string_view TypeName(const Value& value) {
   return "a value";
 }
 
+// A repeated key counts once, as its last copy: serde_json keeps the last,
+// and so does NormalizeLayout, so the analysis agrees with what is written.
 const Value* Member(const Value& object, std::string_view key) {
-  const auto it = object.FindMember(Value(rapidjson::StringRef(key.data(), key.size())));
-  return it == object.MemberEnd() ? nullptr : &it->value;
+  const Value* found = nullptr;
+  for (const auto& member : object.GetObject()) {
+    if (View(member.name) == key) found = &member.value;
+  }
+  return found;
+}
+
+// The members of `object` in order, without those a later copy of the same
+// key replaces.
+std::vector<const Value::Member*> LiveMembers(const Value& object) {
+  std::vector<const Value::Member*> live;
+  absl::flat_hash_set<std::string_view> seen;
+  const auto members = object.GetObject();
+  for (auto it = members.end(); it != members.begin();) {
+    --it;
+    if (seen.insert(View(it->name)).second) live.push_back(&*it);
+  }
+  std::reverse(live.begin(), live.end());
+  return live;
 }
 
 // A payload holds a boolean-ish `success` or a detections array.
@@ -68,7 +90,7 @@ class Analyzer {
       AnalyzeEnvelope(document, *data);
       return;
     }
-    for (const auto& member : document.GetObject()) AnalyzeTopMember(member);
+    for (const Value::Member* member : LiveMembers(document)) AnalyzeTopMember(*member);
   }
 
   void Finish() {
@@ -141,8 +163,8 @@ class Analyzer {
 
   static bool IsBackendMap(const Value& value) {
     if (!value.IsObject() || value.MemberCount() == 0) return false;
-    for (const auto& member : value.GetObject()) {
-      if (!LooksLikePayload(member.value)) return false;
+    for (const Value::Member* member : LiveMembers(value)) {
+      if (!LooksLikePayload(member->value)) return false;
     }
     return true;
   }
@@ -162,7 +184,8 @@ class Analyzer {
       facts_.warnings.push_back(Concat(where, " is empty"));
       return;
     }
-    for (const auto& backend : value.GetObject()) {
+    for (const Value::Member* live : LiveMembers(value)) {
+      const Value::Member& backend = *live;
       const std::string_view name = View(backend.name);
       const std::string location = Concat(where, ".", name);
       if (!backend.value.IsObject()) {

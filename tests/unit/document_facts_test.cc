@@ -155,5 +155,19 @@ TEST(DocumentFactsTest, SidecarDocumentNeedsInfoOrOperation) {
   EXPECT_TRUE(Analyze(R"({"unified": {"success": true}})").IsSidecarDocument());
 }
 
+TEST(DocumentFactsTest, Regression_ARepeatedKeyCountsOnceAsItsLastCopy) {
+  // The analysis counted every copy while saves (NormalizeLayout) and serde
+  // keep only the last, so Validate disagreed with what is written (found by
+  // the document_facts fuzzer).
+  const DocumentFacts facts = Analyze(R"({"face_detection": {"success": true, "faces": [{}, {}]},)"
+                                      R"( "face_detection": {"success": true, "faces": [{}]}})");
+  EXPECT_EQ(facts.faces(), 1);
+  EXPECT_EQ(facts.operations.size(), 1u);
+  // A payload in an earlier copy does not make a document a sidecar document
+  // when the copy that counts is not one.
+  EXPECT_FALSE(Analyze(R"({"b": {"success": true}, "b": {"note": 1}})").IsSidecarDocument());
+  EXPECT_TRUE(Analyze(R"({"b": {"note": 1}, "b": {"success": true}})").IsSidecarDocument());
+}
+
 }  // namespace
 }  // namespace sidecard::engine
