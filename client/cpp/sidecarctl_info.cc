@@ -60,7 +60,10 @@ std::string FormatInfo(const GetServerInfoResponse& info) {
                      Bytes(static_cast<double>(cache.max_bytes()))));
     lines.emplace_back("", absl::StrCat(Count(cache.hits()), " hits, ", Count(cache.misses()),
                                         " misses, ", Count(cache.evictions()), " evictions"));
-    lines.emplace_back("", absl::StrCat(Count(cache.watches()), " directories watched"));
+    lines.emplace_back("",
+                       absl::StrCat(Count(cache.watches()), " directories watched, ",
+                                    Count(cache.directory_tallies()), " directory results held, ",
+                                    Count(cache.directory_tally_hits()), " answered by them"));
   }
   if (info.methods().empty()) lines.emplace_back("calls by method", "(none yet)");
   return FormatKeyValues(lines) + FormatMethods(info);

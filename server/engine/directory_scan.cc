@@ -167,6 +167,7 @@ class Pairing {
   }
 
   void AddSymlink(const std::string& name) {
+    ++scan_.symlinks;
     const std::string link_path = scan_.AbsolutePathOf(name);
     const auto target = ResolveLink(link_path);
     struct stat st {};
@@ -222,11 +223,14 @@ absl::StatusOr<DirectoryScan> ScanDirectory(UniqueFd fd, std::string relative_pa
                                             std::string absolute_path, const ScanOptions& options) {
   // Watched first, so whatever is read from here on is covered by events.
   std::shared_ptr<const WatchedDirectory> watch;
+  uint64_t watched_generation = 0;
   if (options.watcher != nullptr) watch = options.watcher->Watch(fd.get());
+  if (watch != nullptr) watched_generation = watch->TrustedGeneration();
   auto entries = ListEntries(fd.get(), absolute_path, options.listings);
   if (!entries.ok()) return entries.status();
   DirectoryScan scan;
   scan.watch = std::move(watch);
+  scan.watched_generation = watched_generation;
   scan.fd = std::move(fd);
   scan.relative_path = std::move(relative_path);
   scan.absolute_path = std::move(absolute_path);

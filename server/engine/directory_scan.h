@@ -54,6 +54,10 @@ struct DirectoryScan {
   // The inotify watch on this directory, added before it was listed; null
   // without --watch or when it could not be watched.
   std::shared_ptr<const WatchedDirectory> watch;
+  // The watch's generation read after it was added and before listing: the
+  // state every later look at this directory is compared against; 0 with no
+  // watch.
+  uint64_t watched_generation = 0;
 
   std::vector<ImageEntry> images;
   std::vector<SidecarFile> sidecars;
@@ -62,6 +66,9 @@ struct DirectoryScan {
   std::vector<std::string> foreign_files;
   int64_t broken_symlinks = 0;
   int64_t directory_symlinks = 0;
+  // Symlinks of any kind listed here: what they lead to can change without
+  // an event on this directory.
+  int64_t symlinks = 0;
 
   // Files and subdirectories interleaved in sorted path order.
   struct Step {

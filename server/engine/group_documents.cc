@@ -205,6 +205,7 @@ absl::StatusOr<std::vector<TreeWalk::DirectoryError>> ForEachGroup(
   // memory. The walk itself yields single files, which are not needed here.
   walk_options.on_directory = [&walker](const DirectoryScan& directory) {
     walker.OnDirectory(directory);
+    return false;
   };
   auto walk = TreeWalk::Open(*context.allowed_roots, root, std::move(walk_options));
   if (!walk.ok()) return walk.status();

@@ -39,7 +39,6 @@ std::string& PackedBuffer() {
 
 }  // namespace
 
-// Listings (a few dozen bytes per file) get a sixteenth of the bound.
 MetadataCache::Entry::Entry(const FileStamp& stamp, bool trusted, std::string_view name,
                             std::string_view packed)
     : inode(stamp.inode),
@@ -77,20 +76,21 @@ size_t MetadataCache::EntryHash::operator()(std::string_view name) const {
   return absl::Hash<std::string_view>{}(name);
 }
 
+// Listings (a few dozen bytes per file) get a sixteenth of the bound, tallies
+// (a few hundred bytes per directory and question) a sixty-fourth.
 MetadataCache::MetadataCache(size_t max_bytes, size_t max_sidecar_bytes, DirectoryWatcher* watcher)
-    : shard_max_bytes_((max_bytes - max_bytes / 16) / kShards),
+    : shard_max_bytes_((max_bytes - max_bytes / 16 - max_bytes / 64) / kShards),
       max_sidecar_bytes_(max_sidecar_bytes),
       watcher_(watcher),
-      listings_(max_bytes / 16) {}
+      listings_(max_bytes / 16),
+      results_(max_bytes / 64) {}
 
 std::shared_ptr<const SidecarInspection> MetadataCache::Inspect(const DirectoryScan& directory,
                                                                 const SidecarFile& file) {
   const std::string_view dir = directory.absolute_path;
   // A directory's files spread over all shards, so parallel workers rarely
   // wait for each other.
-  Shard& shard =
-      shards_[(absl::Hash<std::string_view>{}(dir) ^ absl::Hash<std::string_view>{}(file.name)) %
-              kShards];
+  Shard& shard = ShardOf(dir, file.name);
   std::string& packed = PackedBuffer();
   // Read before the stat or read below, so any later change moves it.
   Watching watching;
@@ -136,6 +136,28 @@ bool MetadataCache::LookupWatched(Shard& shard, std::string_view directory, cons
   shard.lru.splice(shard.lru.begin(), shard.lru, found.position);
   stamp = FileStamp{found.device, entry.inode, entry.size, entry.mtime_ns, entry.ctime_ns};
   packed.assign(entry.packed());
+  return true;
+}
+
+MetadataCache::Shard& MetadataCache::ShardOf(std::string_view directory, std::string_view name) {
+  return shards_[(absl::Hash<std::string_view>{}(directory) ^
+                  absl::Hash<std::string_view>{}(name)) %
+                 kShards];
+}
+
+bool MetadataCache::ProvenAtScan(const DirectoryScan& scan) {
+  if (scan.watch == nullptr || scan.watched_generation == 0) return false;
+  const std::string_view dir = scan.absolute_path;
+  for (const SidecarFile& file : scan.sidecars) {
+    Shard& shard = ShardOf(dir, file.name);
+    absl::MutexLock lock(&shard.mutex);
+    const auto group = shard.groups.find(dir);
+    if (group == shard.groups.end() || group->second->watch != scan.watch) return false;
+    const auto it = group->second->entries.find(std::string_view(file.name));
+    if (it == group->second->entries.end() || it->verified_generation != scan.watched_generation) {
+      return false;
+    }
+  }
   return true;
 }
 
@@ -241,13 +263,16 @@ CacheFigures MetadataCache::figures() const {
   CacheFigures figures;
   figures.enabled = true;
   figures.max_bytes = static_cast<int64_t>(shard_max_bytes_ * kShards) +
-                      static_cast<int64_t>(listings_.max_bytes());
+                      static_cast<int64_t>(listings_.max_bytes()) +
+                      static_cast<int64_t>(results_.max_bytes());
   for (const Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mutex);
     figures.entries += static_cast<int64_t>(shard.entries);
     figures.bytes += static_cast<int64_t>(shard.bytes);
   }
-  figures.bytes += static_cast<int64_t>(names_.bytes()) + listings_.bytes();
+  figures.bytes += static_cast<int64_t>(names_.bytes()) + listings_.bytes() + results_.bytes();
+  figures.directory_tallies = results_.tallies();
+  figures.directory_tally_hits = results_.hits();
   figures.directories = listings_.directories();
   figures.hits = hits_.load();
   figures.misses = misses_.load();

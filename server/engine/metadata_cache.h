@@ -35,6 +35,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/engine/directory_results.h"
 #include "server/engine/directory_watcher.h"
 #include "server/engine/packed_inspection.h"
 #include "server/engine/sidecar_inspector.h"
@@ -50,9 +51,11 @@ struct CacheFigures {
   int64_t hits = 0;
   int64_t misses = 0;
   int64_t evictions = 0;
-  int64_t watches = 0;          // directories watched with inotify
-  int64_t watched_hits = 0;     // hits proven by a watch, without a stat
-  int64_t watch_overflows = 0;  // times events were lost
+  int64_t watches = 0;               // directories watched with inotify
+  int64_t watched_hits = 0;          // hits proven by a watch, without a stat
+  int64_t watch_overflows = 0;       // times events were lost
+  int64_t directory_tallies = 0;     // held in DirectoryResults
+  int64_t directory_tally_hits = 0;  // directories answered by a tally
 };
 
 class MetadataCache : public SidecarInspector {
@@ -68,6 +71,8 @@ class MetadataCache : public SidecarInspector {
 
   DirectoryListings* listings() override { return &listings_; }
   DirectoryWatcher* watcher() override { return watcher_; }
+  DirectoryResults* results() override { return watcher_ != nullptr ? &results_ : nullptr; }
+  bool ProvenAtScan(const DirectoryScan& scan) override;
 
   CacheFigures figures() const;
 
@@ -149,6 +154,7 @@ class MetadataCache : public SidecarInspector {
              const SidecarInspection& inspection, const Watching& watching);
   // Makes `watching`'s watch the one `group`'s generations refer to.
   static void AdoptWatch(Group& group, const Watching& watching);
+  Shard& ShardOf(std::string_view directory, std::string_view name);
   void EvictOver(Shard& shard, Group& current, size_t limit)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mutex);
 
@@ -157,6 +163,7 @@ class MetadataCache : public SidecarInspector {
   DirectoryWatcher* const watcher_;
   NameTable names_;
   DirectoryListings listings_;
+  DirectoryResults results_;
   std::array<Shard, kShards> shards_;
   std::atomic<int64_t> hits_{0};
   std::atomic<int64_t> misses_{0};

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "server/engine/directory_results.h"
 #include "server/engine/directory_scan.h"
 #include "server/engine/sidecar_inspection.h"
 
@@ -21,6 +22,13 @@ class SidecarInspector {
   virtual DirectoryListings* listings() { return nullptr; }
   // What watches the directories walks scan (--watch); null: nothing.
   virtual DirectoryWatcher* watcher() { return nullptr; }
+  // Where tree operations remember tallies of unchanged watched directories;
+  // null: nowhere.
+  virtual DirectoryResults* results() { return nullptr; }
+  // Whether every sidecar file of `scan` was, when last inspected here,
+  // proven by its watch at `scan.watched_generation` (what a tally stored in
+  // results() must rest on).
+  virtual bool ProvenAtScan(const DirectoryScan& /*scan*/) { return false; }
 };
 
 // Reads and decodes the file every time.

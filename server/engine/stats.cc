@@ -24,6 +24,63 @@ struct OperationTotals {
   double time_sum = 0;
 };
 
+// What Stats counts in one directory, and (added up in walk order) in a
+// tree. Remembered for unchanged watched directories (directory_results.h).
+struct StatsTally : DirectoryTally {
+  int64_t total_images = 0;
+  int64_t covered_images = 0;
+  int64_t symlink_count = 0;
+  int64_t broken_symlinks = 0;
+  int64_t symlinks_outside_roots = 0;
+  int64_t directory_symlinks_skipped = 0;
+  int64_t total_sidecars = 0;  // documents (groups)
+  int64_t total_sidecar_files = 0;
+  int64_t invalid_sidecars = 0;
+  int64_t orphaned_sidecars = 0;
+  int64_t foreign_files = 0;
+  int64_t faces_found = 0;
+  int64_t objects_found = 0;
+  std::map<std::string, int64_t> files_by_format;
+  std::map<std::string, int64_t> object_classes;
+  std::map<std::string, OperationTotals> operations;
+
+  size_t bytes() const override {
+    // Each map node: the node, a short key and the value.
+    return sizeof(*this) + 80 * (files_by_format.size() + object_classes.size()) +
+           (80 + sizeof(OperationTotals)) * operations.size();
+  }
+
+  void Add(const StatsTally& other) {
+    total_images += other.total_images;
+    covered_images += other.covered_images;
+    symlink_count += other.symlink_count;
+    broken_symlinks += other.broken_symlinks;
+    symlinks_outside_roots += other.symlinks_outside_roots;
+    directory_symlinks_skipped += other.directory_symlinks_skipped;
+    total_sidecars += other.total_sidecars;
+    total_sidecar_files += other.total_sidecar_files;
+    invalid_sidecars += other.invalid_sidecars;
+    orphaned_sidecars += other.orphaned_sidecars;
+    foreign_files += other.foreign_files;
+    // Counts are claims of the files: they may be anything up to INT64_MAX.
+    faces_found = SaturatingAdd(faces_found, other.faces_found);
+    objects_found = SaturatingAdd(objects_found, other.objects_found);
+    for (const auto& [format, count] : other.files_by_format) files_by_format[format] += count;
+    for (const auto& [name, count] : other.object_classes) {
+      object_classes[name] = SaturatingAdd(object_classes[name], count);
+    }
+    for (const auto& [operation, theirs] : other.operations) {
+      OperationTotals& ours = operations[operation];
+      ours.documents += theirs.documents;
+      ours.size_sum = SaturatingAdd(ours.size_sum, theirs.size_sum);
+      ours.payloads += theirs.payloads;
+      ours.successes += theirs.successes;
+      ours.timed += theirs.timed;
+      ours.time_sum += theirs.time_sum;
+    }
+  }
+};
+
 std::string_view Dirname(std::string_view path) {
   const size_t slash = path.rfind('/');
   return slash == 0 ? std::string_view("/") : path.substr(0, slash);
@@ -31,55 +88,96 @@ std::string_view Dirname(std::string_view path) {
 
 std::string_view Basename(std::string_view path) { return path.substr(path.rfind('/') + 1); }
 
+// Tallies every directory of the walk and adds the tallies up in walk order,
+// so the sums (floating point ones too) come out the same whether a
+// directory was counted now or remembered.
 class StatsCollector {
  public:
   StatsCollector(const StatsOptions& options, const EngineContext& context, TreeStats& stats)
-      : options_(options), context_(context), stats_(stats) {}
+      : options_(options),
+        context_(context),
+        results_(context.inspector->results()),
+        query_("stats/" + options.operation_filter),
+        stats_(stats) {}
 
-  void OnDirectory(const DirectoryScan& scan) {
+  // For WalkOptions::on_directory: whether the directory's files are needed.
+  bool OnDirectory(const DirectoryScan& scan) {
+    const size_t sequence = next_sequence_++;
+    const bool rememberable = results_ != nullptr && DirectoryResults::Rememberable(scan);
+    if (rememberable) {
+      if (auto tally = results_->Find(scan, query_)) {
+        Ready(sequence, std::static_pointer_cast<const StatsTally>(std::move(tally)));
+        return false;
+      }
+    }
     if (scan.sidecars.empty()) {
       std::vector<std::shared_ptr<const SidecarInspection>> none;
-      FinalizeDirectory(scan, none);
-      return;
+      Ready(sequence, TallyDirectory(scan, none));
+      return true;
     }
-    pending_[&scan].inspections.resize(scan.sidecars.size());
+    Pending& pending = pending_[&scan];
+    pending.sequence = sequence;
+    pending.rememberable = rememberable;
+    pending.inspections.resize(scan.sidecars.size());
+    return true;
   }
 
   void OnInspected(InspectedSidecar& item) {
     const DirectoryScan& scan = *item.ref.directory;
-    Pending& pending = pending_[&scan];
+    const auto it = pending_.find(&scan);
+    Pending& pending = it->second;
     pending.inspections[item.ref.index] = std::move(item.inspection);
-    if (++pending.done == scan.sidecars.size()) {
-      FinalizeDirectory(scan, pending.inspections);
-      pending_.erase(&scan);
+    if (++pending.done < scan.sidecars.size()) return;
+    std::shared_ptr<const StatsTally> tally = TallyDirectory(scan, pending.inspections);
+    if (pending.rememberable && context_.inspector->ProvenAtScan(scan)) {
+      results_->Store(scan, query_, tally);
     }
+    const size_t sequence = pending.sequence;
+    pending_.erase(it);
+    Ready(sequence, std::move(tally));
   }
 
   void Finish() {
-    for (const auto& [operation, totals] : operations_) {
-      stats_.operation_counts[operation] = totals.documents;
-      if (totals.documents > 0) {
+    const StatsTally& totals = totals_;
+    for (const auto& [operation, sums] : totals.operations) {
+      stats_.operation_counts[operation] = sums.documents;
+      if (sums.documents > 0) {
         stats_.avg_data_sizes[operation] =
-            static_cast<double>(totals.size_sum) / static_cast<double>(totals.documents);
+            static_cast<double>(sums.size_sum) / static_cast<double>(sums.documents);
       }
-      if (totals.payloads > 0) {
+      if (sums.payloads > 0) {
         stats_.success_rate_percentages[operation] =
-            100.0 * static_cast<double>(totals.successes) / static_cast<double>(totals.payloads);
+            100.0 * static_cast<double>(sums.successes) / static_cast<double>(sums.payloads);
       }
-      if (totals.timed > 0) {
-        stats_.avg_processing_times[operation] =
-            totals.time_sum / static_cast<double>(totals.timed);
+      if (sums.timed > 0) {
+        stats_.avg_processing_times[operation] = sums.time_sum / static_cast<double>(sums.timed);
       }
     }
-    stats_.images_without_sidecars = stats_.total_images - covered_images_;
-    if (stats_.total_images > 0) {
-      stats_.coverage_percentage =
-          100.0 * static_cast<double>(covered_images_) / static_cast<double>(stats_.total_images);
+    stats_.total_images = totals.total_images;
+    stats_.symlink_count = totals.symlink_count;
+    stats_.broken_symlinks = totals.broken_symlinks;
+    stats_.symlinks_outside_roots = totals.symlinks_outside_roots;
+    stats_.directory_symlinks_skipped = totals.directory_symlinks_skipped;
+    stats_.total_sidecars = totals.total_sidecars;
+    stats_.total_sidecar_files = totals.total_sidecar_files;
+    stats_.invalid_sidecars = totals.invalid_sidecars;
+    stats_.orphaned_sidecars = totals.orphaned_sidecars;
+    stats_.foreign_files = totals.foreign_files;
+    stats_.faces_found = totals.faces_found;
+    stats_.objects_found = totals.objects_found;
+    stats_.files_by_format = totals.files_by_format;
+    stats_.object_classes = totals.object_classes;
+    stats_.images_without_sidecars = totals.total_images - totals.covered_images;
+    if (totals.total_images > 0) {
+      stats_.coverage_percentage = 100.0 * static_cast<double>(totals.covered_images) /
+                                   static_cast<double>(totals.total_images);
     }
   }
 
  private:
   struct Pending {
+    size_t sequence = 0;
+    bool rememberable = false;
     std::vector<std::shared_ptr<const SidecarInspection>> inspections;
     size_t done = 0;
   };
@@ -93,6 +191,15 @@ class StatsCollector {
     absl::flat_hash_map<std::string, bool> covered_by_key;
   };
 
+  // Adds up every tally that is ready, in walk order.
+  void Ready(size_t sequence, std::shared_ptr<const StatsTally> tally) {
+    ready_.emplace(sequence, std::move(tally));
+    for (auto it = ready_.begin(); it != ready_.end() && it->first == next_to_add_;
+         it = ready_.erase(it), ++next_to_add_) {
+      totals_.Add(*it->second);
+    }
+  }
+
   bool PassesFilter(const SidecarGroup& group) const {
     return options_.operation_filter.empty() || group.HasOperation(options_.operation_filter);
   }
@@ -101,11 +208,13 @@ class StatsCollector {
     return options_.operation_filter.empty() || operation == options_.operation_filter;
   }
 
-  void FinalizeDirectory(const DirectoryScan& scan,
-                         std::vector<std::shared_ptr<const SidecarInspection>>& inspections) {
-    stats_.broken_symlinks += scan.broken_symlinks;
-    stats_.directory_symlinks_skipped += scan.directory_symlinks;
-    stats_.foreign_files += static_cast<int64_t>(scan.foreign_files.size());
+  std::shared_ptr<StatsTally> TallyDirectory(
+      const DirectoryScan& scan,
+      std::vector<std::shared_ptr<const SidecarInspection>>& inspections) {
+    auto tally = std::make_shared<StatsTally>();
+    tally->broken_symlinks = scan.broken_symlinks;
+    tally->directory_symlinks_skipped = scan.directory_symlinks;
+    tally->foreign_files = static_cast<int64_t>(scan.foreign_files.size());
 
     std::map<std::string, std::vector<GroupMember>> groups;
     absl::flat_hash_set<std::string> paired_keys;
@@ -113,12 +222,12 @@ class StatsCollector {
       const SidecarFile& file = scan.sidecars[i];
       const SidecarInspection& inspection = *inspections[i];
       if (!IsReportedSidecar(ClassifySidecar(file, inspection))) {
-        ++stats_.foreign_files;
+        ++tally->foreign_files;
         continue;
       }
-      ++stats_.total_sidecar_files;
-      ++stats_.files_by_format[std::string(FormatName(file.format))];
-      if (!inspection.valid()) ++stats_.invalid_sidecars;
+      ++tally->total_sidecar_files;
+      ++tally->files_by_format[std::string(FormatName(file.format))];
+      if (!inspection.valid()) ++tally->invalid_sidecars;
       if (file.image) paired_keys.insert(file.group_key);
       groups[file.group_key].push_back({&file, inspections[i]});
     }
@@ -127,47 +236,49 @@ class StatsCollector {
     for (auto& [key, members] : groups) {
       const SidecarGroup group = CombineGroup(members);
       if (!PassesFilter(group)) continue;
-      CountGroup(group);
-      if (!paired_keys.contains(key)) ++stats_.orphaned_sidecars;
+      CountGroup(group, *tally);
+      if (!paired_keys.contains(key)) ++tally->orphaned_sidecars;
       if (group.readable) covered_keys.insert(key);
     }
 
     for (const ImageEntry& image : scan.images) {
-      ++stats_.total_images;
+      ++tally->total_images;
       bool covered;
       if (!image.is_symlink) {
         covered = covered_keys.contains(FoldCase(SplitName(image.name).stem));
       } else {
-        ++stats_.symlink_count;
-        if (image.target_outside_roots) ++stats_.symlinks_outside_roots;
+        ++tally->symlink_count;
+        if (image.target_outside_roots) ++tally->symlinks_outside_roots;
         covered = !image.target_outside_roots && TargetCovered(image.resolved_target);
       }
-      if (covered) ++covered_images_;
+      if (covered) ++tally->covered_images;
     }
+    return tally;
   }
 
-  void CountGroup(const SidecarGroup& group) {
-    ++stats_.total_sidecars;
+  void CountGroup(const SidecarGroup& group, StatsTally& tally) const {
+    ++tally.total_sidecars;
     for (const auto& [operation, size] : group.operation_sizes) {
       if (!Counted(operation)) continue;
-      OperationTotals& totals = operations_[operation];
+      OperationTotals& totals = tally.operations[operation];
       ++totals.documents;
-      totals.size_sum += size;
+      totals.size_sum = SaturatingAdd(totals.size_sum, size);
     }
     for (const OperationContribution& contribution : group.payloads) {
       if (!Counted(contribution.operation)) continue;
       const PayloadFacts& payload = *contribution.payload;
-      OperationTotals& totals = operations_[contribution.operation];
+      OperationTotals& totals = tally.operations[contribution.operation];
       ++totals.payloads;
       if (payload.success.value_or(false)) ++totals.successes;
       if (payload.processing_time_seconds) {
         ++totals.timed;
         totals.time_sum += *payload.processing_time_seconds;
       }
-      // Counts are claims of the files: they may be anything up to INT64_MAX.
-      stats_.faces_found = SaturatingAdd(stats_.faces_found, payload.faces);
-      stats_.objects_found = SaturatingAdd(stats_.objects_found, payload.objects);
-      for (const auto& [name, count] : payload.object_classes) stats_.object_classes[name] += count;
+      tally.faces_found = SaturatingAdd(tally.faces_found, payload.faces);
+      tally.objects_found = SaturatingAdd(tally.objects_found, payload.objects);
+      for (const auto& [name, count] : payload.object_classes) {
+        tally.object_classes[name] = SaturatingAdd(tally.object_classes[name], count);
+      }
     }
   }
 
@@ -221,11 +332,16 @@ class StatsCollector {
 
   const StatsOptions& options_;
   const EngineContext& context_;
+  DirectoryResults* const results_;
+  const std::string query_;
   TreeStats& stats_;
   std::unordered_map<const DirectoryScan*, Pending> pending_;
-  std::map<std::string, OperationTotals> operations_;
+  // Tallies done but not yet added (an earlier directory is still open).
+  std::map<size_t, std::shared_ptr<const StatsTally>> ready_;
+  size_t next_sequence_ = 0;
+  size_t next_to_add_ = 0;
+  StatsTally totals_;
   std::unordered_map<std::string, TargetDirectory> targets_;
-  int64_t covered_images_ = 0;
 };
 
 }  // namespace
@@ -243,7 +359,7 @@ absl::StatusOr<TreeStats> ComputeStats(const std::string& root, const StatsOptio
   walk_options.scan.listings = context.inspector->listings();
   walk_options.scan.watcher = context.inspector->watcher();
   walk_options.on_directory = [&collector](const DirectoryScan& scan) {
-    collector.OnDirectory(scan);
+    return collector.OnDirectory(scan);
   };
   auto walk = TreeWalk::Open(*context.allowed_roots, root, std::move(walk_options));
   if (!walk.ok()) return walk.status();

@@ -31,9 +31,9 @@ absl::StatusOr<std::unique_ptr<TreeWalk>> TreeWalk::Open(const AllowedRoots& roo
   }
   if (!walk->Admit(*scan)) return walk->limit_status_;
   auto shared = std::make_shared<DirectoryScan>(*std::move(scan));
-  if (walk->options_.on_directory) walk->options_.on_directory(*shared);
+  const bool yield_files = !walk->options_.on_directory || walk->options_.on_directory(*shared);
   walk->root_ = shared;
-  walk->stack_.push_back({std::move(shared), 0});
+  walk->stack_.push_back({std::move(shared), 0, yield_files});
   return walk;
 }
 
@@ -52,8 +52,8 @@ void TreeWalk::Enter(const Frame& parent, const std::string& name) {
   }
   if (!Admit(*scan)) return;
   auto shared = std::make_shared<DirectoryScan>(*std::move(scan));
-  if (options_.on_directory) options_.on_directory(*shared);
-  stack_.push_back({std::move(shared), 0});
+  const bool yield_files = !options_.on_directory || options_.on_directory(*shared);
+  stack_.push_back({std::move(shared), 0, yield_files});
 }
 
 bool TreeWalk::Admit(const DirectoryScan& scan) {
@@ -76,6 +76,7 @@ bool TreeWalk::Next(SidecarRef& out) {
     }
     const DirectoryScan::Step step = top.scan->order[top.position++];
     if (!step.is_subdirectory) {
+      if (!top.yield_files) continue;
       out.directory = top.scan;
       out.index = step.index;
       return true;

@@ -33,7 +33,9 @@ struct WalkOptions {
   bool recursive = true;
   ScanOptions scan;
   // Called once for every directory scanned, before its files are yielded.
-  std::function<void(const DirectoryScan&)> on_directory;
+  // Returns whether to yield them: false when the caller has what it needs
+  // of this directory's files already (its subdirectories are still walked).
+  std::function<bool(const DirectoryScan&)> on_directory;
   // Most files (images and sidecar files) the walk may find; 0: no limit.
   // The directory that would go over it is not yielded, nor anything after.
   int64_t max_files = 0;
@@ -70,6 +72,7 @@ class TreeWalk {
   struct Frame {
     std::shared_ptr<DirectoryScan> scan;
     size_t position = 0;
+    bool yield_files = true;
   };
 
   explicit TreeWalk(WalkOptions options) : options_(std::move(options)) {}

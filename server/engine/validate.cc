@@ -1,34 +1,120 @@
 #include "server/engine/validate.h"
 
+#include <unordered_map>
+
 #include "absl/time/clock.h"
 
 namespace sidecard::engine {
 namespace {
 
-// Foreign files found by name in each directory the walk enters.
-WalkOptions MakeWalkOptions(const ValidateOptions& options, const EngineContext& context,
-                            int64_t& foreign_by_name) {
-  WalkOptions walk = WalkOptionsFor(context, options.recursive);
-  walk.scan.listings = context.inspector->listings();
-  walk.scan.watcher = context.inspector->watcher();
-  walk.on_directory = [&foreign_by_name](const DirectoryScan& scan) {
-    foreign_by_name += static_cast<int64_t>(scan.foreign_files.size());
-  };
-  return walk;
+// What Validate remembers of one unchanged directory.
+struct ValidateTally : DirectoryTally {
+  ValidateCounts counts;
+
+  size_t bytes() const override {
+    // Each map node: the node, its key's heap (names are short) and value.
+    return sizeof(*this) + 80 * (counts.by_format.size() + counts.by_operation.size());
+  }
+};
+
+std::string TallyQuery(const ValidateOptions& options) {
+  return "validate/" + options.operation_filter;
 }
 
-void Count(const ValidatedFile& file, ValidateSummary& summary) {
-  const SidecarInspection& inspection = *file.inspection;
-  ++summary.total_files;
-  ++(inspection.valid() ? summary.valid_files : summary.invalid_files);
-  ++summary.by_format[std::string(FormatName(inspection.format))];
-  for (const std::string& operation : inspection.facts.operations) {
-    ++summary.by_operation[operation];
+// Counts the reported files of the walk, per directory for the directories
+// whose tally can be remembered, and answers unchanged directories from
+// their remembered tallies when only the summary is wanted.
+class ValidateCounter {
+ public:
+  ValidateCounter(const ValidateOptions& options, const EngineContext& context,
+                  ValidateSummary& summary)
+      : options_(options),
+        context_(context),
+        results_(context.inspector->results()),
+        query_(TallyQuery(options)),
+        summary_(summary) {}
+
+  // For WalkOptions::on_directory: whether the directory's files are needed.
+  bool OnDirectory(const DirectoryScan& scan) {
+    summary_.foreign_files += static_cast<int64_t>(scan.foreign_files.size());
+    if (results_ == nullptr || !DirectoryResults::Rememberable(scan) || scan.sidecars.empty()) {
+      return true;
+    }
+    if (options_.summary_only) {
+      if (auto tally = results_->Find(scan, query_)) {
+        summary_.Add(static_cast<const ValidateTally&>(*tally).counts);
+        return false;
+      }
+    }
+    pending_[&scan].remaining = scan.sidecars.size();
+    return true;
   }
-  if (file.orphan()) ++summary.orphans;
-}
+
+  // Counts one inspected file; false when it is not a reported sidecar.
+  bool OnInspected(const InspectedSidecar& item, bool orphan) {
+    const auto it = pending_.find(item.ref.directory.get());
+    Pending* pending = it != pending_.end() ? &it->second : nullptr;
+    const bool reported = Count(item, orphan, summary_);
+    if (pending != nullptr) {
+      Count(item, orphan, pending->tally->counts);
+      if (--pending->remaining == 0) {
+        if (context_.inspector->ProvenAtScan(*item.ref.directory)) {
+          results_->Store(*item.ref.directory, query_, std::move(pending->tally));
+        }
+        pending_.erase(it);
+      }
+    }
+    return reported;
+  }
+
+ private:
+  struct Pending {
+    std::shared_ptr<ValidateTally> tally = std::make_shared<ValidateTally>();
+    size_t remaining = 0;
+  };
+
+  // Counts one file into `counts`; false when it is not a reported sidecar.
+  bool Count(const InspectedSidecar& item, bool orphan, ValidateCounts& counts) const {
+    const SidecarInspection& inspection = *item.inspection;
+    if (!IsReportedSidecar(ClassifySidecar(item.ref.file(), inspection))) {
+      ++counts.foreign_files;
+      return false;
+    }
+    if (!options_.operation_filter.empty() &&
+        !inspection.facts.HasOperation(options_.operation_filter)) {
+      ++counts.filtered_out;
+      return false;
+    }
+    ++counts.total_files;
+    ++(inspection.valid() ? counts.valid_files : counts.invalid_files);
+    ++counts.by_format[std::string(FormatName(inspection.format))];
+    for (const std::string& operation : inspection.facts.operations) {
+      ++counts.by_operation[operation];
+    }
+    if (orphan) ++counts.orphans;
+    return true;
+  }
+
+  const ValidateOptions& options_;
+  const EngineContext& context_;
+  DirectoryResults* const results_;
+  const std::string query_;
+  ValidateSummary& summary_;
+  std::unordered_map<const DirectoryScan*, Pending> pending_;
+};
 
 }  // namespace
+
+void ValidateCounts::Add(const ValidateCounts& other) {
+  total_files += other.total_files;
+  valid_files += other.valid_files;
+  invalid_files += other.invalid_files;
+  for (const auto& [format, count] : other.by_format) by_format[format] += count;
+  for (const auto& [operation, count] : other.by_operation) by_operation[operation] += count;
+  foreign_files += other.foreign_files;
+  filtered_out += other.filtered_out;
+  orphans += other.orphans;
+}
 
 std::vector<std::string> ValidatedFile::warnings() const {
   std::vector<std::string> all = inspection->decode_warnings;
@@ -47,9 +133,14 @@ absl::StatusOr<ValidateSummary> ValidateTree(
   ValidateSummary summary;
   summary.root = root;
   summary.filter_applied = options.operation_filter;
-  int64_t foreign_by_name = 0;
-  auto walk = TreeWalk::Open(*context.allowed_roots, root,
-                             MakeWalkOptions(options, context, foreign_by_name));
+  ValidateCounter counter(options, context, summary);
+  WalkOptions walk_options = WalkOptionsFor(context, options.recursive);
+  walk_options.scan.listings = context.inspector->listings();
+  walk_options.scan.watcher = context.inspector->watcher();
+  walk_options.on_directory = [&counter](const DirectoryScan& scan) {
+    return counter.OnDirectory(scan);
+  };
+  auto walk = TreeWalk::Open(*context.allowed_roots, root, std::move(walk_options));
   if (!walk.ok()) return walk.status();
 
   std::vector<ValidatedFile> reported;
@@ -58,27 +149,17 @@ absl::StatusOr<ValidateSummary> ValidateTree(
         reported.clear();
         for (InspectedSidecar& item : batch) {
           const SidecarFile& file = item.ref.file();
-          const SidecarRole role = ClassifySidecar(file, *item.inspection);
-          if (!IsReportedSidecar(role)) {
-            ++summary.foreign_files;
-            continue;
-          }
-          if (!options.operation_filter.empty() &&
-              !item.inspection->facts.HasOperation(options.operation_filter)) {
-            ++summary.filtered_out;
-            continue;
-          }
+          if (!counter.OnInspected(item, !file.image.has_value())) continue;
+          if (options.summary_only) continue;
           const DirectoryScan& dir = *item.ref.directory;
           ValidatedFile validated{dir.AbsolutePathOf(file.name), std::nullopt,
                                   std::move(item.inspection)};
           if (file.image) validated.image_path = dir.AbsolutePathOf(dir.images[*file.image].name);
-          Count(validated, summary);
           reported.push_back(std::move(validated));
         }
         return reported.empty() || sink(reported);
       });
   if (!status.ok()) return status;
-  summary.foreign_files += foreign_by_name;
   summary.directory_errors = (*walk)->directory_errors();
   summary.duration_seconds = absl::ToDoubleSeconds(absl::Now() - start);
   return summary;

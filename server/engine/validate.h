@@ -22,6 +22,9 @@ struct ValidateOptions {
   bool recursive = true;
   // Report only sidecars containing this operation; empty for all.
   std::string operation_filter;
+  // Only the summary is wanted: `sink` may see fewer files (those of
+  // unchanged directories are counted from what was remembered of them).
+  bool summary_only = false;
 };
 
 // One reported sidecar file.
@@ -35,8 +38,8 @@ struct ValidatedFile {
   std::vector<std::string> warnings() const;
 };
 
-struct ValidateSummary {
-  std::string root;
+// What Validate counts, for a tree or one directory.
+struct ValidateCounts {
   int64_t total_files = 0;
   int64_t valid_files = 0;
   int64_t invalid_files = 0;
@@ -45,13 +48,20 @@ struct ValidateSummary {
   int64_t foreign_files = 0;
   int64_t filtered_out = 0;
   int64_t orphans = 0;
+
+  void Add(const ValidateCounts& other);
+};
+
+struct ValidateSummary : ValidateCounts {
+  std::string root;
   std::vector<TreeWalk::DirectoryError> directory_errors;
   double duration_seconds = 0;
   std::string filter_applied;
 };
 
 // Validates the tree under `root` (resolved and checked by the caller).
-// Reported files reach `sink` in sorted path order, a batch at a time; the
+// Reported files reach `sink` in sorted path order (with summary_only,
+// possibly not all of them), a batch at a time; the
 // sink returns false to stop. Returns the summary, or Cancelled.
 absl::StatusOr<ValidateSummary> ValidateTree(
     const std::string& root, const ValidateOptions& options, const EngineContext& context,

@@ -203,6 +203,8 @@ void FillCacheFigures(const engine::CacheFigures& figures, v1::CacheFigures& out
   out.set_evictions(figures.evictions);
   out.set_directories(figures.directories);
   out.set_watches(figures.watches);
+  out.set_directory_tallies(figures.directory_tallies);
+  out.set_directory_tally_hits(figures.directory_tally_hits);
 }
 
 void FillCleanupSummary(const engine::CleanupSummary& summary, v1::CleanupSummary& out) {

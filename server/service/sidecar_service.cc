@@ -85,11 +85,10 @@ grpc::Status SidecarService::Validate(grpc::ServerContext* context,
   engine::ValidateOptions options;
   options.recursive = !request->non_recursive();
   options.operation_filter = request->operation_filter();
+  options.summary_only = request->summary_only();
   BatchWriter<v1::ValidateResponse> batches(writer, batch_size);
   auto summary = engine::ValidateTree(*root, options, MakeContext(*allowed), call.cancellation(),
                                       [&](std::span<const engine::ValidatedFile> files) {
-                                        call.add_files(static_cast<int64_t>(files.size()));
-                                        if (request->summary_only()) return true;
                                         for (const engine::ValidatedFile& file : files) {
                                           v1::ValidateResponse* message = batches.Next();
                                           if (message == nullptr) return false;
@@ -101,6 +100,7 @@ grpc::Status SidecarService::Validate(grpc::ServerContext* context,
     batches.Flush();
     return call.Finish(StoppedStatus(context, summary.status()));
   }
+  call.add_files(summary->total_files);
   v1::ValidateResponse final_message;
   FillValidateSummary(*summary, *final_message.mutable_summary());
   if (!batches.WriteFinal(final_message)) {

@@ -32,7 +32,19 @@ std::string Describe(const std::vector<ValidatedFile>& files, const TreeStats& s
       << " orphans=" << stats.orphaned_sidecars << " symlinks=" << stats.symlink_count
       << " broken=" << stats.broken_symlinks << "\n";
   for (const auto& [op, count] : stats.operation_counts) out << op << "=" << count << "\n";
+  for (const auto& [op, time] : stats.avg_processing_times) out << op << " time=" << time << "\n";
   return out.str();
+}
+
+// Validate's summary, counts only.
+std::string Describe(const ValidateSummary& summary) {
+  std::ostringstream out;
+  out << "total=" << summary.total_files << " valid=" << summary.valid_files
+      << " invalid=" << summary.invalid_files << " foreign=" << summary.foreign_files
+      << " filtered=" << summary.filtered_out << " orphans=" << summary.orphans;
+  for (const auto& [format, count] : summary.by_format) out << " " << format << "=" << count;
+  for (const auto& [op, count] : summary.by_operation) out << " " << op << "=" << count;
+  return out.str() + "\n";
 }
 
 // How the cache proves entries: by stamps only, by inotify watches, or by
@@ -62,7 +74,22 @@ class MetadataCacheTest : public EngineHarness, public ::testing::WithParamInter
     EXPECT_TRUE(summary.ok()) << summary.status();
     auto stats = ComputeStats(tree_.root(), {}, context, Cancellation());
     EXPECT_TRUE(stats.ok()) << stats.status();
-    return Describe(files, stats.ok() ? *stats : TreeStats{});
+    std::string answer = Describe(files, stats.ok() ? *stats : TreeStats{});
+    // Summary only: the form answered from remembered directory tallies.
+    for (const char* filter : {"", "yolov8"}) {
+      ValidateOptions options;
+      options.summary_only = true;
+      options.operation_filter = filter;
+      auto counted = ValidateTree(tree_.root(), options, context, Cancellation(),
+                                  [](std::span<const ValidatedFile>) { return true; });
+      EXPECT_TRUE(counted.ok()) << counted.status();
+      if (counted.ok()) answer += Describe(*counted);
+      auto filtered =
+          ComputeStats(tree_.root(), {.operation_filter = filter}, context, Cancellation());
+      EXPECT_TRUE(filtered.ok()) << filtered.status();
+      if (filtered.ok()) answer += Describe({}, *filtered);
+    }
+    return answer;
   }
 
   // The cached answer must equal a cold one (a fresh direct inspector).
@@ -250,6 +277,25 @@ TEST_P(MetadataCacheChangeTest, UnchangedWatchedDirectoriesNeedNoStat) {
     EXPECT_GE(after.watches, 6);  // every directory walked
     EXPECT_GT(after.watched_hits, watched_before);
   }
+}
+
+TEST_P(MetadataCacheChangeTest, UnchangedWatchedDirectoriesAreCountedFromTheirTallies) {
+  const CacheFigures before = cache_.figures();
+  ExpectWarmEqualsCold();
+  const CacheFigures after = cache_.figures();
+  if (GetParam() == Proof::kWatch) {
+    EXPECT_GT(after.directory_tallies, 0);
+    EXPECT_GT(after.directory_tally_hits, before.directory_tally_hits);
+  } else {
+    // Without a watch on every directory holding sidecars, nothing proves a
+    // directory unchanged as a whole.
+    EXPECT_EQ(after.directory_tallies, 0);
+    EXPECT_EQ(after.directory_tally_hits, 0);
+  }
+  // A change in one directory sends that directory, and only it, back to
+  // its files.
+  tree_.WriteFile("2025/g2/deep/er/IMG_3.json", MergedDocument(5, 1));
+  ExpectWarmEqualsCold();
 }
 
 // Lost events (a queue overflow) must not leave stale answers: the changes
