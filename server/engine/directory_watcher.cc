@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "absl/hash/hash.h"
 #include "server/engine/text.h"
 
 namespace sidecard::engine {
@@ -23,6 +24,33 @@ constexpr uint32_t kEvents = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO
 constexpr size_t kBufferBytes = 64 * 1024;
 
 }  // namespace
+
+bool WatchedDirectory::Unchanged(std::string_view name, uint64_t since) const {
+  if (since == 0) return false;
+  absl::MutexLock lock(&mutex_);
+  if (last_whole_event_ > since) return false;
+  const auto it = last_name_event_.find(absl::Hash<std::string_view>{}(name));
+  return it == last_name_event_.end() || it->second <= since;
+}
+
+// The event is recorded before the generation it carries is published, so a
+// reader that saw a generation also sees every event up to it.
+void WatchedDirectory::Record(std::string_view name) {
+  absl::MutexLock lock(&mutex_);
+  const uint64_t generation = generation_.load(std::memory_order_relaxed) + 1;
+  if (name.empty() || last_name_event_.size() >= kMaxNames) {
+    last_whole_event_ = generation;
+    last_name_event_.clear();
+  } else {
+    last_name_event_[absl::Hash<std::string_view>{}(name)] = generation;
+  }
+  generation_.store(generation, std::memory_order_release);
+}
+
+void WatchedDirectory::Forget() {
+  Record("");
+  live_.store(false, std::memory_order_release);
+}
 
 absl::StatusOr<std::unique_ptr<DirectoryWatcher>> DirectoryWatcher::Create(size_t max_watches) {
   UniqueFd inotify(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
@@ -104,11 +132,14 @@ bool DirectoryWatcher::DrainOnce(bool apply) {
     const auto it = by_descriptor_.find(event->wd);
     if (it == by_descriptor_.end()) continue;
     WatchedDirectory& watched = *it->second;
-    watched.generation.fetch_add(1, std::memory_order_acq_rel);
     if (event->mask & IN_IGNORED) {  // the watch is gone (directory deleted, unmounted)
-      watched.live.store(false, std::memory_order_release);
+      watched.Forget();
       by_descriptor_.erase(it);
+      continue;
     }
+    // A name (NUL-padded) for events about an entry; none for the directory
+    // itself.
+    watched.Record(event->len > 0 ? std::string_view(event->name) : std::string_view());
   }
   return true;
 }
@@ -116,9 +147,7 @@ bool DirectoryWatcher::DrainOnce(bool apply) {
 // Events were lost: no directory's generation can be trusted any more.
 void DirectoryWatcher::Overflow() {
   overflows_.fetch_add(1, std::memory_order_relaxed);
-  for (auto& [wd, watched] : by_descriptor_) {
-    watched->generation.fetch_add(1, std::memory_order_acq_rel);
-  }
+  for (auto& [wd, watched] : by_descriptor_) watched->Record("");
 }
 
 void DirectoryWatcher::ReadLoop() {

@@ -5,8 +5,9 @@
 // written, its attributes changed; the directory itself moved or deleted)
 // bumps that directory's generation. A cached answer is trusted without a
 // stat only for a state observed after the watch was added, at a generation
-// that has not moved since (metadata_cache.h). When events were lost (queue
-// overflow) every generation moves; a directory without a live watch (the
+// that has not moved since, or has moved only for events naming other
+// entries (metadata_cache.h). When events were lost (queue overflow) every
+// generation moves for every entry; a directory without a live watch (the
 // watch limit reached, inotify unavailable) is never trusted this way: the
 // cache falls back to stamp checks.
 //
@@ -14,9 +15,9 @@
 // Sync(): the kernel queues an event before the changing call returns, so a
 // change that finished before a request started is always seen by it.
 //
-// Not seen by inotify, and so not by this (the stamp path has the same limits
-// or worse): writes through a hard link in an unwatched directory and writes
-// through a shared memory mapping. Files with more than one link are always
+// Not seen by inotify, and so not by this: writes through a hard link in
+// another directory (the event goes to that directory) and writes through a
+// shared memory mapping. Files with more than one link are always
 // checked by stamp (metadata_cache.cc).
 #ifndef SIDECARD_SERVER_ENGINE_DIRECTORY_WATCHER_H_
 #define SIDECARD_SERVER_ENGINE_DIRECTORY_WATCHER_H_
@@ -24,6 +25,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
@@ -34,15 +36,39 @@
 namespace sidecard::engine {
 
 // One watched directory (one inode). Generations start at 1, so 0 can mean
-// "never verified".
-struct WatchedDirectory {
-  std::atomic<uint64_t> generation{1};
-  std::atomic<bool> live{true};
-
+// "never verified". Every event moves the generation; an event about one
+// entry (a file created, written, renamed, deleted, its attributes changed)
+// is also remembered under that entry's name, so the directory's other files
+// stay proven (Unchanged).
+class WatchedDirectory {
+ public:
   // The current generation, or 0 when the watch is gone.
   uint64_t TrustedGeneration() const {
-    return live.load(std::memory_order_acquire) ? generation.load(std::memory_order_acquire) : 0;
+    return live_.load(std::memory_order_acquire) ? generation_.load(std::memory_order_acquire) : 0;
   }
+
+  // Whether no event since generation `since` can concern the entry `name`:
+  // then what was proven of it at `since` holds at every generation read
+  // before this call.
+  bool Unchanged(std::string_view name, uint64_t since) const;
+
+ private:
+  friend class DirectoryWatcher;
+  // Names remembered per directory before events count for every entry.
+  static constexpr size_t kMaxNames = 256;
+
+  // Records an event about `name`, or (empty) about every entry.
+  void Record(std::string_view name);
+  void Forget();  // the watch is gone
+
+  std::atomic<uint64_t> generation_{1};
+  std::atomic<bool> live_{true};
+  mutable absl::Mutex mutex_;
+  // The last event about every entry (the directory itself, lost events).
+  uint64_t last_whole_event_ ABSL_GUARDED_BY(mutex_) = 0;
+  // The last event per name, by the name's hash: two names that collide
+  // only make an unchanged file look changed, which costs a stat.
+  absl::flat_hash_map<uint64_t, uint64_t> last_name_event_ ABSL_GUARDED_BY(mutex_);
 };
 
 class DirectoryWatcher {

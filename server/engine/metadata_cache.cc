@@ -131,8 +131,13 @@ bool MetadataCache::LookupWatched(Shard& shard, std::string_view directory, cons
   Group& found = *group->second;
   if (found.watch != *watching.watch) return false;
   const auto it = found.entries.find(std::string_view(name));
-  if (it == found.entries.end() || it->verified_generation != watching.generation) return false;
+  if (it == found.entries.end()) return false;
   const Entry& entry = *it;
+  // Events about other entries of the directory leave this one proven.
+  if (entry.verified_generation != watching.generation) {
+    if (!(*watching.watch)->Unchanged(name, entry.verified_generation)) return false;
+    entry.verified_generation = watching.generation;
+  }
   shard.lru.splice(shard.lru.begin(), shard.lru, found.position);
   stamp = FileStamp{found.device, entry.inode, entry.size, entry.mtime_ns, entry.ctime_ns};
   packed.assign(entry.packed());

@@ -298,6 +298,46 @@ TEST_P(MetadataCacheChangeTest, UnchangedWatchedDirectoriesAreCountedFromTheirTa
   ExpectWarmEqualsCold();
 }
 
+// Watch hits and misses of one Validate of `dir` (relative to the tree).
+struct Looks {
+  int64_t watched_hits;
+  int64_t misses;
+};
+
+TEST_P(MetadataCacheChangeTest, AChangedFileLeavesItsNeighboursProvenByTheWatch) {
+  if (GetParam() != Proof::kWatch) GTEST_SKIP() << "per-entry events need a watch on 2025/g1";
+  const auto validate_g1 = [&] {
+    const CacheFigures before = cache_.figures();
+    EngineContext context{&pool_, &cache_, &roots_};
+    auto summary = ValidateTree(tree_.Path("2025/g1"), {}, context, Cancellation(),
+                                [](std::span<const ValidatedFile>) { return true; });
+    EXPECT_TRUE(summary.ok()) << summary.status();
+    const CacheFigures after = cache_.figures();
+    return Looks{after.watched_hits - before.watched_hits, after.misses - before.misses};
+  };
+  // IMG_2.json rewritten (and a temporary file come and gone beside it):
+  // only it is read again; IMG_1.bin is still vouched for by the watch.
+  tree_.WriteFile("2025/g1/.tmp-IMG_2.json", "{}");
+  ASSERT_EQ(unlink(tree_.Path("2025/g1/.tmp-IMG_2.json").c_str()), 0);
+  tree_.WriteFile("2025/g1/IMG_2.json", MergedDocument(7, 7));
+  Looks looks = validate_g1();
+  EXPECT_EQ(looks.misses, 1);
+  EXPECT_EQ(looks.watched_hits, 1);
+  ExpectWarmEqualsCold();
+  // Past kMaxNames names in one directory, an event counts for every entry:
+  // both files are checked by their stamps again (IMG_1.bin a hit, not a
+  // watched one; IMG_2.json read again while it is within the racy window).
+  for (int i = 0; i < 300; ++i) {
+    const std::string name = "2025/g1/tmp" + std::to_string(i);
+    tree_.WriteFile(name, "");
+    ASSERT_EQ(unlink(tree_.Path(name).c_str()), 0);
+  }
+  looks = validate_g1();
+  EXPECT_LE(looks.misses, 1);
+  EXPECT_EQ(looks.watched_hits, 0);
+  ExpectWarmEqualsCold();
+}
+
 // Lost events (a queue overflow) must not leave stale answers: the changes
 // below are discarded unread, then reported as an overflow.
 TEST_P(MetadataCacheChangeTest, LostEventsFallBackToStamps) {
