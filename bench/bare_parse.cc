@@ -1,6 +1,6 @@
 // bench_bare_parse: the practical limit for reading a sidecar tree.
 //
-//   bench_bare_parse DIR [--threads N] [--simdjson] [--repeat K] [--json]
+//   bench_bare_parse DIR [--threads N] [--simdjson | --stat-only] [--repeat K] [--json]
 //
 // Walks DIR (directory symlinks not followed), collects every *.bin and *.json
 // file (extension matched case-insensitively), then on N threads (default: the
@@ -12,12 +12,17 @@
 // sidecard is linked: this is what "read and parse every file" costs on this
 // machine, the floor a cold Validate is compared with.
 //
+// With --stat-only each file is not read but fstatat()ed relative to its open
+// directory, as a warm call without --watch must do to prove every file
+// unchanged: the floor of such a call.
+//
 // Prints files, bytes, seconds (the walk included: a cold Validate must list
 // the tree too; the walk alone is printed as well) and files that failed to
 // parse. With --repeat K the whole walk+parse runs K times and the median is
 // reported. --json prints one JSON object instead of text.
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,17 +63,24 @@ bool EndsWithNoCase(std::string_view name, std::string_view suffix) {
 struct Job {
   std::string path;
   bool bin = false;
+  int dir_fd = -1;     // its directory, open (--stat-only)
+  size_t name_at = 0;  // where its name starts in `path`
 };
 
 // Depth-first walk with readdir; d_type avoids a stat per entry where the
 // filesystem provides it (ext4 does).
-void Walk(const std::string& dir, std::vector<Job>& out) {
-  DIR* d = opendir(dir.c_str());
+// With `keep_fds`, each directory stays open (its descriptor in `fds`) for
+// stat calls relative to it.
+void Walk(const std::string& dir, std::vector<Job>& out, bool keep_fds, std::vector<int>& fds) {
+  const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* d = fd < 0 ? nullptr : fdopendir(keep_fds ? dup(fd) : fd);
   if (d == nullptr) {
     std::fprintf(stderr, "bench_bare_parse: cannot open %s: %s\n", dir.c_str(),
                  std::strerror(errno));
+    if (fd >= 0) close(fd);
     return;
   }
+  if (keep_fds) fds.push_back(fd);
   std::vector<std::string> subdirs;
   while (dirent* e = readdir(d)) {
     std::string_view name = e->d_name;
@@ -83,15 +95,16 @@ void Walk(const std::string& dir, std::vector<Job>& out) {
     if (type == DT_DIR) {
       subdirs.push_back(std::move(path));
     } else if (type == DT_REG) {
+      const size_t name_at = dir.size() + 1;
       if (EndsWithNoCase(name, ".bin")) {
-        out.push_back({std::move(path), true});
+        out.push_back({std::move(path), true, keep_fds ? fd : -1, name_at});
       } else if (EndsWithNoCase(name, ".json")) {
-        out.push_back({std::move(path), false});
+        out.push_back({std::move(path), false, keep_fds ? fd : -1, name_at});
       }
     }
   }
   closedir(d);
-  for (const std::string& s : subdirs) Walk(s, out);
+  for (const std::string& s : subdirs) Walk(s, out, keep_fds, fds);
 }
 
 // Reads a whole file into `buf` (grown as needed, with `padding` spare bytes).
@@ -180,6 +193,26 @@ void RapidWorker(const std::vector<Job>& jobs, std::atomic<size_t>& next, Totals
   totals.members += members;
 }
 
+// --stat-only: what proving each file unchanged by its stamp costs.
+void StatWorker(const std::vector<Job>& jobs, std::atomic<size_t>& next, Totals& totals) {
+  uint64_t files = 0, bytes = 0, failed = 0;
+  for (;;) {
+    size_t i = next.fetch_add(1, std::memory_order_relaxed);
+    if (i >= jobs.size()) break;
+    const Job& job = jobs[i];
+    struct stat st;
+    if (fstatat(job.dir_fd, job.path.c_str() + job.name_at, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      ++failed;
+      continue;
+    }
+    ++files;
+    bytes += static_cast<uint64_t>(st.st_size);
+  }
+  totals.files += files;
+  totals.bytes += bytes;
+  totals.failed += failed;
+}
+
 #ifdef BENCH_HAVE_SIMDJSON
 void SimdWorker(const std::vector<Job>& jobs, std::atomic<size_t>& next, Totals& totals) {
   std::string buf;
@@ -224,17 +257,22 @@ struct RunResult {
   uint64_t files = 0, bytes = 0, failed = 0, members = 0;
 };
 
-RunResult RunOnce(const std::string& root, int threads, bool simd) {
+RunResult RunOnce(const std::string& root, int threads, bool simd, bool stat_only) {
   RunResult r;
   auto t0 = Clock::now();
   std::vector<Job> jobs;
+  std::vector<int> fds;
   jobs.reserve(1 << 17);
-  Walk(root, jobs);
+  Walk(root, jobs, stat_only, fds);
   auto t1 = Clock::now();
   Totals totals;
   std::atomic<size_t> next{0};
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
+    if (stat_only) {
+      pool.emplace_back(StatWorker, std::cref(jobs), std::ref(next), std::ref(totals));
+      continue;
+    }
 #ifdef BENCH_HAVE_SIMDJSON
     if (simd) {
       pool.emplace_back(SimdWorker, std::cref(jobs), std::ref(next), std::ref(totals));
@@ -247,6 +285,7 @@ RunResult RunOnce(const std::string& root, int threads, bool simd) {
   }
   for (auto& th : pool) th.join();
   auto t2 = Clock::now();
+  for (int fd : fds) close(fd);
   r.walk_seconds = std::chrono::duration<double>(t1 - t0).count();
   r.seconds = std::chrono::duration<double>(t2 - t0).count();
   r.files = totals.files;
@@ -258,7 +297,8 @@ RunResult RunOnce(const std::string& root, int threads, bool simd) {
 
 int Usage() {
   std::fprintf(stderr,
-               "usage: bench_bare_parse DIR [--threads N] [--simdjson] [--repeat K] [--json]\n");
+               "usage: bench_bare_parse DIR [--threads N] [--simdjson | --stat-only] [--repeat K] "
+               "[--json]\n");
   return 2;
 }
 
@@ -268,7 +308,7 @@ int main(int argc, char** argv) {
   std::string root;
   int threads = static_cast<int>(std::thread::hardware_concurrency());
   if (threads < 1) threads = 1;
-  bool simd = false, json = false;
+  bool simd = false, json = false, stat_only = false;
   int repeat = 1;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
@@ -278,6 +318,8 @@ int main(int argc, char** argv) {
       repeat = std::atoi(argv[++i]);
     } else if (a == "--simdjson") {
       simd = true;
+    } else if (a == "--stat-only") {
+      stat_only = true;
     } else if (a == "--json") {
       json = true;
     } else if (a == "-h" || a == "--help") {
@@ -296,14 +338,22 @@ int main(int argc, char** argv) {
   }
 #endif
   while (root.size() > 1 && root.back() == '/') root.pop_back();
+  if (simd && stat_only) return Usage();
+  if (stat_only) {  // one descriptor per directory stays open
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+      limit.rlim_cur = limit.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &limit);
+    }
+  }
 
   std::vector<RunResult> runs;
-  for (int k = 0; k < repeat; ++k) runs.push_back(RunOnce(root, threads, simd));
+  for (int k = 0; k < repeat; ++k) runs.push_back(RunOnce(root, threads, simd, stat_only));
   std::vector<RunResult> sorted = runs;
   std::sort(sorted.begin(), sorted.end(),
             [](const RunResult& a, const RunResult& b) { return a.seconds < b.seconds; });
   const RunResult& m = sorted[sorted.size() / 2];
-  const char* parser = simd ? "simdjson" : "rapidjson";
+  const char* parser = stat_only ? "stat-only" : simd ? "simdjson" : "rapidjson";
   if (json) {
     std::printf(
         "{\"parser\": \"%s\", \"threads\": %d, \"repeat\": %d, \"files\": %llu, \"bytes\": "
