@@ -1,8 +1,6 @@
 #include "server/engine/sidecar_group.h"
 
 #include <algorithm>
-#include <map>
-#include <set>
 
 namespace sidecard::engine {
 namespace {
@@ -26,26 +24,26 @@ SidecarGroup CombineGroup(std::vector<GroupMember>& members) {
   std::stable_sort(members.begin(), members.end(),
                    [](const auto& a, const auto& b) { return MemberRank(a) < MemberRank(b); });
   SidecarGroup group;
-  std::set<std::string> taken;
-  std::map<std::string, int64_t> classes;
   for (const GroupMember& member : members) {
     const SidecarInspection& inspection = *member.inspection;
     if (!IsReadable(inspection)) continue;
     group.readable = true;
     for (const std::string& operation : inspection.facts.operations) {
-      if (taken.contains(operation)) continue;
-      taken.insert(operation);
+      // A handful of operations at most: a linear search beats a set.
+      if (std::find(group.operations.begin(), group.operations.end(), operation) !=
+          group.operations.end()) {
+        continue;
+      }
+      group.operations.push_back(operation);
       group.operation_sizes.emplace_back(operation, inspection.stamp.size);
       for (const PayloadFacts& payload : inspection.facts.payloads) {
         if (payload.operation == operation) {
           group.payloads.push_back({operation, &payload, inspection.stamp.size});
-          for (const auto& [name, count] : payload.object_classes) classes[name] += count;
         }
       }
     }
   }
-  group.operations.assign(taken.begin(), taken.end());
-  group.object_classes.assign(classes.begin(), classes.end());
+  std::sort(group.operations.begin(), group.operations.end());
   return group;
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/engine/directory_scan.h"
@@ -21,8 +22,10 @@ struct GroupMember {
   std::shared_ptr<const SidecarInspection> inspection;
 };
 
+// Names below are views into the members' inspections, which the members
+// keep alive: a group lives no longer than its members.
 struct OperationContribution {
-  std::string operation;
+  std::string_view operation;
   const PayloadFacts* payload = nullptr;  // one entry per payload
   int64_t file_size = 0;                  // of the file it came from
 };
@@ -31,14 +34,12 @@ struct SidecarGroup {
   // Some member decodes to a JSON object.
   bool readable = false;
   // Operations present, sorted and unique.
-  std::vector<std::string> operations;
+  std::vector<std::string_view> operations;
   // Payloads counted for the group, each from the file that wins its
   // operation.
   std::vector<OperationContribution> payloads;
   // Per operation: size of the file that wins it.
-  std::vector<std::pair<std::string, int64_t>> operation_sizes;
-  // Object classes of the counted payloads' files (class, count).
-  std::vector<std::pair<std::string, int64_t>> object_classes;
+  std::vector<std::pair<std::string_view, int64_t>> operation_sizes;
 
   bool HasOperation(std::string_view operation) const;
 };

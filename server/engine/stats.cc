@@ -42,7 +42,7 @@ struct StatsTally : DirectoryTally {
   int64_t objects_found = 0;
   std::map<std::string, int64_t> files_by_format;
   std::map<std::string, int64_t> object_classes;
-  std::map<std::string, OperationTotals> operations;
+  std::map<std::string, OperationTotals, std::less<>> operations;
 
   size_t bytes() const override {
     // Each map node: the node, a short key and the value.
@@ -216,8 +216,11 @@ class StatsCollector {
     tally->directory_symlinks_skipped = scan.directory_symlinks;
     tally->foreign_files = static_cast<int64_t>(scan.foreign_files.size());
 
-    std::map<std::string, std::vector<GroupMember>> groups;
-    absl::flat_hash_set<std::string> paired_keys;
+    // The reported files' indices, ordered by group key (then index): each
+    // run of one key is a group.
+    std::vector<size_t> reported;
+    reported.reserve(scan.sidecars.size());
+    absl::flat_hash_set<std::string_view> paired_keys;
     for (size_t i = 0; i < scan.sidecars.size(); ++i) {
       const SidecarFile& file = scan.sidecars[i];
       const SidecarInspection& inspection = *inspections[i];
@@ -229,11 +232,21 @@ class StatsCollector {
       ++tally->files_by_format[std::string(FormatName(file.format))];
       if (!inspection.valid()) ++tally->invalid_sidecars;
       if (file.image) paired_keys.insert(file.group_key);
-      groups[file.group_key].push_back({&file, inspections[i]});
+      reported.push_back(i);
     }
+    std::stable_sort(reported.begin(), reported.end(), [&scan](size_t a, size_t b) {
+      return scan.sidecars[a].group_key < scan.sidecars[b].group_key;
+    });
 
-    absl::flat_hash_set<std::string> covered_keys;
-    for (auto& [key, members] : groups) {
+    absl::flat_hash_set<std::string_view> covered_keys;
+    std::vector<GroupMember> members;
+    for (size_t begin = 0, end = 0; begin < reported.size(); begin = end) {
+      const std::string_view key = scan.sidecars[reported[begin]].group_key;
+      members.clear();
+      for (end = begin; end < reported.size() && scan.sidecars[reported[end]].group_key == key;
+           ++end) {
+        members.push_back({&scan.sidecars[reported[end]], inspections[reported[end]]});
+      }
       const SidecarGroup group = CombineGroup(members);
       if (!PassesFilter(group)) continue;
       CountGroup(group, *tally);
@@ -245,7 +258,8 @@ class StatsCollector {
       ++tally->total_images;
       bool covered;
       if (!image.is_symlink) {
-        covered = covered_keys.contains(FoldCase(SplitName(image.name).stem));
+        covered =
+            !covered_keys.empty() && covered_keys.contains(FoldCase(SplitName(image.name).stem));
       } else {
         ++tally->symlink_count;
         if (image.target_outside_roots) ++tally->symlinks_outside_roots;
@@ -256,18 +270,25 @@ class StatsCollector {
     return tally;
   }
 
+  static OperationTotals& Totals(StatsTally& tally, std::string_view operation) {
+    auto it = tally.operations.find(operation);
+    if (it == tally.operations.end())
+      it = tally.operations.emplace(operation, OperationTotals{}).first;
+    return it->second;
+  }
+
   void CountGroup(const SidecarGroup& group, StatsTally& tally) const {
     ++tally.total_sidecars;
     for (const auto& [operation, size] : group.operation_sizes) {
       if (!Counted(operation)) continue;
-      OperationTotals& totals = tally.operations[operation];
+      OperationTotals& totals = Totals(tally, operation);
       ++totals.documents;
       totals.size_sum = SaturatingAdd(totals.size_sum, size);
     }
     for (const OperationContribution& contribution : group.payloads) {
       if (!Counted(contribution.operation)) continue;
       const PayloadFacts& payload = *contribution.payload;
-      OperationTotals& totals = tally.operations[contribution.operation];
+      OperationTotals& totals = Totals(tally, contribution.operation);
       ++totals.payloads;
       if (payload.success.value_or(false)) ++totals.successes;
       if (payload.processing_time_seconds) {
