@@ -29,32 +29,41 @@ WalkOptions WalkOptionsFor(const EngineContext& context, bool recursive) {
 absl::Status InspectInOrder(TreeWalk& walk, const EngineContext& context,
                             const Cancellation& cancellation,
                             const std::function<bool(std::span<InspectedSidecar>)>& sink) {
+  // Three batches in flight: `inspected` waits for the sink, `batch` is being
+  // inspected, `next` is being collected.
+  std::vector<InspectedSidecar> inspected;
   std::vector<InspectedSidecar> batch;
   std::vector<InspectedSidecar> next;
+  inspected.reserve(kInspectionBatch);
   batch.reserve(kInspectionBatch);
   next.reserve(kInspectionBatch);
   bool more = Collect(walk, batch);
+  bool sink_wants_more = true;
   while (!batch.empty()) {
     if (cancellation.cancelled()) return Cancellation::Status();
-    next.clear();
     bool next_more = false;
-    // Task 0 walks on to the next batch while the others inspect this one,
-    // so listing directories overlaps reading files. Only task 0 touches the
-    // walk, and `sink` runs after all tasks, on this thread.
+    // Task 0 hands the previous batch to the sink and then walks on to the
+    // next batch while the other tasks inspect this one, so neither the sink
+    // nor listing directories leave the workers idle. Only task 0 touches the
+    // walk and the sink, in that order, so the walk's on_directory calls and
+    // the sink never run at the same time.
     context.pool->ParallelFor(batch.size() + 1, [&](size_t task) {
       if (task == 0) {
-        if (more) next_more = Collect(walk, next);
+        if (!inspected.empty()) sink_wants_more = sink(inspected);
+        if (sink_wants_more && more) next_more = Collect(walk, next);
         return;
       }
       if (cancellation.cancelled()) return;
       InspectedSidecar& item = batch[task - 1];
       item.inspection = context.inspector->Inspect(*item.ref.directory, item.ref.file());
     });
-    if (cancellation.cancelled()) return Cancellation::Status();
-    if (!sink(batch)) return Cancellation::Status();
+    if (cancellation.cancelled() || !sink_wants_more) return Cancellation::Status();
+    inspected.swap(batch);  // `batch` now holds the batch the sink is done with
     batch.swap(next);
+    next.clear();
     more = next_more;
   }
+  if (!inspected.empty() && !sink(inspected)) return Cancellation::Status();
   return walk.limit_status();
 }
 

@@ -42,6 +42,9 @@ inline constexpr size_t kInspectionBatch = 256;
 
 // Calls `sink` with consecutive batches of inspected files until the walk
 // ends. Returns Cancelled when `cancellation` fires or `sink` returns false.
+// `sink` runs on one of the pool's threads or the caller's, never at the same
+// time as itself or as the walk (and so its on_directory calls), while the
+// next batch is being inspected.
 absl::Status InspectInOrder(TreeWalk& walk, const EngineContext& context,
                             const Cancellation& cancellation,
                             const std::function<bool(std::span<InspectedSidecar>)>& sink);

@@ -1,5 +1,6 @@
 #include "server/engine/stats.h"
 
+#include <algorithm>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -234,9 +235,13 @@ class StatsCollector {
       if (file.image) paired_keys.insert(file.group_key);
       reported.push_back(i);
     }
-    std::stable_sort(reported.begin(), reported.end(), [&scan](size_t a, size_t b) {
+    // Listed in name order, the files usually come grouped already.
+    const auto by_key = [&scan](size_t a, size_t b) {
       return scan.sidecars[a].group_key < scan.sidecars[b].group_key;
-    });
+    };
+    if (!std::is_sorted(reported.begin(), reported.end(), by_key)) {
+      std::stable_sort(reported.begin(), reported.end(), by_key);
+    }
 
     absl::flat_hash_set<std::string_view> covered_keys;
     std::vector<GroupMember> members;
