@@ -40,7 +40,7 @@ void WatchedDirectory::Record(std::string_view name) {
   const uint64_t generation = generation_.load(std::memory_order_relaxed) + 1;
   if (name.empty() || last_name_event_.size() >= kMaxNames) {
     last_whole_event_ = generation;
-    last_name_event_.clear();
+    last_name_event_ = {};  // frees the table, which clear() would keep
   } else {
     last_name_event_[absl::Hash<std::string_view>{}(name)] = generation;
   }

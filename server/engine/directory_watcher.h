@@ -54,8 +54,10 @@ class WatchedDirectory {
 
  private:
   friend class DirectoryWatcher;
-  // Names remembered per directory before events count for every entry.
-  static constexpr size_t kMaxNames = 256;
+  // Names remembered per directory before events count for every entry
+  // (and the names are dropped): bounds the memory to about 2 KiB per
+  // directory that sees changes.
+  static constexpr size_t kMaxNames = 64;
 
   // Records an event about `name`, or (empty) about every entry.
   void Record(std::string_view name);
