@@ -26,6 +26,13 @@ WalkOptions WalkOptionsFor(const EngineContext& context, bool recursive) {
   return options;
 }
 
+WalkOptions CountingWalkOptionsFor(const EngineContext& context, bool recursive) {
+  WalkOptions options = WalkOptionsFor(context, recursive);
+  options.scan.listings = context.inspector->listings();
+  options.scan.watcher = context.inspector->watcher();
+  return options;
+}
+
 absl::Status InspectInOrder(TreeWalk& walk, const EngineContext& context,
                             const Cancellation& cancellation,
                             const std::function<bool(std::span<InspectedSidecar>)>& sink) {

@@ -36,6 +36,10 @@ struct EngineContext {
 // extensions, allowed roots and file limit.
 WalkOptions WalkOptionsFor(const EngineContext& context, bool recursive);
 
+// WalkOptionsFor plus what the inspector remembers of directories (listings,
+// watches): for the operations that only count (Validate, Stats).
+WalkOptions CountingWalkOptionsFor(const EngineContext& context, bool recursive);
+
 // Files per parallel batch: large enough to keep every worker busy, small
 // enough to bound memory.
 inline constexpr size_t kInspectionBatch = 256;

@@ -381,9 +381,7 @@ absl::StatusOr<TreeStats> ComputeStats(const std::string& root, const StatsOptio
   stats.filter_applied = options.operation_filter;
   StatsCollector collector(options, context, stats);
 
-  WalkOptions walk_options = WalkOptionsFor(context, options.recursive);
-  walk_options.scan.listings = context.inspector->listings();
-  walk_options.scan.watcher = context.inspector->watcher();
+  WalkOptions walk_options = CountingWalkOptionsFor(context, options.recursive);
   walk_options.on_directory = [&collector](const DirectoryScan& scan) {
     return collector.OnDirectory(scan);
   };

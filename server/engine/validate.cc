@@ -134,9 +134,7 @@ absl::StatusOr<ValidateSummary> ValidateTree(
   summary.root = root;
   summary.filter_applied = options.operation_filter;
   ValidateCounter counter(options, context, summary);
-  WalkOptions walk_options = WalkOptionsFor(context, options.recursive);
-  walk_options.scan.listings = context.inspector->listings();
-  walk_options.scan.watcher = context.inspector->watcher();
+  WalkOptions walk_options = CountingWalkOptionsFor(context, options.recursive);
   walk_options.on_directory = [&counter](const DirectoryScan& scan) {
     return counter.OnDirectory(scan);
   };
