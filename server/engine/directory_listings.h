@@ -10,15 +10,13 @@
 
 #include <atomic>
 #include <cstdint>
-#include <list>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/engine/bounded_lru.h"
 #include "server/engine/file_stamp.h"
 
 namespace sidecard::engine {
@@ -34,7 +32,7 @@ class DirectoryListings {
  public:
   static constexpr absl::Duration kRacyWindow = absl::Seconds(2);
 
-  explicit DirectoryListings(size_t max_bytes) : max_bytes_(max_bytes) {}
+  explicit DirectoryListings(size_t max_bytes) : listings_(max_bytes) {}
 
   // The entries (sorted by name) of the directory at `path` when `stamp`,
   // taken before listing it now, proves the remembered listing current.
@@ -43,28 +41,20 @@ class DirectoryListings {
   void Store(const std::string& path, const FileStamp& stamp,
              const std::vector<ListedEntry>& entries);
 
-  size_t max_bytes() const { return max_bytes_; }
+  size_t max_bytes() const;
   int64_t directories() const;
   int64_t bytes() const;
   int64_t hits() const { return hits_.load(std::memory_order_relaxed); }
 
  private:
-  struct Listing;
-  using Lru = std::list<Listing*>;  // most recently used first
   struct Listing {
-    std::string path;
     FileStamp stamp;
     // Per entry: its kind as one byte, its name, a NUL.
     std::string packed;
-    Lru::iterator position;
-    size_t bytes() const;
   };
 
-  const size_t max_bytes_;
   mutable absl::Mutex mutex_;
-  absl::flat_hash_map<std::string_view, std::unique_ptr<Listing>> listings_ ABSL_GUARDED_BY(mutex_);
-  Lru lru_ ABSL_GUARDED_BY(mutex_);
-  size_t bytes_ ABSL_GUARDED_BY(mutex_) = 0;
+  BoundedLru<Listing> listings_ ABSL_GUARDED_BY(mutex_);
   std::atomic<int64_t> hits_{0};
 };
 

@@ -15,13 +15,12 @@
 
 #include <atomic>
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "server/engine/bounded_lru.h"
 #include "server/engine/directory_scan.h"
 
 namespace sidecard::engine {
@@ -37,7 +36,7 @@ class DirectoryTally {
 
 class DirectoryResults {
  public:
-  explicit DirectoryResults(size_t max_bytes) : max_bytes_(max_bytes) {}
+  explicit DirectoryResults(size_t max_bytes) : by_key_(max_bytes) {}
 
   // Whether a tally of `scan` could be remembered at all: it is watched and
   // holds no symlink.
@@ -52,31 +51,22 @@ class DirectoryResults {
   void Store(const DirectoryScan& scan, std::string_view query,
              std::shared_ptr<const DirectoryTally> tally);
 
-  size_t max_bytes() const { return max_bytes_; }
+  size_t max_bytes() const;
   int64_t tallies() const;
   int64_t bytes() const;
   int64_t hits() const { return hits_.load(std::memory_order_relaxed); }
 
  private:
-  struct Remembered;
-  using Lru = std::list<Remembered*>;  // most recently used first
   struct Remembered {
-    std::string key;  // directory path, NUL, query
     std::shared_ptr<const WatchedDirectory> watch;
     uint64_t generation = 0;
     std::shared_ptr<const DirectoryTally> tally;
-    Lru::iterator position;
-    size_t bytes() const;
   };
 
   static std::string KeyOf(const DirectoryScan& scan, std::string_view query);
 
-  const size_t max_bytes_;
   mutable absl::Mutex mutex_;
-  absl::flat_hash_map<std::string_view, std::unique_ptr<Remembered>> by_key_
-      ABSL_GUARDED_BY(mutex_);
-  Lru lru_ ABSL_GUARDED_BY(mutex_);
-  size_t bytes_ ABSL_GUARDED_BY(mutex_) = 0;
+  BoundedLru<Remembered> by_key_ ABSL_GUARDED_BY(mutex_);
   std::atomic<int64_t> hits_{0};
 };
 
