@@ -49,6 +49,11 @@ bool WriteAll(int fd, std::string_view bytes) {
 
 }  // namespace
 
+std::string ConflictName(std::string_view name, absl::Time now) {
+  return Concat(name, ".conflict-",
+                absl::FormatTime("%Y%m%dT%H%M%E6SZ", now, absl::UTCTimeZone()));
+}
+
 absl::Status SyncDirectory(int directory_fd) {
   if (fsync(directory_fd) != 0) return Failure("sync", "the directory");
   return absl::OkStatus();
