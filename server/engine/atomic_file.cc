@@ -14,27 +14,6 @@
 namespace sidecard::engine {
 namespace {
 
-absl::Status Failure(std::string_view step, const std::string& name) {
-  const int error = errno;
-  const std::string message = Concat("cannot ", step, " ", name, ": ", std::strerror(error));
-  // A full disk, a quota, or a file size limit (RLIMIT_FSIZE): the caller
-  // can free space; nothing is wrong with the request.
-  if (error == ENOSPC || error == EDQUOT || error == EFBIG) {
-    return absl::ResourceExhaustedError(message);
-  }
-  if (error == EACCES || error == EPERM || error == EROFS) {
-    return absl::PermissionDeniedError(message);
-  }
-  return absl::InternalError(message);
-}
-
-// A name no other writer (thread or process) uses at the same time.
-std::string TemporaryName(const std::string& name) {
-  static std::atomic<uint64_t> counter{0};
-  return Concat(kTemporaryPrefix, name, ".", static_cast<int64_t>(getpid()), ".",
-                static_cast<uint64_t>(counter.fetch_add(1)));
-}
-
 bool WriteAll(int fd, std::string_view bytes) {
   while (!bytes.empty()) {
     const ssize_t n = write(fd, bytes.data(), bytes.size());
@@ -49,33 +28,51 @@ bool WriteAll(int fd, std::string_view bytes) {
 
 }  // namespace
 
+absl::Status FileSystemFailure(std::string_view step, std::string_view name) {
+  const int error = errno;
+  const std::string message = Concat("cannot ", step, " ", name, ": ", std::strerror(error));
+  // A full disk, a quota, or a file size limit (RLIMIT_FSIZE): the caller
+  // can free space; nothing is wrong with the request.
+  if (error == ENOSPC || error == EDQUOT || error == EFBIG) {
+    return absl::ResourceExhaustedError(message);
+  }
+  if (error == EACCES || error == EPERM || error == EROFS) {
+    return absl::PermissionDeniedError(message);
+  }
+  return absl::InternalError(message);
+}
+
 std::string ConflictName(std::string_view name, absl::Time now) {
-  return Concat(name, ".conflict-",
-                absl::FormatTime("%Y%m%dT%H%M%E6SZ", now, absl::UTCTimeZone()));
+  return Concat(name, ".conflict-", absl::FormatTime("%Y%m%dT%H%M%E6SZ", now, absl::UTCTimeZone()));
+}
+
+std::string WorkingFileName(std::string_view prefix, std::string_view name) {
+  static std::atomic<uint64_t> counter{0};
+  return Concat(prefix, name, ".", static_cast<int64_t>(getpid()), ".",
+                static_cast<uint64_t>(counter.fetch_add(1)));
+}
+
+absl::StatusOr<TemporaryFile> WriteTemporaryFile(int directory_fd, const std::string& name,
+                                                 std::string_view bytes, mode_t mode) {
+  TemporaryFile temporary{WorkingFileName(kTemporaryPrefix, name), {}};
+  UniqueFd fd(openat(directory_fd, temporary.name.c_str(),
+                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!fd.valid()) return FileSystemFailure("create a temporary file for", name);
+  const auto discard = [&](absl::Status status) {
+    unlinkat(directory_fd, temporary.name.c_str(), 0);
+    return status;
+  };
+  if (!WriteAll(fd.get(), bytes)) return discard(FileSystemFailure("write", name));
+  if (fsync(fd.get()) != 0) return discard(FileSystemFailure("sync", name));
+  struct stat st {};
+  if (fstat(fd.get(), &st) != 0) return discard(FileSystemFailure("check", name));
+  temporary.stamp = FileStamp::FromStat(st);
+  return temporary;
 }
 
 absl::Status SyncDirectory(int directory_fd) {
-  if (fsync(directory_fd) != 0) return Failure("sync", "the directory");
+  if (fsync(directory_fd) != 0) return FileSystemFailure("sync", "the directory");
   return absl::OkStatus();
-}
-
-absl::Status WriteFileAtomically(int directory_fd, const std::string& name, std::string_view bytes,
-                                 mode_t mode) {
-  const std::string temporary = TemporaryName(name);
-  UniqueFd fd(openat(directory_fd, temporary.c_str(),
-                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
-  if (!fd.valid()) return Failure("create a temporary file for", name);
-  const auto discard = [&](absl::Status status) {
-    unlinkat(directory_fd, temporary.c_str(), 0);
-    return status;
-  };
-  if (!WriteAll(fd.get(), bytes)) return discard(Failure("write", name));
-  if (fsync(fd.get()) != 0) return discard(Failure("sync", name));
-  fd.Reset();
-  if (renameat(directory_fd, temporary.c_str(), directory_fd, name.c_str()) != 0) {
-    return discard(Failure("replace", name));
-  }
-  return SyncDirectory(directory_fd);
 }
 
 }  // namespace sidecard::engine

@@ -9,6 +9,7 @@
 
 #include "absl/time/clock.h"
 #include "server/engine/file_stamp.h"
+#include "server/engine/guarded_write.h"
 #include "server/engine/text.h"
 
 namespace sidecard::engine {
@@ -122,19 +123,31 @@ class Cleaner {
       return;
     }
     if (options_.mode == CleanupMode::kDelete) {
-      if (unlinkat(dir.fd.get(), file.name.c_str(), 0) != 0) {
-        result.action = CleanupAction::kFailed;
-        result.error = ErrnoText("cannot delete");
-        return;
-      }
-      result.action = CleanupAction::kDeleted;
+      // Guarded: a version written in the instant since the check stays.
+      Finish(RemoveFileGuarded(dir.fd.get(), file.name, inspected), CleanupAction::kDeleted,
+             "cannot delete", result);
       return;
     }
-    Quarantine(dir, file, relative, result);
+    Quarantine(dir, file, inspected, relative, result);
   }
 
-  void Quarantine(const DirectoryScan& dir, const SidecarFile& file, const std::string& relative,
-                  CleanupResult& result) {
+  // Records the outcome of a guarded remove or move (guarded_write.h).
+  static void Finish(const absl::Status& status, CleanupAction done, std::string_view failure,
+                     CleanupResult& result) {
+    if (status.ok()) {
+      result.action = done;
+    } else if (absl::IsAborted(status) || absl::IsNotFound(status)) {
+      result.action = CleanupAction::kSkippedChanged;
+      result.error = absl::IsAborted(status) ? std::string(status.message())
+                                             : "removed by another program meanwhile";
+    } else {
+      result.action = CleanupAction::kFailed;
+      result.error = Concat(failure, ": ", status.message());
+    }
+  }
+
+  void Quarantine(const DirectoryScan& dir, const SidecarFile& file, const FileStamp& inspected,
+                  const std::string& relative, CleanupResult& result) {
     const std::string batch_relative =
         summary_.quarantine_dir.substr(root_.size() == 1 ? 1 : root_.size() + 1);
     const size_t slash = relative.rfind('/');
@@ -147,14 +160,10 @@ class Cleaner {
       result.error = std::string(target_dir.status().message());
       return;
     }
-    // RENAME_NOREPLACE: never overwrite something already in quarantine.
-    if (renameat2(dir.fd.get(), file.name.c_str(), target_dir->get(), file.name.c_str(),
-                  RENAME_NOREPLACE) != 0) {
-      result.action = CleanupAction::kFailed;
-      result.error = ErrnoText("cannot move to quarantine");
-      return;
-    }
-    result.action = CleanupAction::kQuarantined;
+    // Never over something already in quarantine, and only the version
+    // inspected (another version is moved back).
+    Finish(MoveFileGuarded(dir.fd.get(), file.name, target_dir->get(), file.name, inspected),
+           CleanupAction::kQuarantined, "cannot move to quarantine", result);
   }
 
   const std::string& root_;

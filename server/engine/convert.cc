@@ -14,6 +14,7 @@
 #include "server/engine/atomic_file.h"
 #include "server/engine/file_stamp.h"
 #include "server/engine/group_documents.h"
+#include "server/engine/guarded_write.h"
 #include "server/engine/json_text.h"
 #include "server/engine/naming.h"
 #include "server/engine/text.h"
@@ -168,12 +169,19 @@ class Converter {
         return fail(Concat(*changed, "; nothing changed"));
       }
     }
-    if (existing == nullptr) {
-      if (auto taken = NameTaken(directory_fd, target_name)) return fail(*std::move(taken));
-    }
+    // The target is written only over the version read (or only if its name
+    // is still free): another program's write that lands meanwhile is never
+    // replaced (guarded_write.h), and then nothing changes.
     const std::string bytes = EncodeSidecar(options_.target, group.document);
-    if (absl::Status written = WriteFileAtomically(directory_fd, target_name, bytes, mode);
-        !written.ok()) {
+    const absl::Status written =
+        existing != nullptr
+            ? ReplaceFileGuarded(directory_fd, target_name, bytes, existing->inspection.stamp, mode)
+            : CreateFileGuarded(directory_fd, target_name, bytes, mode);
+    if (!written.ok()) {
+      if (absl::IsAlreadyExists(written)) {
+        return fail(
+            Concat(target_name, " was created by another program meanwhile; nothing changed"));
+      }
       return fail(Concat(written.message(), "; the sources are kept"));
     }
     const absl::Status verified =
@@ -184,10 +192,13 @@ class Converter {
     std::vector<std::string> problems;
     for (const GroupFile& file : group.files) {
       if (&file == existing) continue;
-      if (auto changed = Changed(directory_fd, file, nullptr)) {
-        problems.push_back(Concat(*changed, ", kept"));
-      } else if (unlinkat(directory_fd, file.file->name.c_str(), 0) != 0) {
-        problems.push_back(ErrnoText(Concat("cannot remove ", file.file->name)));
+      // Only the version read goes (its content is in the target now).
+      const absl::Status removed =
+          RemoveFileGuarded(directory_fd, file.file->name, file.inspection.stamp);
+      if (absl::IsAborted(removed)) {
+        problems.emplace_back(removed.message());  // says where the other version is
+      } else if (!removed.ok() && !absl::IsNotFound(removed)) {
+        problems.push_back(Concat("cannot remove ", file.file->name, ": ", removed.message()));
       }
     }
     if (absl::Status synced = SyncDirectory(directory_fd); !synced.ok()) {

@@ -22,9 +22,12 @@
 // (read priority wins key by key; an older target file is merged in at its
 // priority; old `<stem>_<operation>.json` files too) is encoded and written
 // atomically to the existing target file, or to `<stem>.<lower-case ext>`;
-// read back, decoded and compared with what was meant. Only when it verifies
-// is each other member removed, and only if it is still the version read
-// (else it is kept and the result is kFailed; the new target stays). Foreign
+// read back, decoded and compared with what was meant. The target is taken
+// only if its name is still free, or replaces only the version read; when
+// another program writes it meanwhile, its write stays and nothing changes
+// (kFailed; guarded_write.h). Only when the target verifies is each other
+// member removed, and only if it is still the version read (else it is kept
+// and the result is kFailed; the new target stays). Foreign
 // files and unpaired files that do not decode are never members, so they are
 // never touched. One group's failure never stops the rest.
 #ifndef SIDECARD_SERVER_ENGINE_CONVERT_H_

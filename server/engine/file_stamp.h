@@ -19,6 +19,13 @@ struct FileStamp {
 
   static FileStamp FromStat(const struct stat& st);
   bool operator==(const FileStamp&) const = default;
+
+  // The same file in the same version, by what survives a rename: device,
+  // inode, size and modification time (a rename changes the change time).
+  bool SameVersionAs(const FileStamp& other) const {
+    return device == other.device && inode == other.inode && size == other.size &&
+           mtime_ns == other.mtime_ns;
+  }
 };
 
 }  // namespace sidecard::engine

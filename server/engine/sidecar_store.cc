@@ -7,10 +7,10 @@
 #include <cerrno>
 #include <cstring>
 
-#include "server/engine/atomic_file.h"
 #include "server/engine/directory_scan.h"
 #include "server/engine/document_merge.h"
 #include "server/engine/file_stamp.h"
+#include "server/engine/guarded_write.h"
 #include "server/engine/image_location.h"
 #include "server/engine/naming.h"
 #include "server/engine/operations.h"
@@ -29,6 +29,7 @@ struct ExistingFile {
   std::string name;
   SidecarFormat format;
   absl::StatusOr<rapidjson::Document> document = absl::UnknownError("not read");
+  FileStamp stamp;  // the version read; a write replaces only this version
 };
 
 // The image's sidecar files: regular files in read priority order (same
@@ -41,14 +42,20 @@ struct SidecarFiles {
 };
 
 absl::StatusOr<SidecarFiles> ListSidecarFiles(const ImageLocation& location, int directory_fd) {
-  UniqueFd listing(fcntl(directory_fd, F_DUPFD_CLOEXEC, 0));
-  if (!listing.valid()) return absl::InternalError(Concat("dup: ", std::strerror(errno)));
+  // A new open file description (not a dup, which would share the read
+  // position), so a save that starts over lists the directory afresh.
+  UniqueFd listing(openat(directory_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!listing.valid()) {
+    return absl::InternalError(
+        Concat("cannot list ", DisplayPath(location.directory), ": ", std::strerror(errno)));
+  }
   auto scan = ScanDirectory(std::move(listing), "", location.directory, ScanOptions{});
   if (!scan.ok()) return scan.status();
   const std::string key = FoldCase(location.stem);
   SidecarFiles found;
   for (const SidecarFile& file : scan->sidecars) {
-    if (FoldCase(SplitName(file.name).stem) == key) found.files.push_back({file.name, file.format});
+    if (FoldCase(SplitName(file.name).stem) == key)
+      found.files.push_back({file.name, file.format, absl::UnknownError("not read"), {}});
   }
   std::stable_sort(found.files.begin(), found.files.end(),
                    [](const ExistingFile& a, const ExistingFile& b) {
@@ -80,8 +87,7 @@ absl::Status CheckReplaceable(int directory_fd, const std::string& directory,
 }
 
 absl::StatusOr<rapidjson::Document> DecodeObject(int directory_fd, const ExistingFile& file,
-                                                 size_t max_bytes) {
-  FileStamp stamp;
+                                                 size_t max_bytes, FileStamp& stamp) {
   auto bytes = ReadRegularFileAt(directory_fd, file.name, max_bytes, stamp);
   if (!bytes.ok()) return bytes.status();
   auto decoded = DecodeSidecar(file.format, *bytes);
@@ -142,6 +148,12 @@ void UpdateSidecarInfo(rapidjson::Document& document, const ImageLocation& locat
   }
 }
 
+// Another program wrote one of the image's files between our read and our
+// write (guarded_write.h): nothing was written, and the save starts over.
+bool IsLostRace(const absl::Status& status) {
+  return absl::IsAborted(status) || absl::IsAlreadyExists(status);
+}
+
 std::string CorruptName(const std::string& name, absl::Time now) {
   return Concat(name, ".corrupt-", absl::FormatTime("%Y%m%dT%H%M%E6SZ", now, absl::UTCTimeZone()));
 }
@@ -172,7 +184,7 @@ absl::StatusOr<ReadOutcome> SidecarStore::Read(const AllowedRoots& roots,
       outcome.shadowed.push_back(path);
       continue;
     }
-    auto document = DecodeObject(fd->get(), file, max_sidecar_bytes_);
+    auto document = DecodeObject(fd->get(), file, max_sidecar_bytes_, file.stamp);
     // Removed since it was listed (a concurrent cleanup): it is simply gone.
     if (absl::IsNotFound(document.status())) continue;
     if (!document.ok()) {
@@ -199,14 +211,32 @@ absl::StatusOr<SaveOutcome> SidecarStore::Save(const AllowedRoots& roots,
   auto opened = OpenDirectoryBeneath(roots, location->directory);
   if (!opened.ok()) return opened.status();
   const UniqueFd directory = *std::move(opened);
-  auto listed = ListSidecarFiles(*location, directory.get());
+  // The lock keeps other sidecard writers out, not other programs: when one
+  // of them writes the sidecar between our read and our write, the save
+  // starts over from what it wrote, so both results are kept.
+  std::string corrupt_kept_as;
+  absl::Status lost_race;
+  for (int attempt = 0; attempt < kSaveAttempts; ++attempt) {
+    auto saved = SaveOnce(*location, directory.get(), request, corrupt_kept_as);
+    if (saved.ok() || !IsLostRace(saved.status())) return saved;
+    lost_race = saved.status();
+  }
+  return absl::AbortedError(Concat(
+      "another program kept writing the sidecar of ", DisplayPath(location->image_path), " (",
+      kSaveAttempts, " attempts; last: ", lost_race.message(), "); nothing was saved, try again"));
+}
+
+absl::StatusOr<SaveOutcome> SidecarStore::SaveOnce(const ImageLocation& location, int directory_fd,
+                                                   const SaveRequest& request,
+                                                   std::string& corrupt_kept_as) const {
+  auto listed = ListSidecarFiles(location, directory_fd);
   if (!listed.ok()) return listed.status();
   std::vector<ExistingFile>& files = listed->files;
 
   // Decode everything first: a corrupt file stops the save before anything
   // is written.
   for (ExistingFile& file : files) {
-    file.document = DecodeObject(directory.get(), file, max_sidecar_bytes_);
+    file.document = DecodeObject(directory_fd, file, max_sidecar_bytes_, file.stamp);
   }
   // A file removed since it was listed (a concurrent cleanup of an orphan)
   // is gone, not corrupt.
@@ -219,7 +249,7 @@ absl::StatusOr<SaveOutcome> SidecarStore::Save(const AllowedRoots& roots,
   if (!corrupt.empty() && !request.overwrite_corrupt) {
     const ExistingFile& first = *corrupt.front();
     return absl::FailedPreconditionError(
-        Concat("sidecar ", DisplayPath(PathIn(location->directory, first.name)), " is corrupt (",
+        Concat("sidecar ", DisplayPath(PathIn(location.directory, first.name)), " is corrupt (",
                first.document.status().message(),
                "); it was left untouched. Fix or move it, or save with overwrite_corrupt to keep "
                "it aside and write a new sidecar"));
@@ -246,41 +276,52 @@ absl::StatusOr<SaveOutcome> SidecarStore::Save(const AllowedRoots& roots,
     } else {
       MergeLowerPriority(merged, *file.document);
     }
-    outcome.merged_from.push_back(PathIn(location->directory, file.name));
+    outcome.merged_from.push_back(PathIn(location.directory, file.name));
   }
   PutOperation(merged, request.operation, request.backend, *request.payload);
-  UpdateSidecarInfo(merged, *location, request);
+  UpdateSidecarInfo(merged, location, request);
 
   // Write to the existing file of the format (keeping its name's case).
-  std::string target = Concat(location->stem, ".", FormatName(outcome.format));
+  std::string target = Concat(location.stem, ".", FormatName(outcome.format));
+  const ExistingFile* replaced = nullptr;
   for (const ExistingFile& file : files) {
     if (file.format == outcome.format) {
       target = file.name;
+      replaced = &file;
       break;
     }
   }
-  if (absl::Status replaceable = CheckReplaceable(directory.get(), location->directory, target);
+  if (absl::Status replaceable = CheckReplaceable(directory_fd, location.directory, target);
       !replaceable.ok()) {
     return replaceable;
   }
   for (const ExistingFile* file : corrupt) {
     const std::string aside = CorruptName(file->name, request.now);
-    if (renameat2(directory.get(), file->name.c_str(), directory.get(), aside.c_str(),
-                  RENAME_NOREPLACE) != 0) {
-      return absl::InternalError(
-          Concat("cannot keep the corrupt sidecar ", file->name, " aside: ", std::strerror(errno)));
+    if (absl::Status moved =
+            MoveFileGuarded(directory_fd, file->name, directory_fd, aside, file->stamp);
+        !moved.ok()) {
+      // Replaced or removed since it was read: start over from what is there.
+      if (absl::IsAborted(moved) || absl::IsNotFound(moved)) {
+        return absl::AbortedError(moved.message());
+      }
+      return absl::Status(moved.code(), Concat("cannot keep the corrupt sidecar ", file->name,
+                                               " aside: ", moved.message()));
     }
-    if (outcome.corrupt_kept_as.empty()) {
-      outcome.corrupt_kept_as = PathIn(location->directory, aside);
-    }
+    if (corrupt_kept_as.empty()) corrupt_kept_as = PathIn(location.directory, aside);
+    if (file == replaced) replaced = nullptr;  // its name is free now
   }
+  outcome.corrupt_kept_as = corrupt_kept_as;
   const std::string bytes = EncodeSidecar(outcome.format, merged);
-  if (absl::Status written = WriteFileAtomically(directory.get(), target, bytes); !written.ok()) {
+  const absl::Status written =
+      replaced != nullptr ? ReplaceFileGuarded(directory_fd, target, bytes, replaced->stamp)
+                          : CreateFileGuarded(directory_fd, target, bytes);
+  if (!written.ok()) {
+    if (IsLostRace(written)) return written;
     return absl::Status(written.code(),
-                        Concat(written.message(), " (in ", DisplayPath(location->directory),
+                        Concat(written.message(), " (in ", DisplayPath(location.directory),
                                "); any existing sidecar is unchanged"));
   }
-  outcome.sidecar_path = PathIn(location->directory, target);
+  outcome.sidecar_path = PathIn(location.directory, target);
   outcome.size_bytes = static_cast<int64_t>(bytes.size());
   std::erase(outcome.merged_from, outcome.sidecar_path);
   return outcome;

@@ -9,7 +9,10 @@
 // The content of every other sidecar file of the image (an old `.json`
 // beside a new `.bin`) is merged in, never hidden, and those files are left
 // in place. When a readable file of a higher read priority than the requested
-// format exists, the save is written into it, so readers see it. A corrupt
+// format exists, the save is written into it, so readers see it. Another
+// program's write to the image's sidecar that lands between the save's read
+// and its write is never overwritten: the save starts over from it (a few
+// times, then Aborted; guarded_write.h). A corrupt
 // sidecar is never silently replaced: the save fails
 // unless the caller asks to overwrite, and then the corrupt file is kept
 // aside as `<name>.corrupt-<UTC time>`.
@@ -25,6 +28,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/engine/allowed_roots.h"
+#include "server/engine/image_location.h"
 #include "server/engine/image_locks.h"
 #include "server/engine/sidecar_codec.h"
 
@@ -74,6 +78,14 @@ class SidecarStore {
   absl::StatusOr<SaveOutcome> Save(const AllowedRoots& roots, const SaveRequest& request);
 
  private:
+  // One read, merge and guarded write; Aborted or AlreadyExists when another
+  // program's write got in between. `corrupt_kept_as` survives attempts.
+  absl::StatusOr<SaveOutcome> SaveOnce(const ImageLocation& location, int directory_fd,
+                                       const SaveRequest& request,
+                                       std::string& corrupt_kept_as) const;
+
+  static constexpr int kSaveAttempts = 5;
+
   ImageLocks& locks_;
   size_t max_sidecar_bytes_;
 };

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "engine_harness.h"
+#include "server/engine/guarded_write.h"
 
 namespace sidecard::engine {
 namespace {
@@ -175,6 +176,25 @@ TEST_F(CleanupTest, Regression_OneFailureDoesNotStopTheRest) {
   EXPECT_EQ(run.For("locked/gone.json")->action, CleanupAction::kFailed);
   EXPECT_THAT(run.For("locked/gone.json")->error, HasSubstr("cannot delete"));
   EXPECT_FALSE(tree_.Exists("open/gone.json"));
+}
+
+TEST_F(CleanupTest, Regression_AnOrphanRewrittenJustBeforeItsRemovalIsKept) {
+  for (const CleanupMode mode : {CleanupMode::kDelete, CleanupMode::kQuarantine}) {
+    tree_.WriteFile("orphan.json", MergedDocument());
+    SetGuardedWriteHookForTesting(
+        [this, done = false](std::string_view step, const std::string&) mutable {
+          if (step != "move" || done) return;
+          done = true;
+          tree_.WriteFile("other.tmp", MergedDocument(3));
+          ASSERT_EQ(rename(tree_.Path("other.tmp").c_str(), tree_.Path("orphan.json").c_str()), 0);
+        });
+    const CleanupRun run = Cleanup(Mode(mode));
+    SetGuardedWriteHookForTesting(nullptr);
+    ASSERT_EQ(run.results.size(), 1u);
+    EXPECT_EQ(run.results[0].action, CleanupAction::kSkippedChanged) << run.results[0].error;
+    EXPECT_THAT(run.results[0].error, HasSubstr("another program"));
+    EXPECT_EQ(tree_.ReadFile("orphan.json"), MergedDocument(3));
+  }
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/engine/guarded_write.h"
 #include "server/engine/json_text.h"
 #include "server/engine/sidecar_codec.h"
 #include "support/temp_tree.h"
@@ -268,6 +269,75 @@ TEST_F(SidecarStoreTest, NoTemporaryFilesAreLeft) {
   }
   std::sort(names.begin(), names.end());
   EXPECT_THAT(names, ElementsAre("a.bin", "a.jpg"));
+}
+
+// Another program (the old pipeline) writes the sidecar the usual way, a
+// temporary file renamed over the name, exactly between the save's read and
+// its write. Its result must survive, and so must the save.
+class SidecarStoreRaceTest : public SidecarStoreTest {
+ protected:
+  ~SidecarStoreRaceTest() override { SetGuardedWriteHookForTesting(nullptr); }
+
+  void OtherProgramWritesAt(std::string_view step, const std::string& rel,
+                            const std::string& json) {
+    SetGuardedWriteHookForTesting([this, step = std::string(step), rel, json, done = false](
+                                      std::string_view at, const std::string&) mutable {
+      if (at != step || done) return;
+      done = true;
+      tree_.WriteFile("other.tmp", json);
+      ASSERT_EQ(rename(tree_.Path("other.tmp").c_str(), tree_.Path(rel).c_str()), 0);
+    });
+  }
+};
+
+TEST_F(SidecarStoreRaceTest, Regression_AWriteLandingBeforeTheReplaceIsMergedNotLost) {
+  tree_.WriteFile("IMG_1.jpg", "");
+  tree_.WriteFile("IMG_1.json", R"({"yolov8": {"yolov8": {"success": true, "objects": []}}})");
+  OtherProgramWritesAt("replace", "IMG_1.json",
+                       R"({"ball_detection": {"success": true, "balls": [1]}})");
+  auto saved = Save("IMG_1.jpg", "face_detection", R"({"success": true, "faces": []})",
+                    "insightface", SidecarFormat::kJson);
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  const rapidjson::Document document = Decode("IMG_1.json");
+  // The other program's write replaced the old file (its yolov8 is gone by
+  // its own doing); what it wrote and what was saved are both there.
+  EXPECT_TRUE(document.HasMember("ball_detection")) << CanonicalJson(document);
+  EXPECT_TRUE(document.HasMember("face_detection")) << CanonicalJson(document);
+  EXPECT_FALSE(document.HasMember("yolov8")) << CanonicalJson(document);
+}
+
+TEST_F(SidecarStoreRaceTest, Regression_AFileCreatedBeforeTheCreateIsMergedNotLost) {
+  tree_.WriteFile("IMG_1.jpg", "");
+  OtherProgramWritesAt("create", "IMG_1.json",
+                       R"({"ball_detection": {"success": true, "balls": [1]}})");
+  auto saved = Save("IMG_1.jpg", "face_detection", R"({"success": true, "faces": []})",
+                    "insightface", SidecarFormat::kJson);
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  EXPECT_FALSE(saved->created);
+  const rapidjson::Document document = Decode("IMG_1.json");
+  EXPECT_TRUE(document.HasMember("ball_detection")) << CanonicalJson(document);
+  EXPECT_TRUE(document.HasMember("face_detection")) << CanonicalJson(document);
+}
+
+TEST_F(SidecarStoreRaceTest, AProgramThatNeverStopsWritingGetsAbortedAndKeepsItsFile) {
+  tree_.WriteFile("IMG_1.jpg", "");
+  tree_.WriteFile("IMG_1.json", R"({"yolov8": {}})");
+  int writes = 0;
+  SetGuardedWriteHookForTesting([&](std::string_view at, const std::string&) {
+    if (at != "replace") return;
+    tree_.WriteFile("other.tmp", R"({"ball_detection": {"n": )" + std::to_string(++writes) + "}}");
+    ASSERT_EQ(rename(tree_.Path("other.tmp").c_str(), tree_.Path("IMG_1.json").c_str()), 0);
+  });
+  auto saved = Save("IMG_1.jpg", "face_detection", R"({"success": true})", "insightface",
+                    SidecarFormat::kJson);
+  EXPECT_TRUE(absl::IsAborted(saved.status())) << saved.status();
+  EXPECT_THAT(saved.status().message(), HasSubstr("another program"));
+  EXPECT_THAT(saved.status().message(), HasSubstr("nothing was saved"));
+  EXPECT_EQ(CanonicalJson(Decode("IMG_1.json")),
+            R"({"ball_detection":{"n":)" + std::to_string(writes) + "}}");
+  for (const auto& entry : std::filesystem::directory_iterator(tree_.root())) {
+    EXPECT_THAT(entry.path().filename().string(), ::testing::Not(StartsWith(".sidecard-")));
+  }
 }
 
 }  // namespace
