@@ -88,6 +88,7 @@ def test_cancelling_a_stream_ends_it(client: sidecard.Client, library: Path) -> 
         (grpc.StatusCode.NOT_FOUND, sidecard.NotFound),
         (grpc.StatusCode.PERMISSION_DENIED, sidecard.PermissionDenied),
         (grpc.StatusCode.FAILED_PRECONDITION, sidecard.FailedPrecondition),
+        (grpc.StatusCode.ABORTED, sidecard.Aborted),
         (grpc.StatusCode.UNAUTHENTICATED, sidecard.Unauthenticated),
         (grpc.StatusCode.RESOURCE_EXHAUSTED, sidecard.ResourceExhausted),
         (grpc.StatusCode.UNAVAILABLE, sidecard.Unavailable),

@@ -17,6 +17,7 @@ from sidecard._version import __version__
 from sidecard.client import Client, Stream
 from sidecard.config import SYSTEM_ADDRESS
 from sidecard.errors import (
+    Aborted,
     Cancelled,
     DeadlineExceeded,
     FailedPrecondition,
@@ -33,6 +34,7 @@ from sidecard.results import CleanupResult, ConvertResult, ExportResult, Validat
 
 __all__ = [
     "SYSTEM_ADDRESS",
+    "Aborted",
     "Cancelled",
     "CleanupResult",
     "Client",

@@ -44,6 +44,10 @@ class FailedPrecondition(SidecardError):
     """The files are not in a state the call can work on (e.g. a corrupt sidecar on save)."""
 
 
+class Aborted(SidecardError):
+    """Another program kept writing the same sidecar during a save; nothing was saved, retry."""
+
+
 class Unauthenticated(SidecardError):
     """The token is missing or wrong."""
 
@@ -73,6 +77,7 @@ _BY_CODE: dict[grpc.StatusCode, type[SidecardError]] = {
     grpc.StatusCode.NOT_FOUND: NotFound,
     grpc.StatusCode.PERMISSION_DENIED: PermissionDenied,
     grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
+    grpc.StatusCode.ABORTED: Aborted,
     grpc.StatusCode.UNAUTHENTICATED: Unauthenticated,
     grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhausted,
     grpc.StatusCode.UNAVAILABLE: Unavailable,
