@@ -28,6 +28,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "server/daemon/listen_failure.h"
 #include "server/daemon/logging.h"
 #include "server/daemon/metrics_endpoint.h"
 #include "server/daemon/network_credentials.h"
@@ -154,14 +155,24 @@ Listening Listen(const DaemonOptions& options, const std::vector<std::string>& a
   }
   if (service != nullptr) builder.RegisterService(service);
   ApplyLimits(options, builder);
+  // gRPC sets SO_REUSEPORT by default: a second daemon on the same port would
+  // start too, and the kernel would split the connections between the two.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   Listening listening{builder.BuildAndStart(), {}};
   if (listening.server == nullptr) {
-    spdlog::critical("cannot listen on the requested addresses (in use, or a missing directory?)");
+    // gRPC binds the addresses in order and stops at the first that fails;
+    // only the ports of those before it are set.
+    const auto failed = std::find(ports.begin(), ports.end(), 0);
+    if (failed == ports.end()) {
+      spdlog::critical("cannot start the gRPC server on {}", absl::StrJoin(addresses, ", "));
+    } else {
+      spdlog::critical("{}", daemon::ListenFailure(addresses[failed - ports.begin()]));
+    }
     return {};
   }
   for (size_t i = 0; i < addresses.size(); ++i) {
     if (ports[i] == 0) {
-      spdlog::critical("cannot listen on {}", addresses[i]);
+      spdlog::critical("{}", daemon::ListenFailure(addresses[i]));
       listening.server->Shutdown();
       return {};
     }

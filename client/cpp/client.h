@@ -11,6 +11,9 @@
 //   request.set_root("/photos");
 //   sidecar::v1::StatsResponse stats;
 //   grpc::Status status = client.Stats(request, &stats);
+//
+// A path that may not be valid UTF-8 (any file name) goes into a request with
+// SetRoot or SetImagePath of client/cpp/request_path.h.
 #ifndef SIDECARD_CLIENT_CPP_CLIENT_H_
 #define SIDECARD_CLIENT_CPP_CLIENT_H_
 
@@ -21,6 +24,7 @@
 #include <memory>
 #include <string>
 
+#include "client/cpp/request_path.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "sidecar/v1/sidecar.grpc.pb.h"
 

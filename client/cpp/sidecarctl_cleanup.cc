@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "client/cpp/request_path.h"
 #include "client/cpp/sidecarctl_command.h"
 #include "client/cpp/sidecarctl_format.h"
 #include "client/cpp/sidecarctl_json_stream.h"
@@ -124,7 +125,7 @@ int Run(const Invocation& invocation) {
   absl::StatusOr<int64_t> min_age = MinAgeFromFlags(args);
   if (!min_age.ok()) return UsageError(min_age.status().message(), "cleanup");
   CleanupRequest request;
-  request.set_root(*root);
+  SetRoot(request, *root);
   request.set_non_recursive(args.Has("non-recursive"));
   request.set_mode(*mode);
   request.set_min_age_seconds(*min_age);

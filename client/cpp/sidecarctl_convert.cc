@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "client/cpp/proto_json.h"
+#include "client/cpp/request_path.h"
 #include "client/cpp/sidecarctl_command.h"
 #include "client/cpp/sidecarctl_format.h"
 #include "client/cpp/sidecarctl_json_stream.h"
@@ -115,7 +116,7 @@ int Run(const Invocation& invocation) {
   absl::StatusOr<SidecarFormat> target = TargetFromFlags(args);
   if (!target.ok()) return UsageError(target.status().message(), "convert");
   ConvertRequest request;
-  request.set_root(*root);
+  SetRoot(request, *root);
   request.set_non_recursive(args.Has("non-recursive"));
   request.set_target_format(*target);
   request.set_apply(args.Has("apply"));

@@ -16,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/cpp/proto_json.h"
+#include "client/cpp/request_path.h"
 #include "client/cpp/sidecarctl_command.h"
 #include "client/cpp/sidecarctl_format.h"
 #include "client/cpp/sidecarctl_progress.h"
@@ -199,7 +200,7 @@ int Run(const Invocation& invocation) {
   absl::StatusOr<ExportContent> content = ContentFromFlags(args, *format);
   if (!content.ok()) return UsageError(content.status().message(), "export");
   ExportRequest request;
-  request.set_root(*root);
+  SetRoot(request, *root);
   request.set_non_recursive(args.Has("non-recursive"));
   request.set_operation_filter(args.Value("operation").value_or(""));
   request.set_format(*format);

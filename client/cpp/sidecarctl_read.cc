@@ -12,6 +12,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "client/cpp/proto_json.h"
+#include "client/cpp/request_path.h"
 #include "client/cpp/sidecarctl_command.h"
 #include "client/cpp/sidecarctl_format.h"
 
@@ -123,7 +124,7 @@ int Run(const Invocation& invocation) {
   absl::StatusOr<std::string> image = DirectoryArgument(args);  // Absolute, like a DIR.
   if (!image.ok()) return UsageError(image.status().message(), "read");
   ReadSidecarRequest request;
-  request.set_image_path(*image);
+  SetImagePath(request, *image);
 
   ReadSidecarResponse response;
   const grpc::Status status = invocation.client.ReadSidecar(request, &response);

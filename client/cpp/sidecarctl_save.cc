@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "client/cpp/proto_json.h"
+#include "client/cpp/request_path.h"
 #include "client/cpp/sidecarctl_command.h"
 #include "client/cpp/sidecarctl_format.h"
 
@@ -132,7 +133,7 @@ int Run(const Invocation& invocation) {
     return UsageError(checked.message(), "save");
   }
   SaveSidecarRequest request;
-  request.set_image_path(*image);
+  SetImagePath(request, *image);
   request.set_operation(positional[1]);
   request.set_backend(args.Value("backend").value_or(""));
   request.set_payload_json(*std::move(payload));

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/cpp/proto_json.h"
+#include "client/cpp/request_path.h"
 #include "client/cpp/sidecarctl_command.h"
 #include "client/cpp/sidecarctl_format.h"
 #include "client/cpp/sidecarctl_table.h"
@@ -101,7 +102,7 @@ int Run(const Invocation& invocation) {
   absl::StatusOr<std::string> root = DirectoryArgument(args);
   if (!root.ok()) return UsageError(root.status().message(), "stats");
   StatsRequest request;
-  request.set_root(*root);
+  SetRoot(request, *root);
   request.set_non_recursive(args.Has("non-recursive"));
   request.set_operation_filter(args.Value("operation").value_or(""));
 

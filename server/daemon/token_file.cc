@@ -1,6 +1,7 @@
 #include "server/daemon/token_file.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,6 +26,17 @@ std::string ModeText(mode_t mode) {
   return text;
 }
 
+// "nobody (uid 65534)", or "uid 65534" for a uid without a user.
+std::string UserText(uid_t uid) {
+  passwd entry{};
+  passwd* found = nullptr;
+  char buffer[1024];
+  if (getpwuid_r(uid, &entry, buffer, sizeof(buffer), &found) == 0 && found != nullptr) {
+    return std::string(found->pw_name) + " (uid " + std::to_string(uid) + ")";
+  }
+  return "uid " + std::to_string(uid);
+}
+
 // Visible ASCII, as an HTTP/2 header value can carry it without spaces.
 bool IsTokenText(const std::string& token) {
   for (const char c : token) {
@@ -41,7 +53,8 @@ std::vector<std::string> Fields(const std::string& line) {
   return fields;
 }
 
-// Reads the whole file, refusing one that group or others may access.
+// Reads the whole file, refusing one that group or others may access, or that
+// another user owns (who could then change the tokens, or read them).
 absl::StatusOr<std::string> ReadPrivateFile(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Refused(path, std::string("cannot open: ") + std::strerror(errno));
@@ -52,6 +65,9 @@ absl::StatusOr<std::string> ReadPrivateFile(const std::string& path) {
     status = Refused(path, std::string("cannot stat: ") + std::strerror(errno));
   } else if (!S_ISREG(st.st_mode)) {
     status = Refused(path, "not a regular file");
+  } else if (st.st_uid != geteuid()) {
+    status = Refused(path, "owned by " + UserText(st.st_uid) + ", not by " + UserText(geteuid()) +
+                               ", the user sidecard runs as; chown it to that user");
   } else if ((st.st_mode & 077) != 0) {
     status = Refused(path, "mode " + ModeText(st.st_mode) +
                                " lets group or others access the tokens; chmod 600 it");

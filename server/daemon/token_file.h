@@ -2,9 +2,10 @@
 // per line as `read-only TOKEN` or `read-write TOKEN`; blank lines and lines
 // starting with # are ignored.
 //
-// The file is refused, with a message naming it (and the line), when group
-// or others may access it (it holds secrets: mode 0600 or 0400), when a line
-// is malformed, a role unknown, a token shorter than 16 characters or not
+// The file is refused, with a message naming it (and its owner or the line),
+// when another user than the daemon's (effective) one owns it, when group or
+// others may access it (it holds secrets: mode 0600 or 0400), when a line is
+// malformed, a role unknown, a token shorter than 16 characters or not
 // visible ASCII, a token repeated, or when it holds no token at all. Messages
 // never quote a token.
 #ifndef SIDECARD_SERVER_DAEMON_TOKEN_FILE_H_

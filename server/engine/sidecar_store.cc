@@ -134,14 +134,18 @@ void UpdateSidecarInfo(rapidjson::Document& document, const ImageLocation& locat
   if (!info.HasMember("operation_type")) {
     SetMember(info, "operation_type", String(request.operation, allocator), allocator);
   }
-  SetMember(info, "image_path", String(location.image_path, allocator), allocator);
+  // JSON text must be UTF-8 (a file that is not would not read back), so a
+  // name that is not shows its bytes as \xNN, as in every message.
+  const std::string image_path = DisplayPath(location.image_path);
+  const std::string requested_path = DisplayPath(location.requested_path);
+  SetMember(info, "image_path", String(image_path, allocator), allocator);
   SetMember(info, "last_updated", String(now, allocator), allocator);
   SetMember(info, "last_operation", String(request.operation, allocator), allocator);
   if (location.via_symlink) {
-    SetMember(info, "symlink_path", String(location.requested_path, allocator), allocator);
+    SetMember(info, "symlink_path", String(requested_path, allocator), allocator);
     Value symlink(rapidjson::kObjectType);
-    symlink.AddMember("symlink_path", String(location.requested_path, allocator), allocator);
-    symlink.AddMember("target_path", String(location.image_path, allocator), allocator);
+    symlink.AddMember("symlink_path", String(requested_path, allocator), allocator);
+    symlink.AddMember("target_path", String(image_path, allocator), allocator);
     symlink.AddMember("is_symlink", true, allocator);
     symlink.AddMember("broken", false, allocator);
     SetMember(info, "symlink_info", std::move(symlink), allocator);

@@ -27,4 +27,14 @@ absl::Status CheckBatchSize(int32_t requested, int32_t& effective) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> RequestPath(std::string_view field, const std::string& text,
+                                        const std::string& raw) {
+  if (!text.empty() && !raw.empty()) {
+    const std::string name(field);
+    return absl::InvalidArgumentError(name + " and raw_" + name + " are both set: set one (raw_" +
+                                      name + " for a path that is not valid UTF-8)");
+  }
+  return raw.empty() ? text : raw;
+}
+
 }  // namespace sidecard::service

@@ -24,8 +24,10 @@ grpc::Status SidecarService::ReadSidecar(grpc::ServerContext* context,
   if (auto refused = Admit(call, *context, Access::kRead); !refused.ok()) {
     return call.Finish(refused);
   }
-  call.set_root(engine::DisplayPath(request->image_path()));
-  auto outcome = config_.store->Read(*roots(), request->image_path());
+  auto image_path = RequestImagePath(*request);
+  if (!image_path.ok()) return call.Finish(ToGrpcStatus(image_path.status()));
+  call.set_root(engine::DisplayPath(*image_path));
+  auto outcome = config_.store->Read(*roots(), *image_path);
   if (!outcome.ok()) return call.Finish(ToGrpcStatus(outcome.status()));
   call.add_files(outcome->found ? 1 : 0);
   response->set_found(outcome->found);
@@ -51,7 +53,9 @@ grpc::Status SidecarService::SaveSidecar(grpc::ServerContext* context,
   if (auto refused = Admit(call, *context, Access::kWrite); !refused.ok()) {
     return call.Finish(refused);
   }
-  call.set_root(engine::DisplayPath(request->image_path()));
+  auto image_path = RequestImagePath(*request);
+  if (!image_path.ok()) return call.Finish(ToGrpcStatus(image_path.status()));
+  call.set_root(engine::DisplayPath(*image_path));
   if (request->operation().empty()) return call.Finish(Invalid("operation: required"));
   if (auto checked = CheckOperationFilter(request->operation()); !checked.ok()) {
     return call.Finish(Invalid("operation: '" + request->operation() +
@@ -73,7 +77,7 @@ grpc::Status SidecarService::SaveSidecar(grpc::ServerContext* context,
   }
   if (!payload->IsObject()) return call.Finish(Invalid("payload_json: must be a JSON object"));
   engine::SaveRequest save;
-  save.image_path = request->image_path();
+  save.image_path = *image_path;
   save.operation = request->operation();
   save.backend = request->backend();
   save.payload = &*payload;

@@ -36,7 +36,8 @@ for path in bin/sidecard bin/sidecarctl bin/sportball-sidecar-rust bin/image-sid
   lib/systemd/system/sidecard.service etc/sidecard/sidecard.conf \
   share/doc/sidecard/OPERATING.md share/doc/sidecard/examples/sidecard.conf \
   share/doc/sidecard/examples/sidecard.yaml \
-  include/sidecard/client/cpp/client.h include/sidecard/sidecar/v1/sidecar.grpc.pb.h \
+  include/sidecard/client/cpp/client.h include/sidecard/client/cpp/request_path.h \
+  include/sidecard/sidecar/v1/sidecar.grpc.pb.h \
   include/sidecard/grpc/health/v1/health.grpc.pb.h \
   lib/cmake/sidecard/sidecardConfig.cmake lib/cmake/sidecard/sidecardTargets.cmake \
   lib/python3/dist-packages/sidecard/__init__.py \

@@ -3,6 +3,7 @@
 // changes a reload applies. The daemon itself is tested in
 // tests/integration/security_test.cc.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "gtest/gtest.h"
 #include "server/daemon/reload.h"
@@ -116,6 +117,24 @@ TEST(TokenFile, RefusesFilesOthersMayAccess) {
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("--token-file " + dir.Path("absent") + ": cannot open"),
             std::string::npos);
+}
+
+TEST(TokenFile, RefusesAFileAnotherUserOwns) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to give the token file to another user";
+  testing::TempTree dir;
+  dir.WriteFile("tokens", "read-only bbbbbbbbbbbbbbbb-reader\n");
+  chmod(dir.Path("tokens").c_str(), 0600);
+  ASSERT_EQ(chown(dir.Path("tokens").c_str(), 65534, 65534), 0);
+  const auto tokens = daemon::ReadTokenFile(dir.Path("tokens"));
+  ASSERT_FALSE(tokens.ok());
+  const std::string message(tokens.status().message());
+  EXPECT_EQ(message.rfind("--token-file " + dir.Path("tokens") + ": owned by ", 0), 0u) << message;
+  EXPECT_NE(message.find("uid 65534"), std::string::npos) << message;
+  EXPECT_NE(message.find(", not by root (uid 0), the user sidecard runs as; chown it to that user"),
+            std::string::npos)
+      << message;
+  ASSERT_EQ(chown(dir.Path("tokens").c_str(), 0, 0), 0);
+  EXPECT_TRUE(daemon::ReadTokenFile(dir.Path("tokens")).ok());
 }
 
 TEST(SecurityReload, FlagsThatNeedARestart) {

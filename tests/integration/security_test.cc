@@ -410,8 +410,13 @@ TEST_F(SecurityStartupTest, ATokenFileOthersMayReadOrThatIsMalformedIsRefused) {
 }
 
 TEST_F(SecurityStartupTest, TlsFilesThatDoNotFitAreNamed) {
+  // The daemon keeps the test's user here, so it needs a token file of its own
+  // (the Pki's belongs to the user a root run drops to).
+  testing::TempTree files;
+  files.WriteFile("tokens", std::string("read-write ") + kReadWriteToken + "\n");
+  chmod(files.Path("tokens").c_str(), 0600);
   const RunResult run =
-      RunDaemon({"--listen", "127.0.0.1:0", "--token-file", pki_.Path("tokens"), "--tls-cert",
+      RunDaemon({"--listen", "127.0.0.1:0", "--token-file", files.Path("tokens"), "--tls-cert",
                  pki_.Path("server.pem"), "--tls-key", pki_.Path("client.key")});
   EXPECT_EQ(run.exit_code, 1) << run;
   EXPECT_NE(run.err.find("--tls-key " + pki_.Path("client.key") +

@@ -340,3 +340,62 @@ def test_non_utf8_file_names_round_trip(client: sidecard.Client, library: Path) 
     names = [os.fsencode(r["file"]) for r in reports]
     assert raw in names
     assert os.path.exists(reports[names.index(raw)]["file"])
+
+
+def test_read_and_save_an_image_whose_name_is_not_utf8(
+    client: sidecard.Client, library: Path
+) -> None:
+    directory = os.fsencode(library / "b")
+    image = directory + b"/IMG_\xff.jpg"
+    sidecar = directory + b"/IMG_\xff.bin"
+    with open(image, "wb") as out:
+        out.write(b"\xff\xd8\xff\xd9")
+    with open(sidecar, "wb") as out:
+        out.write(known_tree.encode_bin(known_tree.face_document(1, True, 1.0)))
+    # As os.listdir gives such a name: bytes, or str with a surrogate escape.
+    image_text = os.fsdecode(image)
+    assert "\udcff" in image_text
+    for name in (image, image_text, Path(image_text)):
+        result = client.read_sidecar(name)
+        assert result["found"]
+        assert result["sidecar"] == os.fsdecode(sidecar)
+        assert result["image"] == image_text
+        assert "face_detection" in result["document"]
+
+    saved = client.save_sidecar(image, "yolov8", {"objects": [], "success": True})
+    assert saved["sidecar"] == os.fsdecode(sidecar)
+    assert os.fsencode(saved["sidecar"]) == sidecar
+    document = client.read_sidecar(image_text)["document"]
+    assert {"face_detection", "yolov8"} <= set(document)
+    # JSON text is UTF-8: the document names the image with the byte escaped.
+    assert document["sidecar_info"]["image_path"] == os.fsdecode(directory) + "/IMG_\\xFF.jpg"
+    assert known_tree.decode_bin(open(sidecar, "rb").read())["yolov8"]["success"] is True
+
+
+def test_a_tree_call_under_a_root_whose_name_is_not_utf8(
+    client: sidecard.Client, library: Path
+) -> None:
+    root = os.fsencode(library) + b"/d\xfe"
+    os.mkdir(root)
+    with open(root + b"/IMG_1.jpg", "wb") as out:
+        out.write(b"\xff\xd8\xff\xd9")
+    with open(root + b"/IMG_1.bin", "wb") as out:
+        out.write(known_tree.encode_bin(known_tree.face_document(1, True, 1.0)))
+    for name in (root, os.fsdecode(root)):
+        stats = client.stats(name)
+        assert (stats["total_images"], stats["total_sidecars"]) == (1, 1)
+        reports = client.validate(name).reports
+        assert [os.fsencode(r["file"]) for r in reports] == [root + b"/IMG_1.bin"]
+
+
+def test_request_paths_go_in_the_raw_field_only_when_not_utf8() -> None:
+    from sidecard import _requests
+
+    request = _requests.read_sidecar("/p/Pokalübergabe.jpg")
+    assert (request.image_path, request.raw_image_path) == ("/p/Pokalübergabe.jpg", b"")
+    request = _requests.read_sidecar(b"/p/IMG_\xff.jpg")
+    assert (request.image_path, request.raw_image_path) == ("", b"/p/IMG_\xff.jpg")
+    stats = _requests.stats(os.fsdecode(b"/p/d\xfe"), None, True)
+    assert (stats.root, stats.raw_root) == ("", b"/p/d\xfe")
+    with pytest.raises(TypeError, match="a path must be str, bytes or os.PathLike, not int"):
+        _requests.read_sidecar(3)  # type: ignore[arg-type]

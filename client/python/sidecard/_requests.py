@@ -1,9 +1,12 @@
 """Builds the request messages of every call from plain Python arguments.
 
 Shared by the blocking and the asyncio client so both accept exactly the same
-arguments. Paths may be ``str`` or ``os.PathLike``; a relative path is taken
-relative to the caller's working directory. Bad arguments raise ``ValueError``
-or ``TypeError`` before anything is sent.
+arguments. Paths may be ``str``, ``bytes`` or ``os.PathLike``, as for Python's
+os functions; a relative path is taken relative to the caller's working
+directory. A path whose bytes are not UTF-8 (given as ``bytes``, or as ``str``
+with surrogate escapes, ``os.fsdecode``) goes in the request's ``raw_`` field:
+a proto3 string must be UTF-8. Bad arguments raise ``ValueError`` or
+``TypeError`` before anything is sent.
 """
 
 from __future__ import annotations
@@ -16,20 +19,32 @@ from sidecard._convert import enum_label
 from sidecard._stubs import health_pb2, sidecar_pb2 as pb
 
 PathArg = str | os.PathLike[str]
+#: A file or directory the daemon is asked about: any name, as the os functions take it.
+RequestPath = str | bytes | os.PathLike[str] | os.PathLike[bytes]
 #: A payload for SaveSidecar: a JSON object, as a mapping or as JSON text.
 Payload = Mapping[str, Any] | str | bytes
 
 
-def absolute(path: PathArg) -> str:
-    """The path as an absolute str (joined to the working directory if relative).
+def absolute(path: RequestPath) -> bytes:
+    """The exact bytes of the path, made absolute (joined to the working directory).
 
     Only joins, never normalises: `..` after a symlink must be resolved by the
     daemon the way the file system does.
     """
-    text = os.fspath(path)
-    if not isinstance(text, str):
-        raise TypeError(f"a path must be str or os.PathLike[str], not {type(text).__name__}")
-    return text if os.path.isabs(text) else os.path.join(os.getcwd(), text)
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"a path must be str, bytes or os.PathLike, not {type(path).__name__}")
+    raw = os.fsencode(path)
+    return raw if os.path.isabs(raw) else os.path.join(os.getcwdb(), raw)
+
+
+def path_field(name: str, path: RequestPath) -> dict[str, str | bytes]:
+    """The request field for `path`: `{name: text}`, or `{"raw_" + name: bytes}` when
+    its bytes are not UTF-8 (which a proto3 string must be)."""
+    raw = absolute(path)
+    try:
+        return {name: raw.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"raw_" + name: raw}
 
 
 def sidecar_format(name: str | None) -> str:
@@ -40,11 +55,11 @@ def sidecar_format(name: str | None) -> str:
 
 
 def validate(
-    root: PathArg, operation: str | None, recursive: bool, summary_only: bool, batch_size: int
+    root: RequestPath, operation: str | None, recursive: bool, summary_only: bool, batch_size: int
 ) -> pb.ValidateRequest:
     """A ValidateRequest."""
     return pb.ValidateRequest(
-        root=absolute(root),
+        **path_field("root", root),
         non_recursive=not recursive,
         operation_filter=operation or "",
         summary_only=summary_only,
@@ -52,19 +67,19 @@ def validate(
     )
 
 
-def stats(root: PathArg, operation: str | None, recursive: bool) -> pb.StatsRequest:
+def stats(root: RequestPath, operation: str | None, recursive: bool) -> pb.StatsRequest:
     """A StatsRequest."""
     return pb.StatsRequest(
-        root=absolute(root), non_recursive=not recursive, operation_filter=operation or ""
+        **path_field("root", root), non_recursive=not recursive, operation_filter=operation or ""
     )
 
 
 def cleanup(
-    root: PathArg, mode: str, min_age_seconds: int, recursive: bool, batch_size: int
+    root: RequestPath, mode: str, min_age_seconds: int, recursive: bool, batch_size: int
 ) -> pb.CleanupRequest:
     """A CleanupRequest; `mode` is `dry_run`, `delete` or `quarantine`."""
     return pb.CleanupRequest(
-        root=absolute(root),
+        **path_field("root", root),
         non_recursive=not recursive,
         mode=enum_label(pb.CleanupMode.DESCRIPTOR, mode, "cleanup mode"),
         min_age_seconds=min_age_seconds,
@@ -72,9 +87,9 @@ def cleanup(
     )
 
 
-def read_sidecar(image: PathArg) -> pb.ReadSidecarRequest:
+def read_sidecar(image: RequestPath) -> pb.ReadSidecarRequest:
     """A ReadSidecarRequest."""
-    return pb.ReadSidecarRequest(image_path=absolute(image))
+    return pb.ReadSidecarRequest(**path_field("image_path", image))
 
 
 def payload_json(payload: Payload) -> str:
@@ -92,7 +107,7 @@ def payload_json(payload: Payload) -> str:
 
 
 def save_sidecar(
-    image: PathArg,
+    image: RequestPath,
     operation: str,
     payload: Payload,
     backend: str | None,
@@ -102,7 +117,7 @@ def save_sidecar(
 ) -> pb.SaveSidecarRequest:
     """A SaveSidecarRequest."""
     return pb.SaveSidecarRequest(
-        image_path=absolute(image),
+        **path_field("image_path", image),
         operation=str(operation),
         backend=backend or "",
         payload_json=payload_json(payload),
@@ -113,11 +128,11 @@ def save_sidecar(
 
 
 def export(
-    root: PathArg, format: str, content: str | None, operation: str | None, recursive: bool
+    root: RequestPath, format: str, content: str | None, operation: str | None, recursive: bool
 ) -> pb.ExportRequest:
     """An ExportRequest; `format` is `json`, `jsonl` or `csv`, `content` `documents` or `table`."""
     return pb.ExportRequest(
-        root=absolute(root),
+        **path_field("root", root),
         non_recursive=not recursive,
         operation_filter=operation or "",
         format=enum_label(pb.ExportFormat.DESCRIPTOR, format, "export format"),
@@ -130,11 +145,11 @@ def export(
 
 
 def convert(
-    root: PathArg, to: str, apply: bool, recursive: bool, batch_size: int
+    root: RequestPath, to: str, apply: bool, recursive: bool, batch_size: int
 ) -> pb.ConvertRequest:
     """A ConvertRequest; `to` is `bin`, `rkyv` or `json`."""
     return pb.ConvertRequest(
-        root=absolute(root),
+        **path_field("root", root),
         non_recursive=not recursive,
         target_format=enum_label(pb.SidecarFormat.DESCRIPTOR, to, "target format"),
         apply=apply,

@@ -25,7 +25,7 @@ import grpc
 import grpc.aio
 
 from sidecard import _convert, _requests
-from sidecard._requests import PathArg, Payload
+from sidecard._requests import PathArg, Payload, RequestPath
 from sidecard._stubs import health_pb2_grpc, sidecar_pb2_grpc
 from sidecard.client import (
     CHANNEL_OPTIONS,
@@ -178,7 +178,7 @@ class Client:
 
     def iter_validate(
         self,
-        root: PathArg,
+        root: RequestPath,
         *,
         operation: str | None = None,
         recursive: bool = True,
@@ -193,7 +193,7 @@ class Client:
 
     async def validate(
         self,
-        root: PathArg,
+        root: RequestPath,
         *,
         operation: str | None = None,
         recursive: bool = True,
@@ -206,7 +206,7 @@ class Client:
         return ValidateResult(*await self._collect(stream))
 
     async def stats(
-        self, root: PathArg, *, operation: str | None = None, recursive: bool = True
+        self, root: RequestPath, *, operation: str | None = None, recursive: bool = True
     ) -> dict[str, Any]:
         """See :meth:`sidecard.Client.stats`."""
         request = _requests.stats(root, operation, recursive)
@@ -214,7 +214,7 @@ class Client:
 
     def iter_cleanup(
         self,
-        root: PathArg,
+        root: RequestPath,
         mode: str = "dry_run",
         min_age_seconds: int = 0,
         *,
@@ -229,7 +229,7 @@ class Client:
 
     async def cleanup(
         self,
-        root: PathArg,
+        root: RequestPath,
         mode: str = "dry_run",
         min_age_seconds: int = 0,
         *,
@@ -241,7 +241,7 @@ class Client:
 
     def iter_export(
         self,
-        root: PathArg,
+        root: RequestPath,
         *,
         format: str = "json",
         content: str | None = None,
@@ -254,7 +254,7 @@ class Client:
 
     async def export(
         self,
-        root: PathArg,
+        root: RequestPath,
         output: PathArg | IO[bytes] | None = None,
         *,
         format: str = "json",
@@ -276,7 +276,7 @@ class Client:
 
     def iter_convert(
         self,
-        root: PathArg,
+        root: RequestPath,
         to: str,
         *,
         apply: bool = False,
@@ -290,7 +290,7 @@ class Client:
         )
 
     async def convert(
-        self, root: PathArg, to: str, *, apply: bool = False, recursive: bool = True
+        self, root: RequestPath, to: str, *, apply: bool = False, recursive: bool = True
     ) -> ConvertResult:
         """See :meth:`sidecard.Client.convert`."""
         stream = self.iter_convert(root, to, apply=apply, recursive=recursive)
@@ -298,14 +298,14 @@ class Client:
 
     # --- one image ----------------------------------------------------------
 
-    async def read_sidecar(self, image: PathArg) -> dict[str, Any]:
+    async def read_sidecar(self, image: RequestPath) -> dict[str, Any]:
         """See :meth:`sidecard.Client.read_sidecar`."""
         request = _requests.read_sidecar(image)
         return _convert.read_result(await self._unary(self._stub.ReadSidecar, request))
 
     async def save_sidecar(
         self,
-        image: PathArg,
+        image: RequestPath,
         operation: str,
         payload: Payload,
         backend: str | None = None,

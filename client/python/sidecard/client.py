@@ -25,7 +25,7 @@ from typing import IO, Any, Callable, ContextManager, Generic, Iterator, Optiona
 import grpc
 
 from sidecard import _convert, _requests, autostart
-from sidecard._requests import PathArg, Payload
+from sidecard._requests import PathArg, Payload, RequestPath
 from sidecard._stubs import health_pb2_grpc, sidecar_pb2_grpc
 from sidecard.config import Settings, resolve
 from sidecard.errors import SidecardError, from_rpc_error
@@ -275,7 +275,7 @@ class Client:
 
     def iter_validate(
         self,
-        root: PathArg,
+        root: RequestPath,
         *,
         operation: str | None = None,
         recursive: bool = True,
@@ -297,7 +297,7 @@ class Client:
 
     def validate(
         self,
-        root: PathArg,
+        root: RequestPath,
         *,
         operation: str | None = None,
         recursive: bool = True,
@@ -310,7 +310,7 @@ class Client:
         return ValidateResult(*self._collect(stream))
 
     def stats(
-        self, root: PathArg, *, operation: str | None = None, recursive: bool = True
+        self, root: RequestPath, *, operation: str | None = None, recursive: bool = True
     ) -> dict[str, Any]:
         """Counts images, sidecars, operations, coverage and detections under `root`.
 
@@ -322,7 +322,7 @@ class Client:
 
     def iter_cleanup(
         self,
-        root: PathArg,
+        root: RequestPath,
         mode: str = "dry_run",
         min_age_seconds: int = 0,
         *,
@@ -343,7 +343,7 @@ class Client:
 
     def cleanup(
         self,
-        root: PathArg,
+        root: RequestPath,
         mode: str = "dry_run",
         min_age_seconds: int = 0,
         *,
@@ -355,7 +355,7 @@ class Client:
 
     def iter_export(
         self,
-        root: PathArg,
+        root: RequestPath,
         *,
         format: str = "json",
         content: str | None = None,
@@ -374,7 +374,7 @@ class Client:
 
     def export(
         self,
-        root: PathArg,
+        root: RequestPath,
         output: PathArg | IO[bytes] | None = None,
         *,
         format: str = "json",
@@ -401,7 +401,7 @@ class Client:
 
     def iter_convert(
         self,
-        root: PathArg,
+        root: RequestPath,
         to: str,
         *,
         apply: bool = False,
@@ -420,7 +420,7 @@ class Client:
         )
 
     def convert(
-        self, root: PathArg, to: str, *, apply: bool = False, recursive: bool = True
+        self, root: RequestPath, to: str, *, apply: bool = False, recursive: bool = True
     ) -> ConvertResult:
         """Rewrites the sidecars under `root` into format `to` (a dry run unless `apply`)."""
         stream = self.iter_convert(root, to, apply=apply, recursive=recursive)
@@ -428,8 +428,8 @@ class Client:
 
     # --- one image ----------------------------------------------------------
 
-    def read_sidecar(self, image: PathArg) -> dict[str, Any]:
-        """Reads the sidecar document of `image`.
+    def read_sidecar(self, image: RequestPath) -> dict[str, Any]:
+        """Reads the sidecar document of `image` (any file name: str, bytes or os.PathLike).
 
         Returns the ReadSidecarResponse fields with `document` (the parsed
         document, ``{}`` when `found` is False) in place of `document_json`.
@@ -440,7 +440,7 @@ class Client:
 
     def save_sidecar(
         self,
-        image: PathArg,
+        image: RequestPath,
         operation: str,
         payload: Payload,
         backend: str | None = None,
