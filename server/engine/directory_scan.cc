@@ -48,15 +48,25 @@ struct DirCloser {
   void operator()(DIR* dir) const { closedir(dir); }
 };
 
+// Why a directory cannot be listed, with the status code its errno means.
+absl::Status ListingFailure(int error) {
+  const std::string message = Concat("cannot list: ", std::strerror(error));
+  if (error == EACCES || error == EPERM) return absl::PermissionDeniedError(message);
+  if (error == EMFILE || error == ENFILE || error == ENOMEM) {
+    return absl::ResourceExhaustedError(message);
+  }
+  return absl::UnavailableError(message);
+}
+
 // Reads all entries; the fd stays usable (fdopendir works on a duplicate).
 absl::StatusOr<std::vector<RawEntry>> ReadEntries(int fd) {
   const int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (dup_fd < 0) return absl::InternalError(Concat("dup: ", std::strerror(errno)));
+  if (dup_fd < 0) return ListingFailure(errno);
   std::unique_ptr<DIR, DirCloser> dir(fdopendir(dup_fd));
   if (dir == nullptr) {
     const int error = errno;
     close(dup_fd);
-    return absl::UnavailableError(Concat("cannot list: ", std::strerror(error)));
+    return ListingFailure(error);
   }
   std::vector<RawEntry> entries;
   errno = 0;
@@ -65,9 +75,7 @@ absl::StatusOr<std::vector<RawEntry>> ReadEntries(int fd) {
     if (name != "." && name != "..") entries.push_back({std::string(name), KindOf(fd, *entry)});
     errno = 0;
   }
-  if (errno != 0) {
-    return absl::UnavailableError(Concat("cannot list: ", std::strerror(errno)));
-  }
+  if (errno != 0) return ListingFailure(errno);
   return entries;
 }
 

@@ -27,7 +27,10 @@ absl::StatusOr<std::unique_ptr<TreeWalk>> TreeWalk::Open(const AllowedRoots& roo
   walk->root_path_ = root;
   auto scan = ScanDirectory(*std::move(fd), "", root, walk->options_.scan);
   if (!scan.ok()) {
-    return absl::PermissionDeniedError(Concat(root, ": ", scan.status().message()));
+    // The listing's own code: unreadable is PermissionDenied, out of
+    // descriptors ResourceExhausted, an I/O error Unavailable.
+    return absl::Status(scan.status().code(),
+                        Concat(DisplayPath(root), ": ", scan.status().message()));
   }
   if (!walk->Admit(*scan)) return walk->limit_status_;
   auto shared = std::make_shared<DirectoryScan>(*std::move(scan));

@@ -4,8 +4,12 @@
 // The root is opened from its allowed root's descriptor without following
 // symlinks (sandboxed_open.h); every directory below relative to its parent's
 // descriptor with O_NOFOLLOW, so the walk never follows a directory symlink
-// out of the root and never re-resolves a path. Only the directories on the current path stay
-// open, so memory and descriptors grow with depth, not with the tree.
+// out of the root and never re-opens a directory by path. Symlinks to files
+// are the exception, by design: the scan resolves each by its path
+// (realpath, stat; directory_scan.cc) to tell a linked image from a broken
+// link and to mark targets outside the allowed roots, and reads nothing
+// through it. Only the directories on the current path stay open, so memory
+// and descriptors grow with depth, not with the tree.
 #ifndef SIDECARD_SERVER_ENGINE_TREE_WALK_H_
 #define SIDECARD_SERVER_ENGINE_TREE_WALK_H_
 
