@@ -8,6 +8,9 @@
 namespace sidecard::engine {
 namespace {
 
+// The start of every name the daemon makes for itself.
+constexpr std::string_view kReservedPrefix = ".sidecard-";
+
 // The counter is a uint64 and a pid far shorter: more digits is not ours.
 constexpr size_t kMaxDigits = 20;
 
@@ -42,7 +45,9 @@ std::optional<WorkingFileName> ParseWorkingFileName(std::string_view name) {
   }
   if (!StripNumberSuffix(name) || !StripNumberSuffix(name)) return std::nullopt;
   // `..` would make a restore leave the directory; `/` cannot be in a name.
-  if (name.empty() || name == "." || name == ".." ||
+  // The daemon never works on its own names (working files, the
+  // quarantine): restoring to one could make it a tmp stray, later deleted.
+  if (name.empty() || name == "." || name == ".." || name.starts_with(kReservedPrefix) ||
       name.find_first_of(std::string_view("/\0", 2)) != std::string_view::npos) {
     return std::nullopt;
   }

@@ -28,7 +28,8 @@ struct WorkingFileName {
 };
 
 // Parses a directory entry's name strictly: the prefix, a non-empty name
-// (not `.` or `..`), then `.<digits>.<digits>`. Nullopt: not ours.
+// (not `.`, `..` or one of the daemon's own `.sidecard-` names), then
+// `.<digits>.<digits>`. Nullopt: not ours.
 std::optional<WorkingFileName> ParseWorkingFileName(std::string_view name);
 
 struct WorkingFile {

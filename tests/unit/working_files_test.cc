@@ -51,6 +51,9 @@ TEST(ParseWorkingFileNameTest, RejectsEverythingElse) {
            "sidecard-tmp-x.bin.1.2",                       //
            " .sidecard-tmp-x.bin.1.2",                     //
            ".sidecard-quarantine",                         //
+           ".sidecard-held-.sidecard-tmp-a.bin.1.2.3.4",   // would restore as a tmp file
+           ".sidecard-held-.sidecard-quarantine.1.2",      //
+           ".sidecard-tmp-.sidecard-held-a.bin.1.2.3.4",   //
            ".sidecard-tmp-x.bin.1.2.conflict-20250101T000000.000000Z",
        }) {
     EXPECT_FALSE(ParseWorkingFileName(name).has_value()) << "'" << name << "'";
