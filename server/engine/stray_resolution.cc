@@ -21,8 +21,9 @@ namespace {
 // one name in a run step on by a microsecond.
 constexpr int kConflictAttempts = 64;
 
-StrayResolution Failed(std::string_view what) {
-  return {StrayOutcome::kFailed, false, {}, Concat(what, ": ", std::strerror(errno))};
+// `error` is the errno of the step, read before anything can change it.
+StrayResolution Failed(int error, std::string_view what) {
+  return {StrayOutcome::kFailed, false, {}, Concat(what, ": ", std::strerror(error))};
 }
 
 // The file as it is now, when it is still the one that was found.
@@ -87,11 +88,11 @@ StrayResolution ResolveTemporary(int directory_fd, const WorkingFile& file,
     // RENAME_NOREPLACE: never overwrite something already in quarantine.
     if (renameat2(directory_fd, file.name.c_str(), target->get(), file.name.c_str(),
                   RENAME_NOREPLACE) != 0) {
-      return Failed("cannot move to quarantine");
+      return Failed(errno, "cannot move to quarantine");
     }
     resolution.outcome = StrayOutcome::kQuarantined;
   } else if (unlinkat(directory_fd, file.name.c_str(), 0) != 0) {
-    return Failed("cannot delete");
+    return Failed(errno, "cannot delete");
   }
   resolution.done = true;
   return resolution;
@@ -107,12 +108,16 @@ StrayResolution ResolveHeld(int directory_fd, const WorkingFile& file,
                   RENAME_NOREPLACE) == 0) {
       return restored;
     }
-    if (errno != EEXIST) return Failed(Concat("cannot move back to ", file.concerns));
+    if (const int error = errno; error != EEXIST) {
+      return Failed(error, Concat("cannot move back to ", file.concerns));
+    }
     // Taken meanwhile: kept beside it as a conflict, as below.
   } else if (SameContent(directory_fd, file.name, file.concerns)) {
     StrayResolution removed{
         StrayOutcome::kRemoved, act, {}, Concat("identical to ", file.concerns)};
-    if (act && unlinkat(directory_fd, file.name.c_str(), 0) != 0) return Failed("cannot delete");
+    if (act && unlinkat(directory_fd, file.name.c_str(), 0) != 0) {
+      return Failed(errno, "cannot delete");
+    }
     return removed;
   }
   for (int attempt = 0; attempt < kConflictAttempts; ++attempt) {
@@ -126,7 +131,9 @@ StrayResolution ResolveHeld(int directory_fd, const WorkingFile& file,
                   RENAME_NOREPLACE) == 0) {
       return {StrayOutcome::kKeptAsConflict, true, conflict, {}};
     }
-    if (errno != EEXIST) return Failed(Concat("cannot rename to ", conflict));
+    if (const int error = errno; error != EEXIST) {
+      return Failed(error, Concat("cannot rename to ", conflict));
+    }
   }
   return {StrayOutcome::kFailed, false, {}, "no free conflict name"};
 }
