@@ -33,6 +33,7 @@
 #include "server/daemon/metrics_endpoint.h"
 #include "server/daemon/network_credentials.h"
 #include "server/daemon/reload.h"
+#include "server/daemon/startup_sweep.h"
 #include "server/daemon/systemd_notify.h"
 #include "server/daemon/token_file.h"
 #include "server/daemon/watchdog.h"
@@ -328,6 +329,8 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   config.call_limits.max_concurrent_calls = options.max_concurrent_calls;
   config.call_limits.default_deadline = absl::Seconds(options.default_deadline_seconds);
   config.max_files_per_request = options.max_files_per_request;
+  engine::SweepProgress sweep_progress;
+  config.startup_sweep = &sweep_progress;
   service::SidecarService service(std::move(config));
 
   const std::shared_ptr<grpc::ServerCredentials> network_credentials = NetworkCredentials(options);
@@ -372,6 +375,9 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   daemon::NotifyReady(serving_status);
   std::optional<daemon::WatchdogPinger> watchdog;
   if (const auto timeout = daemon::WatchdogTimeout()) watchdog.emplace(*timeout);
+  // Only now, so readiness never waits for it; the roots at start-up.
+  std::optional<daemon::StartupSweep> sweep;
+  sweep.emplace(*roots, options.read_only, &image_locks, &sweep_progress);
 
   daemon::Reloader reloader(args, options,
                             {.set_log_level = daemon::SetLogLevel,
@@ -388,6 +394,7 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   while ((signal_number = WaitForSignal(signals, std::nullopt)) == SIGHUP) {
     Reload(reloader, serving_status);
   }
+  sweep.reset();  // stops it between files: shutdown does not wait for a big tree
   Drain(server, health.server.get(), service, reloader.running(), signals, signal_number);
   spdlog::info("stopped");
   Abandon(std::move(metrics));

@@ -76,9 +76,24 @@ std::string FormatResult(const CleanupResult& result) {
     case sidecar::v1::CLEANUP_ACTION_FAILED:
       label = "FAILED";
       break;
+    case sidecar::v1::CLEANUP_ACTION_WOULD_RESTORE:
+      label = "WOULD RESTORE";
+      break;
+    case sidecar::v1::CLEANUP_ACTION_RESTORED:
+      label = "RESTORED";
+      break;
+    case sidecar::v1::CLEANUP_ACTION_WOULD_KEEP_AS_CONFLICT:
+      label = "WOULD KEEP AS";
+      break;
+    case sidecar::v1::CLEANUP_ACTION_KEPT_AS_CONFLICT:
+      label = "KEPT AS";
+      break;
     default:
       label = absl::StrCat("ACTION ", result.action());
       break;
+  }
+  if (result.working_file() && result.action() == sidecar::v1::CLEANUP_ACTION_SKIPPED_TOO_RECENT) {
+    detail = " (working file younger than 10 minutes: a write may own it)";
   }
   if (result.has_destination()) detail += absl::StrCat(" → ", result.destination().path());
   if (!result.error().empty()) detail += absl::StrCat(": ", result.error());
@@ -104,6 +119,15 @@ std::string FormatSummary(const CleanupSummary& summary, int64_t would_remove) {
                   Counted(summary.orphans_found(), "orphan", "orphans"), ", ",
                   Count(summary.skipped()), " skipped, ", Count(summary.kept_unreadable()),
                   " unreadable kept, ", Count(summary.failed()), " failed.\n");
+  if (summary.working_files() > 0) {
+    absl::StrAppend(
+        &out, Counted(summary.working_files(), "working file", "working files"), " of the daemon (",
+        Count(summary.stray_working_files()), " strays): ", Count(summary.working_files_removed()),
+        dry_run ? " would be removed, " : " removed, ", Count(summary.working_files_restored()),
+        dry_run ? " would be restored, " : " restored, ",
+        Count(summary.working_files_kept_as_conflict()),
+        dry_run ? " would be kept as conflicts.\n" : " kept as conflicts.\n");
+  }
   if (summary.unreadable_directories() > 0) {
     absl::StrAppend(&out, Counted(summary.unreadable_directories(), "directory", "directories"),
                     " could not be read.\n");
@@ -140,7 +164,9 @@ int Run(const Invocation& invocation) {
     progress.BeforeStdout();
     std::string text;
     for (const CleanupResult& result : batch.results()) {
-      if (result.action() == sidecar::v1::CLEANUP_ACTION_WOULD_REMOVE) ++would_remove;
+      if (result.action() == sidecar::v1::CLEANUP_ACTION_WOULD_REMOVE && !result.working_file()) {
+        ++would_remove;
+      }
       if (invocation.json) {
         json.AddResult(result);
       } else {
@@ -186,7 +212,15 @@ Flags:
                         (a detector may be writing them)
   --non-recursive       only the files directly inside DIR
 
-Prints one line per orphan and per unreadable file kept, then a summary.
+The daemon's own working files (.sidecard-tmp-*, .sidecard-held-*, left by a
+crash) are listed too. Those older than 10 minutes are strays: --delete
+removes a tmp stray (--quarantine moves it aside) and moves a held stray back
+to the name it concerns if that is free, else keeps it beside the file as
+NAME.conflict-<time> (deleted only if identical to the file). Younger ones
+are listed as skipped and never touched.
+
+Prints one line per orphan, per unreadable file kept and per working file,
+then a summary.
 With --json: one object {"results":[CleanupResult...],"summary":CleanupSummary},
 one result per line, written as the results arrive.
 

@@ -65,6 +65,21 @@ std::string FormatInfo(const GetServerInfoResponse& info) {
                                     Count(cache.directory_tallies()), " directory results held, ",
                                     Count(cache.directory_tally_hits()), " answered by them"));
   }
+  const auto& sweep = info.startup_sweep();
+  if (!sweep.started()) {
+    lines.emplace_back("start-up sweep", "not started");
+  } else {
+    lines.emplace_back(
+        "start-up sweep",
+        absl::StrCat(sweep.finished() ? "done" : "running",
+                     sweep.dry_run() ? " (dry run, --read-only)" : "", ": ",
+                     Count(sweep.working_files()), " working files in ", Count(sweep.directories()),
+                     " directories, ", Count(sweep.strays()), " strays"));
+    lines.emplace_back(
+        "", absl::StrCat(Count(sweep.removed()), " removed, ", Count(sweep.restored()),
+                         " restored, ", Count(sweep.kept_as_conflict()), " kept as conflict, ",
+                         Count(sweep.failed()), " failed"));
+  }
   if (info.methods().empty()) lines.emplace_back("calls by method", "(none yet)");
   return FormatKeyValues(lines) + FormatMethods(info);
 }
@@ -87,8 +102,10 @@ const Command kInfoCommand = {
     .summary = "describe the running daemon",
     .usage = "",
     .help = R"(Describes the running daemon: version, process id, uptime, worker threads,
-allowed roots, log level, calls running now, tasks queued, failed calls, and
-per method since it started: calls served, failed calls and latency
+allowed roots, log level, calls running now, tasks queued, failed calls, the
+metadata cache, the start-up sweep of stray working files (.sidecard-tmp-*,
+.sidecard-held-* left by a crash: found, removed, restored, kept as conflict),
+and per method since it started: calls served, failed calls and latency
 percentiles (p50, p90, p99, max).
 
 With --json: the GetServerInfoResponse object.

@@ -38,6 +38,8 @@ std::string FormatFigures(const StatsResponse& stats) {
   lines.emplace_back("  invalid files", Count(stats.invalid_sidecars()));
   lines.emplace_back("  orphaned", Count(stats.orphaned_sidecars()));
   lines.emplace_back("foreign files", Count(stats.foreign_files()));
+  lines.emplace_back("working files", absl::StrCat(Count(stats.working_files()), " (",
+                                                   Count(stats.stray_working_files()), " strays)"));
   lines.emplace_back("faces found", Count(stats.faces_found()));
   lines.emplace_back("objects found", Count(stats.objects_found()));
   if (!stats.filter_applied().empty()) lines.emplace_back("filter", stats.filter_applied());

@@ -76,6 +76,9 @@ std::string FormatSummary(const ValidateSummary& summary) {
   AppendCounts(summary.by_operation(), lines);
   lines.emplace_back("orphans", Count(summary.orphans()));
   lines.emplace_back("foreign files", Count(summary.foreign_files()));
+  lines.emplace_back("working files",
+                     absl::StrCat(Count(summary.working_files()), " (",
+                                  Count(summary.stray_working_files()), " strays)"));
   if (!summary.filter_applied().empty()) {
     lines.emplace_back("filter", absl::StrCat(summary.filter_applied(), " (",
                                               Count(summary.filtered_out()), " left out)"));

@@ -11,6 +11,7 @@
 #include "server/engine/file_stamp.h"
 #include "server/engine/guarded_write.h"
 #include "server/engine/text.h"
+#include "server/engine/working_file_cleanup.h"
 
 namespace sidecard::engine {
 namespace {
@@ -188,8 +189,13 @@ absl::StatusOr<CleanupSummary> CleanupTree(
   summary.root = root;
   summary.mode = options.mode;
   Cleaner cleaner(root, options, summary);
+  WorkingFileCleaner working_files(root, options, summary);
 
   WalkOptions walk_options = WalkOptionsFor(context, options.recursive);
+  walk_options.on_directory = [&working_files](const DirectoryScan& scan) {
+    working_files.OnDirectory(scan);
+    return true;
+  };
   auto walk = TreeWalk::Open(*context.allowed_roots, root, std::move(walk_options));
   if (!walk.ok()) return walk.status();
   cleaner.set_root_fd((*walk)->root_fd());
@@ -199,12 +205,16 @@ absl::StatusOr<CleanupSummary> CleanupTree(
       InspectInOrder(**walk, context, cancellation, [&](std::span<InspectedSidecar> batch) {
         results.clear();
         for (const InspectedSidecar& item : batch) {
+          working_files.TakeBefore(&item.ref, results);
           CleanupResult result;
           if (cleaner.Process(item, result)) results.push_back(std::move(result));
         }
         return results.empty() || sink(results);
       });
   if (!status.ok()) return status;
+  results.clear();
+  working_files.TakeBefore(nullptr, results);
+  if (!results.empty() && !sink(results)) return Cancellation::Status();
   summary.unreadable_directories = static_cast<int64_t>((*walk)->directory_errors().size());
   summary.duration_seconds = absl::ToDoubleSeconds(absl::Now() - start);
   return summary;

@@ -6,6 +6,9 @@
 // Never touched: foreign files, sidecars whose image exists, files that do
 // not decode (reported as kept), anything outside the root, anything changed
 // since it was inspected. One failure never stops the rest.
+//
+// The daemon's own working files under the root are listed too, and their
+// strays resolved with the orphans (working_file_cleanup.h).
 #ifndef SIDECARD_SERVER_ENGINE_CLEANUP_H_
 #define SIDECARD_SERVER_ENGINE_CLEANUP_H_
 
@@ -17,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/engine/cancellation.h"
+#include "server/engine/image_locks.h"
 #include "server/engine/ordered_inspection.h"
 
 namespace sidecard::engine {
@@ -31,6 +35,11 @@ enum class CleanupAction {
   kKeptUnreadable,
   kFailed,
   kSkippedChanged,
+  // A stray `.sidecard-held-` working file (working_file_cleanup.h).
+  kWouldRestore,
+  kRestored,
+  kWouldKeepAsConflict,
+  kKeptAsConflict,
 };
 
 struct CleanupOptions {
@@ -40,6 +49,9 @@ struct CleanupOptions {
   absl::Duration min_age = absl::ZeroDuration();
   // The clock, for min_age and the quarantine folder's name.
   absl::Time now = absl::Now();
+  // The daemon's per-image write locks, taken to resolve a held working
+  // file (stray_resolution.h); null: none.
+  ImageLocks* image_locks = nullptr;
 };
 
 struct CleanupResult {
@@ -48,6 +60,8 @@ struct CleanupResult {
   std::string destination;  // quarantine target, if any
   std::string error;
   int64_t size_bytes = 0;
+  // One of the daemon's working files, not an orphan.
+  bool working_file = false;
 };
 
 struct CleanupSummary {
@@ -63,6 +77,12 @@ struct CleanupSummary {
   int64_t sidecars_examined = 0;
   int64_t unreadable_directories = 0;
   double duration_seconds = 0;
+  // The daemon's working files (working_file_cleanup.h), each a result too.
+  int64_t working_files = 0;
+  int64_t stray_working_files = 0;
+  int64_t working_files_removed = 0;
+  int64_t working_files_restored = 0;
+  int64_t working_files_kept_as_conflict = 0;
 };
 
 // The quarantine batch folder for a run at `now`:

@@ -161,6 +161,10 @@ class Pairing {
 
  private:
   void AddFile(const std::string& name) {
+    if (auto working = RecognizeWorkingFile(scan_.fd.get(), name)) {
+      scan_.working_files.push_back(*std::move(working));
+      return;
+    }
     if (options_.image_extensions->IsImageName(name)) {
       scan_.images.push_back({name, false, {}, false});
       return;

@@ -1,6 +1,7 @@
 // One directory of the library, listed once and paired (SIDECARS.md §1): its
 // images (regular files and symlinks that resolve to images), its sidecar
-// files with the image each belongs to, its foreign files and subdirectories.
+// files with the image each belongs to, its foreign files, the daemon's own
+// working files (working_files.h) and subdirectories.
 // Names are kept in the bytewise order of their full paths, so a depth-first
 // walk over scans visits files in sorted path order.
 #ifndef SIDECARD_SERVER_ENGINE_DIRECTORY_SCAN_H_
@@ -19,6 +20,7 @@
 #include "server/engine/naming.h"
 #include "server/engine/sidecar_codec.h"
 #include "server/engine/unique_fd.h"
+#include "server/engine/working_files.h"
 
 namespace sidecard::engine {
 
@@ -64,6 +66,9 @@ struct DirectoryScan {
   std::vector<std::string> subdirectories;
   // Sidecar-extension files that are never sidecars (by name, or a symlink).
   std::vector<std::string> foreign_files;
+  // The daemon's working files, each stat'ed by this scan (a remembered
+  // listing has only names): whether one is a stray is decided afresh.
+  std::vector<WorkingFile> working_files;
   int64_t broken_symlinks = 0;
   int64_t directory_symlinks = 0;
   // Symlinks of any kind listed here: what they lead to can change without

@@ -103,6 +103,10 @@ class StatsCollector {
 
   // For WalkOptions::on_directory: whether the directory's files are needed.
   bool OnDirectory(const DirectoryScan& scan) {
+    // From the scan, which looked at them now: a stray's age is not a
+    // directory change, so a remembered tally could not hold it.
+    stats_.working_files += static_cast<int64_t>(scan.working_files.size());
+    stats_.stray_working_files += CountStrays(scan.working_files, now_);
     const size_t sequence = next_sequence_++;
     const bool rememberable = results_ != nullptr && DirectoryResults::Rememberable(scan);
     if (rememberable) {
@@ -361,6 +365,7 @@ class StatsCollector {
   DirectoryResults* const results_;
   const std::string query_;
   TreeStats& stats_;
+  const absl::Time now_ = absl::Now();
   std::unordered_map<const DirectoryScan*, Pending> pending_;
   // Tallies done but not yet added (an earlier directory is still open).
   std::map<size_t, std::shared_ptr<const StatsTally>> ready_;

@@ -45,6 +45,10 @@ struct TreeStats {
   int64_t unreadable_directories = 0;
   int64_t symlinks_outside_roots = 0;
   int64_t directory_symlinks_skipped = 0;
+  // The daemon's working files under the root, and of those the strays
+  // (working_files.h): counted from each directory's scan, never a tally.
+  int64_t working_files = 0;
+  int64_t stray_working_files = 0;
   double duration_seconds = 0;
 };
 

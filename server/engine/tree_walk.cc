@@ -84,6 +84,10 @@ bool TreeWalk::Next(SidecarRef& out) {
       out.index = step.index;
       return true;
     }
+    if (options_.stop && options_.stop()) {
+      stack_.clear();
+      return false;
+    }
     if (options_.recursive) {
       const Frame parent = top;  // Enter may grow the stack and move `top`
       Enter(parent, parent.scan->subdirectories[step.index]);

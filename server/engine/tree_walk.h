@@ -43,6 +43,9 @@ struct WalkOptions {
   // Most files (images and sidecar files) the walk may find; 0: no limit.
   // The directory that would go over it is not yielded, nor anything after.
   int64_t max_files = 0;
+  // Asked before each directory is entered: true ends the walk there (for
+  // a background pass that must stop promptly at shutdown); null: never.
+  std::function<bool()> stop;
 };
 
 class TreeWalk {

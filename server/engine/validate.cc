@@ -37,6 +37,10 @@ class ValidateCounter {
   // For WalkOptions::on_directory: whether the directory's files are needed.
   bool OnDirectory(const DirectoryScan& scan) {
     summary_.foreign_files += static_cast<int64_t>(scan.foreign_files.size());
+    // From the scan, which looked at them now: a stray's age is not a
+    // directory change, so a remembered tally could not hold it.
+    summary_.working_files += static_cast<int64_t>(scan.working_files.size());
+    summary_.stray_working_files += CountStrays(scan.working_files, now_);
     if (results_ == nullptr || !DirectoryResults::Rememberable(scan) || scan.sidecars.empty()) {
       return true;
     }
@@ -100,6 +104,7 @@ class ValidateCounter {
   DirectoryResults* const results_;
   const std::string query_;
   ValidateSummary& summary_;
+  const absl::Time now_ = absl::Now();
   std::unordered_map<const DirectoryScan*, Pending> pending_;
 };
 

@@ -57,6 +57,10 @@ struct ValidateSummary : ValidateCounts {
   std::vector<TreeWalk::DirectoryError> directory_errors;
   double duration_seconds = 0;
   std::string filter_applied;
+  // The daemon's working files under the root, and of those the strays
+  // (working_files.h): counted from each directory's scan, never a tally.
+  int64_t working_files = 0;
+  int64_t stray_working_files = 0;
 };
 
 // Validates the tree under `root` (resolved and checked by the caller).

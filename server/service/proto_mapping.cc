@@ -49,6 +49,14 @@ v1::CleanupAction ToProto(engine::CleanupAction action) {
       return v1::CLEANUP_ACTION_FAILED;
     case engine::CleanupAction::kSkippedChanged:
       return v1::CLEANUP_ACTION_SKIPPED_CHANGED;
+    case engine::CleanupAction::kWouldRestore:
+      return v1::CLEANUP_ACTION_WOULD_RESTORE;
+    case engine::CleanupAction::kRestored:
+      return v1::CLEANUP_ACTION_RESTORED;
+    case engine::CleanupAction::kWouldKeepAsConflict:
+      return v1::CLEANUP_ACTION_WOULD_KEEP_AS_CONFLICT;
+    case engine::CleanupAction::kKeptAsConflict:
+      return v1::CLEANUP_ACTION_KEPT_AS_CONFLICT;
   }
   return v1::CLEANUP_ACTION_UNSPECIFIED;
 }
@@ -146,6 +154,8 @@ void FillValidateSummary(const engine::ValidateSummary& summary, v1::ValidateSum
     const auto& error = summary.directory_errors[i];
     out.add_directory_errors(engine::DisplayPath(error.path) + ": " + error.reason);
   }
+  out.set_working_files(summary.working_files);
+  out.set_stray_working_files(summary.stray_working_files);
 }
 
 void FillStats(const engine::TreeStats& stats, v1::StatsResponse& out) {
@@ -183,6 +193,8 @@ void FillStats(const engine::TreeStats& stats, v1::StatsResponse& out) {
   out.set_symlinks_outside_roots(stats.symlinks_outside_roots);
   out.set_directory_symlinks_skipped(stats.directory_symlinks_skipped);
   out.set_duration_seconds(stats.duration_seconds);
+  out.set_working_files(stats.working_files);
+  out.set_stray_working_files(stats.stray_working_files);
 }
 
 void FillCleanupResult(const engine::CleanupResult& result, v1::CleanupResult& out) {
@@ -191,6 +203,7 @@ void FillCleanupResult(const engine::CleanupResult& result, v1::CleanupResult& o
   if (!result.destination.empty()) FillPath(result.destination, *out.mutable_destination());
   out.set_error(engine::DisplayPath(result.error));
   out.set_size_bytes(result.size_bytes);
+  out.set_working_file(result.working_file);
 }
 
 void FillCacheFigures(const engine::CacheFigures& figures, v1::CacheFigures& out) {
@@ -220,6 +233,26 @@ void FillCleanupSummary(const engine::CleanupSummary& summary, v1::CleanupSummar
   out.set_sidecars_examined(summary.sidecars_examined);
   out.set_unreadable_directories(summary.unreadable_directories);
   out.set_duration_seconds(summary.duration_seconds);
+  out.set_working_files(summary.working_files);
+  out.set_stray_working_files(summary.stray_working_files);
+  out.set_working_files_removed(summary.working_files_removed);
+  out.set_working_files_restored(summary.working_files_restored);
+  out.set_working_files_kept_as_conflict(summary.working_files_kept_as_conflict);
+}
+
+void FillSweepFigures(const engine::SweepFigures& figures, v1::StartupSweepFigures& out) {
+  out.set_started(figures.started);
+  out.set_finished(figures.finished);
+  out.set_dry_run(figures.dry_run);
+  out.set_directories(figures.directories);
+  out.set_working_files(figures.working_files);
+  out.set_strays(figures.strays);
+  out.set_removed(figures.removed);
+  out.set_restored(figures.restored);
+  out.set_kept_as_conflict(figures.kept_as_conflict);
+  out.set_failed(figures.failed);
+  out.set_unreadable_directories(figures.unreadable_directories);
+  out.set_duration_seconds(figures.duration_seconds);
 }
 
 }  // namespace sidecard::service

@@ -8,6 +8,7 @@
 #include "server/engine/metadata_cache.h"
 #include "server/engine/stats.h"
 #include "server/engine/validate.h"
+#include "server/engine/working_file_sweep.h"
 #include "sidecar/v1/sidecar.pb.h"
 
 namespace sidecard::service {
@@ -21,6 +22,7 @@ void FillStats(const engine::TreeStats& stats, sidecar::v1::StatsResponse& out);
 void FillCleanupResult(const engine::CleanupResult& result, sidecar::v1::CleanupResult& out);
 void FillCacheFigures(const engine::CacheFigures& figures, sidecar::v1::CacheFigures& out);
 void FillCleanupSummary(const engine::CleanupSummary& summary, sidecar::v1::CleanupSummary& out);
+void FillSweepFigures(const engine::SweepFigures& figures, sidecar::v1::StartupSweepFigures& out);
 
 sidecar::v1::SidecarFormat ToProto(engine::SidecarFormat format);
 // None for UNSPECIFIED or an unknown value.

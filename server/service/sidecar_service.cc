@@ -168,6 +168,7 @@ grpc::Status SidecarService::Cleanup(grpc::ServerContext* context,
   options.recursive = !request->non_recursive();
   options.mode = FromProto(request->mode());
   options.min_age = absl::Seconds(request->min_age_seconds());
+  options.image_locks = config_.image_locks;
   BatchWriter<v1::CleanupResponse> batches(writer, batch_size);
   auto summary = engine::CleanupTree(*root, options, MakeContext(*allowed), call.cancellation(),
                                      [&](std::span<const engine::CleanupResult> results) {
@@ -230,6 +231,9 @@ grpc::Status SidecarService::GetServerInfo(grpc::ServerContext* context,
   response->set_pid(getpid());
   if (config_.cache != nullptr)
     FillCacheFigures(config_.cache->figures(), *response->mutable_cache());
+  if (config_.startup_sweep != nullptr) {
+    FillSweepFigures(config_.startup_sweep->Get(), *response->mutable_startup_sweep());
+  }
   return call.Finish(grpc::Status::OK);
 }
 

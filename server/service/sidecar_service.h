@@ -16,6 +16,7 @@
 #include "server/engine/ordered_inspection.h"
 #include "server/engine/sidecar_store.h"
 #include "server/engine/worker_pool.h"
+#include "server/engine/working_file_sweep.h"
 #include "server/service/authorization.h"
 #include "server/service/call_metrics.h"
 #include "sidecar/v1/sidecar.grpc.pb.h"
@@ -47,6 +48,8 @@ struct ServiceConfig {
   CallLimits call_limits{};
   // Most files (images and sidecars) one tree call may find; 0: no limit.
   int64_t max_files_per_request = 0;
+  // The start-up sweep of stray working files, for its figures; null: none.
+  const engine::SweepProgress* startup_sweep = nullptr;
 };
 
 class SidecarService final : public sidecar::v1::SidecarService::Service {

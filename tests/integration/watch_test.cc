@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <string>
 #include <thread>
 
@@ -87,6 +88,9 @@ class WatchTest : public DaemonTest, public ::testing::WithParamInterface<WatchM
     DaemonProcess cold;
     DaemonProcess::Options options;
     options.allowed_roots = {tree_.root()};
+    // Read-only, so its start-up sweep only counts the stray working files
+    // the test leaves: both daemons must see the same tree.
+    options.extra_args = {"--read-only"};
     ASSERT_TRUE(cold.Start(options));
     Client cold_client(ClientOptions{.address = cold.address(), .timeout = 30s});
     EXPECT_EQ(warm, Answer(cold_client, tree_.root())) << what;
@@ -177,6 +181,18 @@ TEST_P(WatchTest, ChangesUnderAWatchedTreeAreSeen) {
   tree_.WriteFile("later/IMG_9.jpg", "jpeg");
   tree_.WriteFile("later/IMG_9.json", kYoloDoc);
   ExpectWarmEqualsCold("symlink target appeared elsewhere");
+  // A working file of the daemon, counted from each scan: one that appears,
+  // ages into a stray (no event but its own attribute change) and goes is
+  // counted warm as cold.
+  const std::string working = "2025/g1/.sidecard-tmp-IMG_1.bin.77.0";
+  tree_.WriteFile(working, "partial");
+  ExpectWarmEqualsCold("working file added");
+  tree_.SetMtime(working, time(nullptr) - 3600);
+  ExpectWarmEqualsCold("working file aged into a stray");
+  EXPECT_NE(Answer(*client_, tree_.root()).find("working_files: 1 stray_working_files: 1"),
+            std::string::npos);
+  ASSERT_EQ(unlink(P(working).c_str()), 0);
+  ExpectWarmEqualsCold("working file gone");
 
   const v1::CacheFigures end = Cache();
   std::printf("[%s] at the end: %lld watches, %lld hits, %lld misses\n", GetParam().name,

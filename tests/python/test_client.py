@@ -6,6 +6,7 @@ import io
 import json
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -183,6 +184,45 @@ def test_cleanup_keeps_orphans_younger_than_min_age(
     assert [r["action"] for r in result.results] == ["skipped_too_recent"]
     assert result.summary["removed"] == 0 and result.summary["skipped"] == 1
     assert (library / known_tree.ORPHAN).exists()
+
+
+def test_working_files_are_counted_listed_and_resolved(
+    client: sidecard.Client, library: Path
+) -> None:
+    """The daemon's own working files: counted in summaries, resolved by Cleanup."""
+    hour_ago = time.time() - 3600
+    tmp = library / "a" / ".sidecard-tmp-IMG_1.bin.4242.0"
+    tmp.write_bytes(b"")
+    os.utime(tmp, (hour_ago, hour_ago))
+    held = library / "b" / ".sidecard-held-IMG_9.bin.4242.1"
+    held.write_bytes(b"only copy")
+    os.utime(held, (hour_ago, hour_ago))
+    fresh = library / ".sidecard-tmp-IMG_8.bin.4242.2"
+    fresh.write_bytes(b"in progress")
+
+    summary = client.validate(library, summary_only=True).summary
+    assert (summary["working_files"], summary["stray_working_files"]) == (3, 2)
+    stats = client.stats(library)
+    assert (stats["working_files"], stats["stray_working_files"]) == (3, 2)
+
+    dry = client.cleanup(library)
+    actions = {r["file"]: (r["action"], r["working_file"]) for r in dry.results}
+    assert actions[str(tmp)] == ("would_remove", True)
+    assert actions[str(held)] == ("would_restore", True)
+    assert actions[str(fresh)] == ("skipped_too_recent", True)
+    assert actions[str(library / known_tree.ORPHAN)] == ("would_remove", False)
+    assert dry.summary["orphans_found"] == 1
+    assert dry.summary["working_files_restored"] == 1
+    assert tmp.exists() and held.exists()
+
+    done = client.cleanup(library, mode="delete")
+    assert done.summary["working_files_removed"] == 1
+    assert done.summary["failed"] == 0
+    assert not tmp.exists() and not held.exists() and fresh.exists()
+    assert (library / "b" / "IMG_9.bin").read_bytes() == b"only copy"
+
+    sweep = client.server_info()["startup_sweep"]
+    assert sweep["started"] is True and isinstance(sweep["working_files"], int)
 
 
 def test_read_sidecar(client: sidecard.Client, library: Path) -> None:

@@ -6,6 +6,8 @@ import dataclasses
 import inspect
 import json
 import logging
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -114,8 +116,13 @@ def test_get_statistics(daemon_env: Daemon, library: Path) -> None:
 
 def test_cleanup_dry_run_counts_without_removing(daemon_env: Daemon, library: Path) -> None:
     manager = RustSidecarManager()
+    # The daemon's stray working files are listed by Cleanup, but the old API
+    # counts orphaned sidecars only.
+    stray = library / "a" / ".sidecard-tmp-IMG_1.bin.4242.0"
+    stray.write_bytes(b"half a write")
+    os.utime(stray, (time.time() - 3600, time.time() - 3600))
     assert manager.cleanup_orphaned_sidecars(library, dry_run=True) == 1
-    assert (library / known_tree.ORPHAN).exists()
+    assert (library / known_tree.ORPHAN).exists() and stray.exists()
 
 
 def test_cleanup_by_default_deletes_like_the_old_api(daemon_env: Daemon, library: Path) -> None:

@@ -30,7 +30,8 @@ std::string Describe(const std::vector<ValidatedFile>& files, const TreeStats& s
       << " coverage=" << stats.coverage_percentage << " faces=" << stats.faces_found
       << " objects=" << stats.objects_found << " invalid=" << stats.invalid_sidecars
       << " orphans=" << stats.orphaned_sidecars << " symlinks=" << stats.symlink_count
-      << " broken=" << stats.broken_symlinks << "\n";
+      << " broken=" << stats.broken_symlinks << " working=" << stats.working_files
+      << " strays=" << stats.stray_working_files << "\n";
   for (const auto& [op, count] : stats.operation_counts) out << op << "=" << count << "\n";
   for (const auto& [op, time] : stats.avg_processing_times) out << op << " time=" << time << "\n";
   return out.str();
@@ -41,7 +42,8 @@ std::string Describe(const ValidateSummary& summary) {
   std::ostringstream out;
   out << "total=" << summary.total_files << " valid=" << summary.valid_files
       << " invalid=" << summary.invalid_files << " foreign=" << summary.foreign_files
-      << " filtered=" << summary.filtered_out << " orphans=" << summary.orphans;
+      << " filtered=" << summary.filtered_out << " orphans=" << summary.orphans
+      << " working=" << summary.working_files << " strays=" << summary.stray_working_files;
   for (const auto& [format, count] : summary.by_format) out << " " << format << "=" << count;
   for (const auto& [op, count] : summary.by_operation) out << " " << op << "=" << count;
   return out.str() + "\n";
@@ -381,6 +383,42 @@ TEST_P(MetadataCacheChangeTest, HardLinkedFilesAreCheckedByStamp) {
   const struct timespec times[2] = {st.st_atim, st.st_mtim};
   ASSERT_EQ(utimensat(AT_FDCWD, outside.Path("other.json").c_str(), times, 0), 0);
   ExpectWarmEqualsCold();
+}
+
+// The daemon's working files are counted from each directory's scan, never
+// from a remembered listing or tally alone: one that appears, ages into a
+// stray and goes is counted warm exactly as cold, and as it is.
+TEST_P(MetadataCacheChangeTest, WorkingFilesAreCountedAsTheyAreNow) {
+  using Counts = std::pair<int64_t, int64_t>;  // working files, strays
+  const EngineContext warm{&pool_, &cache_, &roots_};
+  const auto counts = [&] {
+    auto stats = ComputeStats(tree_.root(), {}, warm, Cancellation());
+    EXPECT_TRUE(stats.ok()) << stats.status();
+    ValidateOptions summary_only;
+    summary_only.summary_only = true;
+    auto summary = ValidateTree(tree_.root(), summary_only, warm, Cancellation(),
+                                [](std::span<const ValidatedFile>) { return true; });
+    EXPECT_TRUE(summary.ok()) << summary.status();
+    EXPECT_EQ(summary->working_files, stats->working_files);
+    EXPECT_EQ(summary->stray_working_files, stats->stray_working_files);
+    return Counts(stats->working_files, stats->stray_working_files);
+  };
+  const std::string tmp = "2025/g1/.sidecard-tmp-IMG_1.bin.77.0";
+  tree_.WriteFile(tmp, "partial");
+  ExpectWarmEqualsCold();
+  ExpectWarmEqualsCold();
+  EXPECT_EQ(counts(), Counts(1, 0));
+  tree_.SetMtime(tmp, time(nullptr) - 3600);  // past the 10-minute window
+  ExpectWarmEqualsCold();
+  ExpectWarmEqualsCold();
+  EXPECT_EQ(counts(), Counts(1, 1));
+  tree_.WriteFile("2025/g2/deep/er/.sidecard-held-IMG_3.json.77.1", "{}");
+  ExpectWarmEqualsCold();
+  EXPECT_EQ(counts(), Counts(2, 1));
+  ASSERT_EQ(unlink(tree_.Path(tmp).c_str()), 0);
+  ExpectWarmEqualsCold();
+  ExpectWarmEqualsCold();
+  EXPECT_EQ(counts(), Counts(1, 0));
 }
 
 INSTANTIATE_TEST_SUITE_P(Proofs, MetadataCacheTest,

@@ -76,7 +76,7 @@ def _cleanup(client: Client, args: argparse.Namespace) -> int:
     result = client.cleanup(args.input, _legacy.cleanup_mode(args.dry_run))
     would_remove = 0
     for item in result.results:
-        if item["action"] == "would_remove":
+        if item["action"] == "would_remove" and not item["working_file"]:
             would_remove += 1
             print(f"would remove: {item['file']}", file=sys.stderr)
         elif item["action"] == "failed":

@@ -149,7 +149,12 @@ class RustSidecarManager:
             if item["action"] == "failed":
                 logger.error("could not remove %s: %s", item["file"], item["error"])
         if dry_run:
-            return sum(1 for item in result.results if item["action"] == "would_remove")
+            # The daemon's working files are listed too; the old count is of orphans.
+            return sum(
+                1
+                for item in result.results
+                if item["action"] == "would_remove" and not item["working_file"]
+            )
         return int(result.summary["removed"])
 
     def export_sidecar_data(
