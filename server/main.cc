@@ -28,6 +28,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "server/daemon/allocator.h"
 #include "server/daemon/logging.h"
 #include "server/daemon/metrics_endpoint.h"
 #include "server/daemon/network_credentials.h"
@@ -252,6 +253,7 @@ void Abandon(std::unique_ptr<daemon::MetricsEndpoint> metrics) {
 int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   const Clock::time_point started = Clock::now();
   const sigset_t signals = BlockDaemonSignals();
+  const bool returns_freed_memory = daemon::ReturnFreedMemory();  // before any thread starts
   // Keeps the gRPC library initialised until the process ends. Otherwise
   // ~Server runs the final grpc_shutdown(), which joins gRPC's executor
   // threads; one may be polling until the grace-period timer fires, so the
@@ -259,6 +261,9 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   // right after Run, so the library need not be torn down.
   grpc_init();
   daemon::ConfigureLogging(options.log_level);
+  if (!returns_freed_memory) {  // e.g. under a sanitizer's allocator
+    spdlog::info("malloc's thresholds not set: freed memory may stay with the daemon");
+  }
 
   auto roots = engine::AllowedRoots::Create(options.allowed_roots);
   if (!roots.ok()) {
