@@ -5,8 +5,9 @@
 // mmap and trim thresholds to that block's size (up to 32 MiB and 64 MiB),
 // so after one export of a 15 MiB sidecar every arena keeps tens of MiB of
 // free memory at its top and never returns it: 30 cancelled exports of such
-// a tree left 254 MiB resident with 0.4 MiB in use (malloc_stats), which
-// malloc_trim cannot release (it leaves the top of thread arenas alone).
+// a tree left 254 MiB resident with 0.4 MiB in use (malloc_stats), and
+// malloc_trim(0) gave back little of it (it leaves the top of thread arenas
+// alone).
 #ifndef SIDECARD_SERVER_DAEMON_ALLOCATOR_H_
 #define SIDECARD_SERVER_DAEMON_ALLOCATOR_H_
 
