@@ -366,6 +366,7 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   daemon::NotifyReady(serving_status);
   std::optional<daemon::WatchdogPinger> watchdog;
   if (const auto timeout = daemon::WatchdogTimeout()) watchdog.emplace(*timeout);
+  const daemon::IdleMemoryTrimmer trimmer(service.call_metrics(), absl::Seconds(1));
 
   daemon::Reloader reloader(args, options,
                             {.set_log_level = daemon::SetLogLevel,

@@ -12,6 +12,11 @@
 #define SIDECARD_SERVER_DAEMON_ALLOCATOR_H_
 
 #include <cstddef>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/service/call_metrics.h"
 
 namespace sidecard::daemon {
 
@@ -25,6 +30,29 @@ inline constexpr size_t kTrimThresholdBytes = 1u << 20;
 // arena keeps at most kTrimThresholdBytes free at its top. Call before any
 // thread starts. Returns false if glibc refused.
 bool ReturnFreedMemory();
+
+// While no call runs, once calls have ended since the last time, gives the
+// free memory between live blocks of malloc's arenas back (malloc_trim),
+// checking every `period`. The thresholds cannot: many calls at once leave
+// such holes behind (after 64 concurrent Exports of small sidecars, 115 MiB
+// resident with under 1 MiB in use; 35 MiB after a trim). Only when idle, so
+// no call pays for the trim or for faulting the pages back in.
+class IdleMemoryTrimmer {
+ public:
+  IdleMemoryTrimmer(const service::CallMetrics& metrics, absl::Duration period);
+  ~IdleMemoryTrimmer();
+
+  IdleMemoryTrimmer(const IdleMemoryTrimmer&) = delete;
+  IdleMemoryTrimmer& operator=(const IdleMemoryTrimmer&) = delete;
+
+ private:
+  void Run(absl::Duration period);
+
+  const service::CallMetrics& metrics_;
+  absl::Mutex mutex_;
+  bool stop_ ABSL_GUARDED_BY(mutex_) = false;
+  std::thread thread_;
+};
 
 }  // namespace sidecard::daemon
 
