@@ -35,8 +35,8 @@ bool ReturnFreedMemory();
 // free memory between live blocks of malloc's arenas back (malloc_trim),
 // checking every `period`. The thresholds cannot: many calls at once leave
 // such holes behind (after 64 concurrent Exports of small sidecars, 115 MiB
-// resident with under 1 MiB in use; 35 MiB after a trim). Only when idle, so
-// no call pays for the trim or for faulting the pages back in.
+// resident with under 1 MiB in use; 35 MiB after a trim). Only while idle,
+// so no call waits for a trim.
 class IdleMemoryTrimmer {
  public:
   IdleMemoryTrimmer(const service::CallMetrics& metrics, absl::Duration period);
