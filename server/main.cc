@@ -28,6 +28,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "server/daemon/allocator.h"
 #include "server/daemon/listen_failure.h"
 #include "server/daemon/logging.h"
 #include "server/daemon/metrics_endpoint.h"
@@ -264,6 +265,7 @@ void Abandon(std::unique_ptr<daemon::MetricsEndpoint> metrics) {
 int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   const Clock::time_point started = Clock::now();
   const sigset_t signals = BlockDaemonSignals();
+  const bool returns_freed_memory = daemon::ReturnFreedMemory();  // before any thread starts
   // Keeps the gRPC library initialised until the process ends. Otherwise
   // ~Server runs the final grpc_shutdown(), which joins gRPC's executor
   // threads; one may be polling until the grace-period timer fires, so the
@@ -271,6 +273,9 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   // right after Run, so the library need not be torn down.
   grpc_init();
   daemon::ConfigureLogging(options.log_level);
+  if (!returns_freed_memory) {  // e.g. under a sanitizer's allocator
+    spdlog::info("malloc's thresholds not set: freed memory may stay with the daemon");
+  }
 
   auto roots = engine::AllowedRoots::Create(options.allowed_roots);
   if (!roots.ok()) {
@@ -378,6 +383,7 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   // Only now, so readiness never waits for it; the roots at start-up.
   std::optional<daemon::StartupSweep> sweep;
   sweep.emplace(*roots, options.read_only, &image_locks, &sweep_progress);
+  const daemon::IdleMemoryTrimmer trimmer(service.call_metrics(), absl::Seconds(1));
 
   daemon::Reloader reloader(args, options,
                             {.set_log_level = daemon::SetLogLevel,

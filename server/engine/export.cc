@@ -149,9 +149,11 @@ std::string DocumentItem(const DirectoryScan& directory, GroupDocument& group) {
   Allocator& allocator = group.document.GetAllocator();
   Value files(rapidjson::kArrayType);
   Value unreadable(rapidjson::kArrayType);
+  size_t file_bytes = 0;
   for (const GroupFile& file : group.files) {
     (file.readable() ? files : unreadable)
         .PushBack(Text(PathOf(directory, file), allocator), allocator);
+    if (file.readable()) file_bytes += static_cast<size_t>(file.inspection.stamp.size);
   }
   const GroupFile& best = *group.best();
   const std::optional<std::string> image = ImageOf(directory, group);
@@ -162,35 +164,50 @@ std::string DocumentItem(const DirectoryScan& directory, GroupDocument& group) {
   item.AddMember("files", files, allocator);
   item.AddMember("unreadable", unreadable, allocator);
   item.AddMember("document", static_cast<Value&>(group.document), allocator);
-  return CanonicalJson(item);
+  // Rendered, a document is about as long as its files: one allocation, not
+  // a doubling series that copies (and faults in) a large document again
+  // at each step. Pages reserved but not written are never touched.
+  std::string text;
+  text.reserve(file_bytes + 4096);
+  AppendCanonicalJson(item, text);
+  return text;
 }
 
-// Cuts the output into chunks of at most kExportChunkBytes.
+// Cuts the output into chunks of kExportChunkBytes (the last may be
+// shorter). Full chunks of a large item go to the sink straight from the
+// item's text, so the output held here never exceeds one chunk: a 15 MiB
+// document is not copied whole a second time.
 class ChunkedOutput {
  public:
-  explicit ChunkedOutput(const std::function<bool(std::string_view)>& sink) : sink_(sink) {}
+  explicit ChunkedOutput(const std::function<bool(std::string_view)>& sink) : sink_(sink) {
+    buffer_.reserve(kExportChunkBytes);
+  }
 
   bool Append(std::string_view text) {
-    buffer_.append(text);
     bytes_ += static_cast<int64_t>(text.size());
-    return buffer_.size() < kExportChunkBytes || Drain(false);
+    if (!buffer_.empty()) {
+      const size_t fill = std::min(kExportChunkBytes - buffer_.size(), text.size());
+      buffer_.append(text.substr(0, fill));
+      text.remove_prefix(fill);
+      if (buffer_.size() < kExportChunkBytes) return true;
+      if (!sink_(buffer_)) return false;
+      buffer_.clear();
+    }
+    for (; text.size() >= kExportChunkBytes; text.remove_prefix(kExportChunkBytes)) {
+      if (!sink_(text.substr(0, kExportChunkBytes))) return false;
+    }
+    buffer_.append(text);
+    return true;
   }
-  bool Finish() { return Drain(true); }
+  bool Finish() {
+    if (buffer_.empty()) return true;
+    const bool ok = sink_(buffer_);
+    buffer_.clear();
+    return ok;
+  }
   int64_t bytes() const { return bytes_; }
 
  private:
-  bool Drain(bool everything) {
-    size_t offset = 0;
-    while (buffer_.size() - offset >= kExportChunkBytes ||
-           (everything && offset < buffer_.size())) {
-      const size_t size = std::min(kExportChunkBytes, buffer_.size() - offset);
-      if (!sink_(std::string_view(buffer_).substr(offset, size))) return false;
-      offset += size;
-    }
-    buffer_.erase(0, offset);
-    return true;
-  }
-
   const std::function<bool(std::string_view)>& sink_;
   std::string buffer_;
   int64_t bytes_ = 0;
@@ -266,12 +283,16 @@ absl::StatusOr<ExportSummary> ExportTree(const std::string& root, const ExportOp
   // Items are rendered on the workers, into the slot of their group.
   std::vector<std::string> rendered(kGroupBatch);
   const GroupWork render = [&](const DirectoryScan& directory, GroupDocument& group, size_t slot) {
-    if (!included(group)) return;
-    rendered[slot] =
-        options.content == ExportContent::kDocuments
-            ? DocumentItem(directory, group)
-            : (options.format == ExportFormat::kCsv ? RowAsCsv(MakeRow(directory, group))
-                                                    : RowAsJson(MakeRow(directory, group)));
+    if (included(group)) {
+      rendered[slot] =
+          options.content == ExportContent::kDocuments
+              ? DocumentItem(directory, group)
+              : (options.format == ExportFormat::kCsv ? RowAsCsv(MakeRow(directory, group))
+                                                      : RowAsJson(MakeRow(directory, group)));
+    }
+    // The sink needs only the files and facts: the decoded document (often
+    // larger than its text) is freed now, not while a slow reader is fed.
+    rapidjson::Document().Swap(group.document);
   };
   const GroupSink write = [&](const DirectoryScan&, std::span<GroupDocument> batch) {
     for (size_t i = 0; i < batch.size(); ++i) {
