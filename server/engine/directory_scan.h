@@ -1,4 +1,4 @@
-// One directory of the library, listed once and paired (SIDECARS.md §1): its
+// One directory of the library, listed once and paired (docs/CONTRACT.md §1): its
 // images (regular files and symlinks that resolve to images), its sidecar
 // files with the image each belongs to, its foreign files and subdirectories.
 // Names are kept in the bytewise order of their full paths, so a depth-first
