@@ -1,4 +1,4 @@
-// Cleanup (SIDECARS.md §4): finds orphaned sidecars — files that decode as a
+// Cleanup (docs/CONTRACT.md §4): finds orphaned sidecars — files that decode as a
 // sidecar document and have no image of the same stem beside them — and, only
 // when asked, deletes them or moves them into a quarantine folder inside the
 // root from which they can be moved back.

@@ -1,4 +1,4 @@
-// Convert (SIDECARS.md §4): rewrites each image's sidecar files into one file
+// Convert (docs/CONTRACT.md §4): rewrites each image's sidecar files into one file
 // of a target format, atomically, dry run unless asked.
 //
 // Per image (group of reported sidecar files of one stem, group_documents.h),

@@ -1,4 +1,4 @@
-// One directory of the library, listed once and paired (SIDECARS.md §1): its
+// One directory of the library, listed once and paired (docs/CONTRACT.md §1): its
 // images (regular files and symlinks that resolve to images), its sidecar
 // files with the image each belongs to, its foreign files, the daemon's own
 // working files (working_files.h) and subdirectories.

@@ -1,4 +1,4 @@
-// What one decoded sidecar document says (SIDECARS.md §3): its layout, the
+// What one decoded sidecar document says (docs/CONTRACT.md §3): its layout, the
 // operations and payloads it holds, detection counts, tool names, processing
 // times, and the structure problems that make it invalid. Every operation
 // (validate, stats, cleanup) works from these facts, computed once per file

@@ -1,4 +1,4 @@
-// How several sidecar documents of one image become one (SIDECARS.md §4
+// How several sidecar documents of one image become one (docs/CONTRACT.md §4
 // Save): the document of a higher-priority file wins key by key, down to the
 // backends of an operation, so content that exists only in a lower-priority
 // file (an old `.json` beside a new `.bin`) is kept, not hidden.

@@ -1,4 +1,4 @@
-// Export (SIDECARS.md §4): the sidecar documents of a tree, or a flat table of
+// Export (docs/CONTRACT.md §4): the sidecar documents of a tree, or a flat table of
 // per-image facts, as one JSON array, JSON Lines or CSV, streamed as text.
 //
 // One item per image (group of sidecar files of one stem, paired or orphan),

@@ -1,8 +1,8 @@
 // The sidecar documents of a tree, one image at a time: for each directory
 // (depth-first, sorted), its reported sidecar files (paired, or orphans that
 // decode as sidecar documents) grouped by image stem, each group read,
-// decoded and merged into one document the way a reader sees it (SIDECARS.md
-// §1 read priority, §4 Save merging). Export and Convert work from these.
+// decoded and merged into one document the way a reader sees it (docs/CONTRACT.md
+// §2 read priority, §4 Save merging). Export and Convert work from these.
 //
 // Foreign files and unpaired files that do not decode are never members of a
 // group, so nothing built on this ever touches them. Members that do not

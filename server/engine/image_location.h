@@ -1,5 +1,5 @@
 // Where an image named in a request really is, and so where its sidecar
-// lives: beside the fully resolved image (SIDECARS.md §1: relative links
+// lives: beside the fully resolved image (docs/CONTRACT.md §1: relative links
 // resolve against the link's own directory, chains are followed to the end).
 #ifndef SIDECARD_SERVER_ENGINE_IMAGE_LOCATION_H_
 #define SIDECARD_SERVER_ENGINE_IMAGE_LOCATION_H_

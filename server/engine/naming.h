@@ -1,4 +1,4 @@
-// Naming rules of the photo library (SIDECARS.md §1): which names are images,
+// Naming rules of the photo library (docs/CONTRACT.md §1): which names are images,
 // which are sidecars, which are foreign files that must never be treated as
 // sidecars, and how a sidecar's name pairs with its image.
 #ifndef SIDECARD_SERVER_ENGINE_NAMING_H_

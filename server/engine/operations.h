@@ -1,4 +1,4 @@
-// The operation keys a sidecar document may hold (SIDECARS.md §3).
+// The operation keys a sidecar document may hold (docs/CONTRACT.md §3).
 #ifndef SIDECARD_SERVER_ENGINE_OPERATIONS_H_
 #define SIDECARD_SERVER_ENGINE_OPERATIONS_H_
 

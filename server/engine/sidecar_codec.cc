@@ -123,7 +123,7 @@ int ReadPriority(SidecarFormat format) {
 absl::StatusOr<DecodedSidecar> DecodeSidecar(SidecarFormat format, std::string_view bytes,
                                              NumberPrecision precision) {
   if (format == SidecarFormat::kJson) return DecodeJsonText(bytes, precision);
-  // Every .rkyv written so far holds the .bin encoding (SIDECARS.md §2).
+  // Every .rkyv written so far holds the .bin encoding (docs/CONTRACT.md §2).
   return DecodeLengthPrefixed(format, bytes, precision);
 }
 

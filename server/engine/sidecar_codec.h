@@ -1,4 +1,4 @@
-// The storage formats of sidecar files (SIDECARS.md §2): decode bytes into a
+// The storage formats of sidecar files (docs/CONTRACT.md §2): decode bytes into a
 // JSON document and encode a document into bytes.
 //
 //   .json  UTF-8 JSON text (written indented by two, keys sorted).

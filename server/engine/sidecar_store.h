@@ -1,4 +1,4 @@
-// Read and Save of one image's sidecar (SIDECARS.md §4).
+// Read and Save of one image's sidecar (docs/CONTRACT.md §4).
 //
 // Read follows the read priority (.bin, .rkyv, .json) and falls through a
 // corrupt file to the next readable one, reporting what it skipped.

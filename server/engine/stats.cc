@@ -313,7 +313,7 @@ class StatsCollector {
   }
 
   // A symlinked image is covered through the sidecar beside its resolved
-  // target (SIDECARS.md §1).
+  // target (docs/CONTRACT.md §1).
   bool TargetCovered(const std::string& target) {
     const std::string dir_path(Dirname(target));
     auto [it, inserted] = targets_.try_emplace(dir_path);

@@ -1,4 +1,4 @@
-// Stats (SIDECARS.md §4): counts images, sidecars, operations, coverage and
+// Stats (docs/CONTRACT.md §4): counts images, sidecars, operations, coverage and
 // detections under a root, with the Rust tool's keys and correct values.
 #ifndef SIDECARD_SERVER_ENGINE_STATS_H_
 #define SIDECARD_SERVER_ENGINE_STATS_H_

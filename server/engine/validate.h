@@ -1,4 +1,4 @@
-// Validate (SIDECARS.md §4): checks every sidecar file under a root and
+// Validate (docs/CONTRACT.md §4): checks every sidecar file under a root and
 // reports, per file, whether it decodes to a well-formed sidecar document.
 #ifndef SIDECARD_SERVER_ENGINE_VALIDATE_H_
 #define SIDECARD_SERVER_ENGINE_VALIDATE_H_

@@ -146,7 +146,7 @@ TEST_F(WritePathTest, BadRequestsGetTheRightCodes) {
   EXPECT_FALSE(tree_.Exists("IMG_1.bin"));
 }
 
-// SIDECARS.md §5: "Save treated a corrupt .bin as {} and overwrote it".
+// docs/CONTRACT.md §5: "Save treated a corrupt .bin as {} and overwrote it".
 TEST_F(WritePathTest, Regression_CorruptSidecarIsRefusedThenKeptAsideOnOverwrite) {
   tree_.WriteFile("IMG_1.jpg", "");
   tree_.WriteFile("IMG_1.bin", RandomBytes());
@@ -165,7 +165,7 @@ TEST_F(WritePathTest, Regression_CorruptSidecarIsRefusedThenKeptAsideOnOverwrite
   EXPECT_TRUE(DecodeFile(P("IMG_1.bin")).ok);
 }
 
-// SIDECARS.md §5: "lost one of two concurrent saves".
+// docs/CONTRACT.md §5: "lost one of two concurrent saves".
 TEST_F(WritePathTest, Regression_ThirtyTwoConcurrentSavesAllSurvive) {
   tree_.WriteFile("IMG_1.jpg", "");
   Share();
@@ -189,7 +189,7 @@ TEST_F(WritePathTest, Regression_ThirtyTwoConcurrentSavesAllSurvive) {
   }
 }
 
-// SIDECARS.md §5: "resolved relative symlinks against the process's working
+// docs/CONTRACT.md §5: "resolved relative symlinks against the process's working
 // directory" — the daemon runs with its own working directory.
 TEST_F(WritePathTest, Regression_SymlinkedImageGetsSidecarBesideItsTarget) {
   tree_.WriteFile("originals/IMG_1.jpg", "");

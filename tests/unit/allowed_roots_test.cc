@@ -64,7 +64,7 @@ TEST_F(AllowedRootsTest, OutsideIsPermissionDenied) {
   EXPECT_EQ(CodeOf("/no/such/place"), absl::StatusCode::kPermissionDenied);
 }
 
-// SIDECARS.md §5: "A missing or unreadable directory returned zero results
+// docs/CONTRACT.md §5: "A missing or unreadable directory returned zero results
 // and success".
 TEST_F(AllowedRootsTest, Regression_MissingRootIsNotFound) {
   EXPECT_EQ(CodeOf(tree_.Path("photos/missing")), absl::StatusCode::kNotFound);

@@ -46,7 +46,7 @@ TEST_F(CleanupTest, DeleteRemovesExactlyTheOrphans) {
   EXPECT_EQ(run.For("gone.json")->action, CleanupAction::kDeleted);
 }
 
-// SIDECARS.md §5: "took the image name from the text after the last `_`".
+// docs/CONTRACT.md §5: "took the image name from the text after the last `_`".
 TEST_F(CleanupTest, Regression_StemIsTheWholeNameBeforeTheExtension) {
   tree_.WriteFile("IMG_0001.jpg", "");
   tree_.WriteBin("IMG_0001.bin", MergedDocument());
@@ -54,7 +54,7 @@ TEST_F(CleanupTest, Regression_StemIsTheWholeNameBeforeTheExtension) {
   EXPECT_TRUE(tree_.Exists("IMG_0001.bin"));
 }
 
-// SIDECARS.md §5: "looked only in the top directory (every sidecar in a
+// docs/CONTRACT.md §5: "looked only in the top directory (every sidecar in a
 // subfolder deleted)".
 TEST_F(CleanupTest, Regression_ImagesInSubfoldersProtectTheirSidecars) {
   tree_.WriteFile("2025/05/IMG_1.jpg", "");
@@ -64,7 +64,7 @@ TEST_F(CleanupTest, Regression_ImagesInSubfoldersProtectTheirSidecars) {
   EXPECT_TRUE(tree_.Exists("2025/05/IMG_1.bin"));
 }
 
-// SIDECARS.md §5: "matched image extensions case-sensitively (A.JPG lost its
+// docs/CONTRACT.md §5: "matched image extensions case-sensitively (A.JPG lost its
 // sidecar)".
 TEST_F(CleanupTest, Regression_ImageExtensionsMatchCaseInsensitively) {
   tree_.WriteFile("A.JPG", "");
@@ -80,7 +80,7 @@ TEST_F(CleanupTest, Regression_ImageExtensionsMatchCaseInsensitively) {
   EXPECT_TRUE(tree_.Exists("c.json"));
 }
 
-// SIDECARS.md §5: "deleted package.json, model.bin, game_detection.json".
+// docs/CONTRACT.md §5: "deleted package.json, model.bin, game_detection.json".
 TEST_F(CleanupTest, Regression_ForeignFilesAreNeverTouched) {
   tree_.WriteFile("package.json", R"({"name": "x", "version": "1.0.0"})");
   tree_.WriteFile("model.bin", std::string(64, '\x01'));
@@ -163,7 +163,7 @@ TEST_F(CleanupTest, QuarantineKeepsRelativePathsAndCanBeUndone) {
   EXPECT_EQ(Cleanup(Mode(CleanupMode::kDryRun)).summary.orphans_found, 1);
 }
 
-// SIDECARS.md §5: "the first failed delete aborted the run".
+// docs/CONTRACT.md §5: "the first failed delete aborted the run".
 TEST_F(CleanupTest, Regression_OneFailureDoesNotStopTheRest) {
   if (geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
   tree_.WriteFile("locked/gone.json", MergedDocument());

@@ -148,7 +148,7 @@ TEST_F(ConvertTest, BinPlusJsonMergesBothIntoTheBin) {
   EXPECT_FALSE(tree_.Exists("x.json"));
 }
 
-// SIDECARS.md §5: Convert "overwrote newer data".
+// docs/CONTRACT.md §5: Convert "overwrote newer data".
 // A newer .json whose result differs from the .bin's: converting to .bin
 // would keep the .bin's value and delete the .json, losing the newer result.
 TEST_F(ConvertTest, Regression_ConvertNeverDropsDifferingContent) {
@@ -230,7 +230,7 @@ TEST_F(ConvertTest, UnreadableMemberSkipsTheImageAndTouchesNothing) {
   }
 }
 
-// SIDECARS.md §5: Convert "deleted any *.json it touched (including unrelated
+// docs/CONTRACT.md §5: Convert "deleted any *.json it touched (including unrelated
 // ones)".
 TEST_F(ConvertTest, Regression_ConvertNeverTouchesForeignFiles) {
   tree_.WriteFile("package.json", R"({"name": "x"})");

@@ -108,7 +108,7 @@ TEST(DocumentFactsTest, LegacyScriptKeysMapToOperations) {
               ElementsAre("face_detection", "object_detection", "quality_assessment"));
 }
 
-// SIDECARS.md §5: "accepted a bare number or list as valid".
+// docs/CONTRACT.md §5: "accepted a bare number or list as valid".
 TEST(DocumentFactsTest, Regression_NonObjectDocumentsAreInvalid) {
   for (const char* json : {"42", "[1, 2, 3]", "\"text\"", "null", "true"}) {
     const DocumentFacts facts = Analyze(json);

@@ -71,7 +71,7 @@ TEST(CodecFormatTest, ReadPriorityPrefersBinThenRkyvThenJson) {
 }
 
 // ---------------------------------------------------------------------------
-// The known 71-byte file (SIDECARS.md §2)
+// The known 71-byte file (docs/CONTRACT.md §2)
 // ---------------------------------------------------------------------------
 
 TEST(CodecBinTest, KnownFaceDetectionFile) {

@@ -128,7 +128,7 @@ TEST_F(SidecarStoreTest, OperationsAndBackendsAccumulate) {
   EXPECT_STREQ(document["sidecar_info"]["operation_type"].GetString(), "face_detection");
 }
 
-// SIDECARS.md §5: "Save ... ignored an existing .json".
+// docs/CONTRACT.md §5: "Save ... ignored an existing .json".
 TEST_F(SidecarStoreTest, Regression_LegacyJsonIsMergedNotHidden) {
   tree_.WriteFile("a.jpg", "");
   tree_.WriteFile("a.json", R"({"face_detection": {"insightface": {"success": true, "faces": [{}]}},
@@ -153,7 +153,7 @@ TEST_F(SidecarStoreTest, EnvelopeLayoutIsRewrittenAsMerged) {
   EXPECT_EQ(CanonicalJson(document["face_detection"]), R"({"faces":[],"success":true})");
 }
 
-// SIDECARS.md §5: "Save treated a corrupt .bin as {} and overwrote it".
+// docs/CONTRACT.md §5: "Save treated a corrupt .bin as {} and overwrote it".
 TEST_F(SidecarStoreTest, Regression_CorruptSidecarIsNeverSilentlyReplaced) {
   tree_.WriteFile("a.jpg", "");
   const std::string corrupt = std::string("\xff\x00\x00\x00\x00\x00\x00\x00", 8) + "{\"face";
@@ -205,7 +205,7 @@ TEST_F(SidecarStoreTest, Regression_ConcurrentSavesAllSurvive) {
   }
 }
 
-// SIDECARS.md §5: "resolved relative symlinks against the process's working
+// docs/CONTRACT.md §5: "resolved relative symlinks against the process's working
 // directory".
 TEST_F(SidecarStoreTest, Regression_SymlinkedImageGetsSidecarBesideResolvedTarget) {
   tree_.WriteFile("originals/IMG_1.jpg", "");

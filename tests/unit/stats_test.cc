@@ -42,7 +42,6 @@ TEST_F(StatsTest, CountsImagesSidecarsOperationsAndDetections) {
   EXPECT_EQ(stats.files_by_format, (std::map<std::string, int64_t>{{"bin", 1}, {"json", 1}}));
 }
 
-// SIDECARS.md §5: "counted x.bin + x.json as two sidecars (200% coverage)".
 TEST_F(StatsTest, Regression_ClaimedCountsSaturateInsteadOfOverflowing) {
   // Each file claims INT64_MAX faces; the tree's total overflowed (UBSan).
   const std::string claim =
@@ -56,6 +55,7 @@ TEST_F(StatsTest, Regression_ClaimedCountsSaturateInsteadOfOverflowing) {
   EXPECT_EQ(stats.faces_found, INT64_MAX);
 }
 
+// docs/CONTRACT.md §5: "counted x.bin + x.json as two sidecars (200% coverage)".
 TEST_F(StatsTest, Regression_BinPlusJsonIsOneSidecar) {
   tree_.WriteFile("x.jpg", "");
   tree_.WriteBin("x.bin", R"({"face_detection":{"success":true,"faces":[{}]}})");
@@ -91,7 +91,7 @@ TEST_F(StatsTest, RawAndJpegShareOneSidecar) {
   EXPECT_DOUBLE_EQ(stats.coverage_percentage, 100.0);
 }
 
-// SIDECARS.md §5: "reported every merged sidecar as operation 'unknown'" and
+// docs/CONTRACT.md §5: "reported every merged sidecar as operation 'unknown'" and
 // "always returned empty average times".
 TEST_F(StatsTest, Regression_RealOperationNamesAndAverageTimes) {
   tree_.WriteFile("a.jpg", "");
@@ -102,7 +102,7 @@ TEST_F(StatsTest, Regression_RealOperationNamesAndAverageTimes) {
   EXPECT_EQ(stats.avg_processing_times.size(), 2u);
 }
 
-// SIDECARS.md §5: "Stats ignored its filter".
+// docs/CONTRACT.md §5: "Stats ignored its filter".
 TEST_F(StatsTest, Regression_FilterRestrictsSidecarFigures) {
   tree_.WriteFile("a.jpg", "");
   tree_.WriteFile("a.json", R"({"face_detection": {"success": true, "faces": [{}]}})");
@@ -120,7 +120,7 @@ TEST_F(StatsTest, Regression_FilterRestrictsSidecarFigures) {
   EXPECT_EQ(stats.faces_found, 0);
 }
 
-// SIDECARS.md §5: "Symlinked images were never counted"; §1: the sidecar
+// docs/CONTRACT.md §5: "Symlinked images were never counted"; §1: the sidecar
 // lives beside the fully resolved target.
 TEST_F(StatsTest, Regression_SymlinkedImagesCountedAndCoveredThroughTarget) {
   tree_.WriteFile("originals/IMG_1.jpg", "");

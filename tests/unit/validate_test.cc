@@ -65,7 +65,7 @@ TEST_F(ValidateTest, CorruptFilesAreReportedWithTheProblemAndTheRestGoesOn) {
   EXPECT_EQ(run.summary.valid_files, 1);
 }
 
-// SIDECARS.md §5: "Validate ... accepted a bare number or list as valid".
+// docs/CONTRACT.md §5: "Validate ... accepted a bare number or list as valid".
 TEST_F(ValidateTest, Regression_BareNumberOrListIsInvalid) {
   tree_.WriteFile("a.jpg", "");
   tree_.WriteFile("a.json", "42");
@@ -78,7 +78,7 @@ TEST_F(ValidateTest, Regression_BareNumberOrListIsInvalid) {
   EXPECT_THAT(Report(run, "b.bin").inspection->FirstError(), HasSubstr("array, not a JSON object"));
 }
 
-// SIDECARS.md §5: "Validate ignored ... --operation-type".
+// docs/CONTRACT.md §5: "Validate ignored ... --operation-type".
 TEST_F(ValidateTest, Regression_OperationFilterRestrictsTheReport) {
   tree_.WriteFile("a.jpg", "");
   tree_.WriteFile("a.json", R"({"face_detection": {"success": true, "faces": []}})");

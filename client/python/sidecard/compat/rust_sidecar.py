@@ -19,7 +19,7 @@ pool is sized by the daemon, and no binary is spawned).
    old API did (its ``dry_run`` defaults to False). Pass ``dry_run=True`` to only
    count them, or set ``SIDECARD_COMPAT_CLEANUP=quarantine`` to move them into
    ``<directory>/.sidecard-quarantine/`` instead. Either way only provable
-   orphans are touched (SIDECARS.md §4), never foreign or unreadable files.
+   orphans are touched (docs/CONTRACT.md §4), never foreign or unreadable files.
 """
 
 from __future__ import annotations
