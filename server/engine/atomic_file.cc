@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <random>
 
 #include "server/engine/text.h"
 #include "server/engine/unique_fd.h"
@@ -46,15 +47,20 @@ std::string ConflictName(std::string_view name, absl::Time now) {
   return Concat(name, ".conflict-", absl::FormatTime("%Y%m%dT%H%M%E6SZ", now, absl::UTCTimeZone()));
 }
 
-std::string WorkingFileName(std::string_view prefix, std::string_view name) {
-  static std::atomic<uint64_t> counter{0};
+std::string NewWorkingFileName(std::string_view prefix, std::string_view name) {
+  // Starts at a random value: a daemon restarted with the same pid (pid 1 in
+  // a container) must not meet the names of its predecessor's strays.
+  static std::atomic<uint64_t> counter{[] {
+    std::random_device random;
+    return (static_cast<uint64_t>(random()) << 32 | random()) >> 1;
+  }()};
   return Concat(prefix, name, ".", static_cast<int64_t>(getpid()), ".",
                 static_cast<uint64_t>(counter.fetch_add(1)));
 }
 
 absl::StatusOr<TemporaryFile> WriteTemporaryFile(int directory_fd, const std::string& name,
                                                  std::string_view bytes, mode_t mode) {
-  TemporaryFile temporary{WorkingFileName(kTemporaryPrefix, name), {}};
+  TemporaryFile temporary{NewWorkingFileName(kTemporaryPrefix, name), {}};
   UniqueFd fd(openat(directory_fd, temporary.name.c_str(),
                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
   if (!fd.valid()) return FileSystemFailure("create a temporary file for", name);

@@ -39,7 +39,7 @@ std::string ConflictName(std::string_view name, absl::Time now);
 
 // A fresh working-file name for `name` with `prefix` (unique across threads
 // and processes).
-std::string WorkingFileName(std::string_view prefix, std::string_view name);
+std::string NewWorkingFileName(std::string_view prefix, std::string_view name);
 
 // A complete, fsynced temporary file, not yet under its real name.
 struct TemporaryFile {

@@ -84,7 +84,7 @@ absl::Status ReplaceFileGuarded(int directory_fd, const std::string& name, std::
   // Under a held name from here on: after the exchange it holds the
   // displaced file, which may be another program's, so a crash must not
   // leave it under a name that is deleted as an old temporary file.
-  const std::string held = WorkingFileName(kHeldPrefix, name);
+  const std::string held = NewWorkingFileName(kHeldPrefix, name);
   if (const int error = RenameNoReplace(directory_fd, temporary->name, directory_fd, held)) {
     unlinkat(directory_fd, temporary->name.c_str(), 0);
     errno = error;
@@ -168,7 +168,7 @@ absl::Status MoveFileGuarded(int from_fd, const std::string& from_name, int to_f
 
 absl::Status RemoveFileGuarded(int directory_fd, const std::string& name,
                                const FileStamp& expected) {
-  const std::string held = WorkingFileName(kHeldPrefix, name);
+  const std::string held = NewWorkingFileName(kHeldPrefix, name);
   if (absl::Status moved = MoveFileGuarded(directory_fd, name, directory_fd, held, expected);
       !moved.ok()) {
     return moved;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -298,6 +299,15 @@ absl::StatusOr<SaveOutcome> SidecarStore::SaveOnce(const ImageLocation& location
   if (absl::Status replaceable = CheckReplaceable(directory_fd, location.directory, target);
       !replaceable.ok()) {
     return replaceable;
+  }
+  // A foreign name (`package.json` for `package.jpg`) is never read as a
+  // sidecar, so a save there would be lost to readers, and the file there
+  // may be someone else's: refused.
+  if (replaced == nullptr && IsForeignName(target)) {
+    return absl::FailedPreconditionError(
+        Concat(DisplayPath(PathIn(location.directory, target)),
+               " is a foreign file name (never read as a sidecar, and never replaced); save "
+               "this image in another format"));
   }
   for (const ExistingFile* file : corrupt) {
     const std::string aside = CorruptName(file->name, request.now);

@@ -187,8 +187,8 @@ TEST_F(GuardedWriteTest, MoveKeepsAVersionThatCannotGoBackAsAConflictFile) {
 }
 
 TEST_F(GuardedWriteTest, WorkingFileNamesAreUniqueAndMarked) {
-  const std::string a = WorkingFileName(kTemporaryPrefix, "IMG_1.json");
-  const std::string b = WorkingFileName(kTemporaryPrefix, "IMG_1.json");
+  const std::string a = NewWorkingFileName(kTemporaryPrefix, "IMG_1.json");
+  const std::string b = NewWorkingFileName(kTemporaryPrefix, "IMG_1.json");
   EXPECT_NE(a, b);
   EXPECT_THAT(a, StartsWith(".sidecard-tmp-IMG_1.json." + std::to_string(getpid()) + "."));
   EXPECT_THAT(ConflictName("IMG_1.json", absl::FromUnixSeconds(0)),

@@ -271,6 +271,21 @@ TEST_F(SidecarStoreTest, NoTemporaryFilesAreLeft) {
   EXPECT_THAT(names, ElementsAre("a.bin", "a.jpg"));
 }
 
+TEST_F(SidecarStoreTest, Regression_ASaveNeverReplacesOrCreatesAForeignName) {
+  tree_.WriteFile("package.jpg", "");
+  tree_.WriteFile("package.json", R"({"name": "my-gallery", "version": "1.0.0"})");
+  auto saved = Save("package.jpg", "face_detection", R"({"success": true})", "insightface",
+                    SidecarFormat::kJson);
+  EXPECT_TRUE(absl::IsFailedPrecondition(saved.status())) << saved.status();
+  EXPECT_THAT(saved.status().message(), HasSubstr("foreign file name"));
+  EXPECT_EQ(tree_.ReadFile("package.json"), R"({"name": "my-gallery", "version": "1.0.0"})");
+  // The image's sidecar in another format is fine, and the foreign file stays.
+  auto bin = Save("package.jpg", "face_detection", R"({"success": true})", "insightface");
+  ASSERT_TRUE(bin.ok()) << bin.status();
+  EXPECT_EQ(bin->sidecar_path, tree_.Path("package.bin"));
+  EXPECT_EQ(tree_.ReadFile("package.json"), R"({"name": "my-gallery", "version": "1.0.0"})");
+}
+
 // Another program (the old pipeline) writes the sidecar the usual way, a
 // temporary file renamed over the name, exactly between the save's read and
 // its write. Its result must survive, and so must the save.
