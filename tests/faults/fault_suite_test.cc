@@ -116,6 +116,17 @@ class FaultSuite : public DaemonTest {
     return R"({")" + marker + R"(": {"success": true, "marker": ")" + marker + R"("}})";
   }
 
+  // Saves `operation` (a small payload) into the sidecar of `stem`'s image.
+  grpc::Status SaveOperation(Client& client, const std::string& stem,
+                             const std::string& operation) {
+    v1::SaveSidecarRequest request;
+    request.set_image_path(P(stem + ".jpg"));
+    request.set_operation(operation);
+    request.set_payload_json(R"({"success": true})");
+    v1::SaveSidecarResponse response;
+    return client.SaveSidecar(request, &response);
+  }
+
   void Restart() {
     client_.reset();
     ASSERT_TRUE(daemon_.Start(MakeDaemonOptions()));
@@ -185,12 +196,7 @@ TEST_F(FaultSuite, KillNineInTheMiddleOfEveryWriteLosesNothing) {
             const std::string stem = Stem((w + seq) % kFolders, (seq * 7 + w) % kImages);
             const std::string operation = "save_" + std::to_string(round) + "_" +
                                           std::to_string(w) + "_" + std::to_string(seq);
-            v1::SaveSidecarRequest request;
-            request.set_image_path(P(stem + ".jpg"));
-            request.set_operation(operation);
-            request.set_payload_json(R"({"success": true})");
-            v1::SaveSidecarResponse response;
-            const grpc::Status status = client.SaveSidecar(request, &response);
+            const grpc::Status status = SaveOperation(client, stem, operation);
             std::lock_guard lock(mutex);
             ++calls;
             if (!status.ok()) return;  // killed
@@ -343,12 +349,7 @@ TEST_F(FaultSuite, AnotherProgramsWritesSurviveConvertAndSave) {
       for (int seq = 0; !stop; ++seq) {
         const std::string& stem = stems[static_cast<size_t>(seq * 7) % stems.size()];
         const std::string operation = "save_" + std::to_string(folder) + "_" + std::to_string(seq);
-        v1::SaveSidecarRequest request;
-        request.set_image_path(P(stem + ".jpg"));
-        request.set_operation(operation);
-        request.set_payload_json(R"({"success": true})");
-        v1::SaveSidecarResponse response;
-        const grpc::Status status = client.SaveSidecar(request, &response);
+        const grpc::Status status = SaveOperation(client, stem, operation);
         std::lock_guard lock(mutex);
         ++save_calls;
         if (status.ok()) {

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "engine_harness.h"
-#include "server/engine/guarded_write.h"
+#include "other_program.h"
 
 namespace sidecard::engine {
 namespace {
@@ -181,15 +183,10 @@ TEST_F(CleanupTest, Regression_OneFailureDoesNotStopTheRest) {
 TEST_F(CleanupTest, Regression_AnOrphanRewrittenJustBeforeItsRemovalIsKept) {
   for (const CleanupMode mode : {CleanupMode::kDelete, CleanupMode::kQuarantine}) {
     tree_.WriteFile("orphan.json", MergedDocument());
-    SetGuardedWriteHookForTesting(
-        [this, done = false](std::string_view step, const std::string&) mutable {
-          if (step != "move" || done) return;
-          done = true;
-          tree_.WriteFile("other.tmp", MergedDocument(3));
-          ASSERT_EQ(rename(tree_.Path("other.tmp").c_str(), tree_.Path("orphan.json").c_str()), 0);
-        });
+    std::optional<OtherProgram> other(std::in_place, tree_);
+    other->WriteAt("move", "orphan.json", MergedDocument(3));
     const CleanupRun run = Cleanup(Mode(mode));
-    SetGuardedWriteHookForTesting(nullptr);
+    other.reset();
     ASSERT_EQ(run.results.size(), 1u);
     EXPECT_EQ(run.results[0].action, CleanupAction::kSkippedChanged) << run.results[0].error;
     EXPECT_THAT(run.results[0].error, HasSubstr("another program"));

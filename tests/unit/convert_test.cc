@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine_harness.h"
+#include "other_program.h"
 #include "server/engine/guarded_write.h"
 #include "server/engine/image_locks.h"
 #include "server/engine/json_text.h"
@@ -416,18 +417,7 @@ TEST_F(ConvertTest, WaitsForTheImageLockThatSaveTakes) {
 // issue that found this lost 1 such write in 2,000 to `convert --apply`.
 class ConvertRaceTest : public ConvertTest {
  protected:
-  ~ConvertRaceTest() override { SetGuardedWriteHookForTesting(nullptr); }
-
-  void OtherProgramWritesAt(std::string_view step, const std::string& rel,
-                            const std::string& json) {
-    SetGuardedWriteHookForTesting([this, step = std::string(step), rel, json, done = false](
-                                      std::string_view at, const std::string&) mutable {
-      if (at != step || done) return;
-      done = true;
-      tree_.WriteFile("other.tmp", json);
-      ASSERT_EQ(rename(tree_.Path("other.tmp").c_str(), tree_.Path(rel).c_str()), 0);
-    });
-  }
+  OtherProgram other_{tree_};
 };
 
 constexpr std::string_view kTheirs = R"({"ball_detection":{"balls":[1],"success":true}})";
@@ -435,7 +425,7 @@ constexpr std::string_view kTheirs = R"({"ball_detection":{"balls":[1],"success"
 TEST_F(ConvertRaceTest, Regression_AJsonWrittenWhileConvertingToJsonIsNotReplaced) {
   tree_.WriteFile("x.jpg", "");
   tree_.WriteBin("x.bin", R"({"face_detection":{"success":true}})");
-  OtherProgramWritesAt("create", "x.json", std::string(kTheirs));
+  other_.WriteAt("create", "x.json", std::string(kTheirs));
   const ConvertRun run = Convert(SidecarFormat::kJson, /*apply=*/true);
   ASSERT_EQ(run.results.size(), 1u);
   EXPECT_EQ(run.results[0].action, ConvertAction::kFailed);
@@ -448,7 +438,7 @@ TEST_F(ConvertRaceTest, Regression_AJsonRewrittenBeforeItsReplaceIsNotReplaced) 
   tree_.WriteFile("x.jpg", "");
   tree_.WriteBin("x.bin", R"({"face_detection":{"success":true}})");
   tree_.WriteFile("x.json", R"({"yolov8":{"success":true}})");
-  OtherProgramWritesAt("replace", "x.json", std::string(kTheirs));
+  other_.WriteAt("replace", "x.json", std::string(kTheirs));
   const ConvertRun run = Convert(SidecarFormat::kJson, /*apply=*/true);
   ASSERT_EQ(run.results.size(), 1u);
   EXPECT_EQ(run.results[0].action, ConvertAction::kFailed);
@@ -459,7 +449,7 @@ TEST_F(ConvertRaceTest, Regression_AJsonRewrittenBeforeItsReplaceIsNotReplaced) 
 TEST_F(ConvertRaceTest, Regression_AJsonRewrittenBeforeItsRemovalIsKept) {
   tree_.WriteFile("x.jpg", "");
   tree_.WriteFile("x.json", R"({"yolov8":{"success":true}})");
-  OtherProgramWritesAt("move", "x.json", std::string(kTheirs));
+  other_.WriteAt("move", "x.json", std::string(kTheirs));
   const ConvertRun run = Convert(SidecarFormat::kBin, /*apply=*/true);
   ASSERT_EQ(run.results.size(), 1u);
   EXPECT_EQ(run.results[0].action, ConvertAction::kFailed);

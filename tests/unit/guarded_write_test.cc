@@ -13,6 +13,7 @@
 #include <map>
 #include <string>
 
+#include "other_program.h"
 #include "server/engine/atomic_file.h"
 #include "server/engine/unique_fd.h"
 #include "support/temp_tree.h"
@@ -26,7 +27,6 @@ using ::testing::StartsWith;
 class GuardedWriteTest : public ::testing::Test {
  protected:
   GuardedWriteTest() : directory_(open(tree_.root().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {}
-  ~GuardedWriteTest() override { SetGuardedWriteHookForTesting(nullptr); }
 
   int fd() const { return directory_.get(); }
 
@@ -36,20 +36,11 @@ class GuardedWriteTest : public ::testing::Test {
     return FileStamp::FromStat(st);
   }
 
-  // Another program's write: its own temporary file, renamed over `name`.
   void WriteAsOtherProgram(const std::string& name, const std::string& content) {
-    tree_.WriteFile("other-program.tmp", content);
-    ASSERT_EQ(rename(tree_.Path("other-program.tmp").c_str(), tree_.Path(name).c_str()), 0);
+    other_.Write(name, content);
   }
-
-  // When the guarded write reaches `step`, another program writes `name`.
   void LandAt(std::string_view step, const std::string& name, const std::string& content) {
-    SetGuardedWriteHookForTesting([this, step = std::string(step), name, content, done = false](
-                                      std::string_view at, const std::string&) mutable {
-      if (at != step || done) return;
-      done = true;
-      WriteAsOtherProgram(name, content);
-    });
+    other_.WriteAt(step, name, content);
   }
 
   // Every file of the tree: name → content.
@@ -64,6 +55,7 @@ class GuardedWriteTest : public ::testing::Test {
 
   sidecard::testing::TempTree tree_;
   UniqueFd directory_;
+  OtherProgram other_{tree_};
 };
 
 TEST_F(GuardedWriteTest, CreateWritesANewNameAndLeavesNoWorkingFile) {

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "other_program.h"
 #include "server/engine/guarded_write.h"
 #include "server/engine/json_text.h"
 #include "server/engine/sidecar_codec.h"
@@ -291,25 +292,13 @@ TEST_F(SidecarStoreTest, Regression_ASaveNeverReplacesOrCreatesAForeignName) {
 // its write. Its result must survive, and so must the save.
 class SidecarStoreRaceTest : public SidecarStoreTest {
  protected:
-  ~SidecarStoreRaceTest() override { SetGuardedWriteHookForTesting(nullptr); }
-
-  void OtherProgramWritesAt(std::string_view step, const std::string& rel,
-                            const std::string& json) {
-    SetGuardedWriteHookForTesting([this, step = std::string(step), rel, json, done = false](
-                                      std::string_view at, const std::string&) mutable {
-      if (at != step || done) return;
-      done = true;
-      tree_.WriteFile("other.tmp", json);
-      ASSERT_EQ(rename(tree_.Path("other.tmp").c_str(), tree_.Path(rel).c_str()), 0);
-    });
-  }
+  OtherProgram other_{tree_};
 };
 
 TEST_F(SidecarStoreRaceTest, Regression_AWriteLandingBeforeTheReplaceIsMergedNotLost) {
   tree_.WriteFile("IMG_1.jpg", "");
   tree_.WriteFile("IMG_1.json", R"({"yolov8": {"yolov8": {"success": true, "objects": []}}})");
-  OtherProgramWritesAt("replace", "IMG_1.json",
-                       R"({"ball_detection": {"success": true, "balls": [1]}})");
+  other_.WriteAt("replace", "IMG_1.json", R"({"ball_detection": {"success": true, "balls": [1]}})");
   auto saved = Save("IMG_1.jpg", "face_detection", R"({"success": true, "faces": []})",
                     "insightface", SidecarFormat::kJson);
   ASSERT_TRUE(saved.ok()) << saved.status();
@@ -323,8 +312,7 @@ TEST_F(SidecarStoreRaceTest, Regression_AWriteLandingBeforeTheReplaceIsMergedNot
 
 TEST_F(SidecarStoreRaceTest, Regression_AFileCreatedBeforeTheCreateIsMergedNotLost) {
   tree_.WriteFile("IMG_1.jpg", "");
-  OtherProgramWritesAt("create", "IMG_1.json",
-                       R"({"ball_detection": {"success": true, "balls": [1]}})");
+  other_.WriteAt("create", "IMG_1.json", R"({"ball_detection": {"success": true, "balls": [1]}})");
   auto saved = Save("IMG_1.jpg", "face_detection", R"({"success": true, "faces": []})",
                     "insightface", SidecarFormat::kJson);
   ASSERT_TRUE(saved.ok()) << saved.status();
