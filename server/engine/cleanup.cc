@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "server/engine/file_stamp.h"
 #include "server/engine/guarded_write.h"
+#include "server/engine/make_directories.h"
 #include "server/engine/text.h"
 #include "server/engine/working_file_cleanup.h"
 
@@ -17,24 +18,6 @@ namespace sidecard::engine {
 namespace {
 
 std::string ErrnoText(std::string_view what) { return Concat(what, ": ", std::strerror(errno)); }
-
-// Creates (if needed) every directory of `relative` below `base_fd` without
-// following symlinks, and returns a descriptor of the last one.
-absl::StatusOr<UniqueFd> MakeDirectories(int base_fd, std::string_view relative) {
-  UniqueFd current(fcntl(base_fd, F_DUPFD_CLOEXEC, 0));
-  if (!current.valid()) return absl::InternalError(ErrnoText("dup"));
-  for (std::string_view part : SplitNonEmpty(relative, '/')) {
-    const std::string name(part);
-    if (mkdirat(current.get(), name.c_str(), 0700) != 0 && errno != EEXIST) {
-      return absl::InternalError(ErrnoText(Concat("cannot create folder ", name)));
-    }
-    UniqueFd next(
-        openat(current.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!next.valid()) return absl::InternalError(ErrnoText(Concat("cannot open folder ", name)));
-    current = std::move(next);
-  }
-  return current;
-}
 
 class Cleaner {
  public:
