@@ -71,6 +71,21 @@ bool LooksLikePayload(const Value& value) {
   return false;
 }
 
+// A payload as the contract defines it: a boolean `success`, or a `faces`,
+// `objects` or `detections` array. Only this makes an unknown top-level key
+// an operation, and so a file without an image an orphan Cleanup may remove:
+// `{"x": {"metadata": {}}}` in someone's settings.json is not a sidecar.
+bool IsStrictPayload(const Value& value) {
+  if (!value.IsObject()) return false;
+  if (const Value* success = Member(value, "success"); success != nullptr && success->IsBool()) {
+    return true;
+  }
+  for (std::string_view key : {"faces", "objects", "detections"}) {
+    if (const Value* list = Member(value, key); list != nullptr && list->IsArray()) return true;
+  }
+  return false;
+}
+
 // Collects facts while walking one document.
 class Analyzer {
  public:
@@ -152,8 +167,7 @@ class Analyzer {
     } else if (auto operation = OperationForLegacyKey(key)) {
       facts_.layout = DocumentLayout::kLegacyScript;
       AnalyzeOperation(std::string(*operation), member.value, key);
-    } else if (member.value.IsObject() &&
-               (LooksLikePayload(member.value) || IsBackendMap(member.value))) {
+    } else if (IsStrictPayload(member.value) || IsStrictBackendMap(member.value)) {
       facts_.warnings.push_back(Concat("unknown operation '", key, "' (counted as an operation)"));
       AnalyzeOperation(std::string(key), member.value, key);
     } else {
@@ -161,10 +175,11 @@ class Analyzer {
     }
   }
 
-  static bool IsBackendMap(const Value& value) {
+  // An unknown operation's map backend → payload: every member a strict one.
+  static bool IsStrictBackendMap(const Value& value) {
     if (!value.IsObject() || value.MemberCount() == 0) return false;
     for (const Value::Member* member : LiveMembers(value)) {
-      if (!LooksLikePayload(member->value)) return false;
+      if (!IsStrictPayload(member->value)) return false;
     }
     return true;
   }

@@ -82,6 +82,18 @@ TEST_F(CleanupTest, Regression_ImageExtensionsMatchCaseInsensitively) {
   EXPECT_TRUE(tree_.Exists("c.json"));
 }
 
+TEST_F(CleanupTest, Regression_AFileThatOnlyResemblesASidecarIsNeverDeleted) {
+  tree_.WriteFile("settings.json", R"({"display": {"metadata": {"theme": "dark"}}})");
+  tree_.WriteFile("pose.json", R"({"pose_detection": {"success": true, "poses": []}})");
+  const CleanupRun run = Cleanup(Mode(CleanupMode::kDelete));
+  EXPECT_TRUE(tree_.Exists("settings.json"));
+  EXPECT_EQ(run.For("settings.json"), nullptr);  // foreign: not even listed
+  // A later operation with a real payload is a sidecar, and without an
+  // image an orphan.
+  EXPECT_FALSE(tree_.Exists("pose.json"));
+  EXPECT_EQ(run.summary.removed, 1);
+}
+
 // docs/CONTRACT.md §5: "deleted package.json, model.bin, game_detection.json".
 TEST_F(CleanupTest, Regression_ForeignFilesAreNeverTouched) {
   tree_.WriteFile("package.json", R"({"name": "x", "version": "1.0.0"})");

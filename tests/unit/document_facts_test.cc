@@ -155,6 +155,25 @@ TEST(DocumentFactsTest, SidecarDocumentNeedsInfoOrOperation) {
   EXPECT_TRUE(Analyze(R"({"unified": {"success": true}})").IsSidecarDocument());
 }
 
+// An unknown key is an operation only when its value is a payload as the
+// contract defines it (a boolean `success`, or a faces/objects/detections
+// array), directly or per backend; anything looser would let Cleanup take
+// someone's settings file for an orphaned sidecar.
+TEST(DocumentFactsTest, Regression_AnUnknownKeyIsAnOperationOnlyWithARealPayload) {
+  for (const char* not_a_sidecar :
+       {R"({"x": {"metadata": {}}})", R"({"x": {"success": "yes"}})", R"({"x": {"faces": 3}})",
+        R"({"x": {"a": {"metadata": {"n": 1}}}})"}) {
+    const DocumentFacts facts = Analyze(not_a_sidecar);
+    EXPECT_FALSE(facts.IsSidecarDocument()) << not_a_sidecar;
+    EXPECT_THAT(facts.operations, ElementsAre()) << not_a_sidecar;
+  }
+  for (const char* sidecar : {R"({"pose_detection": {"success": false}})",
+                              R"({"pose_detection": {"poses": [], "detections": []}})",
+                              R"({"pose_detection": {"mediapipe": {"success": true}}})"}) {
+    EXPECT_TRUE(Analyze(sidecar).IsSidecarDocument()) << sidecar;
+  }
+}
+
 TEST(DocumentFactsTest, Regression_ARepeatedKeyCountsOnceAsItsLastCopy) {
   // The analysis counted every copy while saves (NormalizeLayout) and serde
   // keep only the last, so Validate disagreed with what is written (found by
