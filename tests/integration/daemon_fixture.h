@@ -63,6 +63,21 @@ namespace v1 = ::sidecar::v1;
 using namespace std::chrono_literals;
 using HealthStatus = grpc::health::v1::HealthCheckResponse::ServingStatus;
 
+// Whether this build runs under AddressSanitizer or ThreadSanitizer
+// (scripts/test-hardening), where some figures and third-party code behave
+// differently.
+#if defined(__has_feature)  // clang; gcc defines __SANITIZE_*__ instead
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SIDECARD_UNDER_SANITIZER 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
+    defined(SIDECARD_UNDER_SANITIZER)
+inline constexpr bool kUnderSanitizer = true;
+#else
+inline constexpr bool kUnderSanitizer = false;
+#endif
+
 // The user a root test run starts the daemon as (nobody:nogroup).
 inline constexpr uid_t kUnprivilegedUid = 65534;
 inline constexpr gid_t kUnprivilegedGid = 65534;

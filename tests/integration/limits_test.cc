@@ -37,17 +37,7 @@ std::string LargeDocument(size_t bytes) {
 // Under a sanitizer the daemon's memory figures say little (ASan keeps freed
 // memory in quarantine, shadow memory grows): the bounds are then only
 // printed.
-#if defined(__has_feature)  // clang; gcc defines __SANITIZE_*__ instead
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SIDECARD_UNDER_SANITIZER 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
-    defined(SIDECARD_UNDER_SANITIZER)
-constexpr bool kMemoryFiguresMeaningful = false;
-#else
-constexpr bool kMemoryFiguresMeaningful = true;
-#endif
+constexpr bool kMemoryFiguresMeaningful = !kUnderSanitizer;
 
 // A figure of /proc/PID/status in bytes (VmRSS: resident memory now; VmHWM:
 // its peak since the start), or -1.
