@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "server/daemon_options.h"
+#include "server/daemon/daemon_options.h"
 
 namespace sidecard::daemon {
 namespace {

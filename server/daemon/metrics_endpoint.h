@@ -17,7 +17,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "server/engine/worker_pool.h"
+#include "server/engine/base/worker_pool.h"
 #include "server/service/call_metrics.h"
 
 namespace prometheus {

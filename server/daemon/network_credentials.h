@@ -12,7 +12,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "server/daemon_options.h"
+#include "server/daemon/daemon_options.h"
 
 namespace sidecard::daemon {
 

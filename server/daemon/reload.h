@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "server/daemon_options.h"
-#include "server/engine/allowed_roots.h"
+#include "server/daemon/daemon_options.h"
+#include "server/engine/fs/allowed_roots.h"
 #include "server/service/authorization.h"
 
 namespace sidecard::daemon {

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "server/engine/path_text.h"
+#include "server/engine/fs/path_text.h"
 
 namespace sidecard::daemon {
 namespace {

@@ -9,8 +9,8 @@
 #include <atomic>
 #include <thread>
 
-#include "server/engine/allowed_roots.h"
-#include "server/engine/working_file_sweep.h"
+#include "server/engine/fs/allowed_roots.h"
+#include "server/engine/recovery/working_file_sweep.h"
 
 namespace sidecard::daemon {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <utility>
 
-#include "server/engine/text.h"
+#include "server/engine/base/text.h"
 
 namespace sidecard::service {
 namespace {

@@ -1,6 +1,6 @@
 #include "server/service/bulk_mapping.h"
 
-#include "server/engine/path_text.h"
+#include "server/engine/fs/path_text.h"
 #include "server/service/proto_mapping.h"
 
 namespace sidecard::service {

@@ -4,8 +4,8 @@
 #define SIDECARD_SERVER_SERVICE_BULK_MAPPING_H_
 
 #include "absl/status/statusor.h"
-#include "server/engine/convert.h"
-#include "server/engine/export.h"
+#include "server/engine/ops/convert.h"
+#include "server/engine/ops/export.h"
 #include "sidecar/v1/sidecar.pb.h"
 
 namespace sidecard::service {

@@ -15,7 +15,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "server/engine/cancellation.h"
+#include "server/engine/base/cancellation.h"
 #include "server/service/default_deadline.h"
 #include "server/service/latency_histogram.h"
 

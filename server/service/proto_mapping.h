@@ -4,11 +4,11 @@
 
 #include <optional>
 
-#include "server/engine/cleanup.h"
-#include "server/engine/metadata_cache.h"
-#include "server/engine/stats.h"
-#include "server/engine/validate.h"
-#include "server/engine/working_file_sweep.h"
+#include "server/engine/cache/metadata_cache.h"
+#include "server/engine/ops/cleanup.h"
+#include "server/engine/ops/stats.h"
+#include "server/engine/ops/validate.h"
+#include "server/engine/recovery/working_file_sweep.h"
 #include "sidecar/v1/sidecar.pb.h"
 
 namespace sidecard::service {

@@ -3,10 +3,10 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include "server/engine/cleanup.h"
-#include "server/engine/path_text.h"
-#include "server/engine/stats.h"
-#include "server/engine/validate.h"
+#include "server/engine/fs/path_text.h"
+#include "server/engine/ops/cleanup.h"
+#include "server/engine/ops/stats.h"
+#include "server/engine/ops/validate.h"
 #include "server/service/proto_mapping.h"
 #include "server/service/request_checks.h"
 #include "server/service/status_mapping.h"

@@ -1,9 +1,9 @@
 // Export and Convert: whole-tree operations that stream their output.
 #include <string_view>
 
-#include "server/engine/convert.h"
-#include "server/engine/export.h"
-#include "server/engine/path_text.h"
+#include "server/engine/fs/path_text.h"
+#include "server/engine/ops/convert.h"
+#include "server/engine/ops/export.h"
 #include "server/service/bulk_mapping.h"
 #include "server/service/request_checks.h"
 #include "server/service/sidecar_service.h"

@@ -1,6 +1,6 @@
 // ReadSidecar and SaveSidecar: one image's sidecar.
-#include "server/engine/json_text.h"
-#include "server/engine/path_text.h"
+#include "server/engine/formats/json_text.h"
+#include "server/engine/fs/path_text.h"
 #include "server/service/proto_mapping.h"
 #include "server/service/request_checks.h"
 #include "server/service/sidecar_service.h"

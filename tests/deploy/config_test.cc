@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "gtest/gtest.h"
-#include "server/daemon_options.h"
+#include "server/daemon/daemon_options.h"
 #include "support/temp_tree.h"
 
 #ifndef SIDECARD_SOURCE_DIR

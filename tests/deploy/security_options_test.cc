@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include "gtest/gtest.h"
+#include "server/daemon/daemon_options.h"
 #include "server/daemon/reload.h"
 #include "server/daemon/token_file.h"
-#include "server/daemon_options.h"
 #include "support/temp_tree.h"
 
 namespace sidecard {

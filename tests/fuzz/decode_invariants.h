@@ -10,8 +10,8 @@
 
 #include "absl/status/status.h"
 #include "fuzz/fuzz_check.h"
-#include "server/engine/json_text.h"
-#include "server/engine/sidecar_codec.h"
+#include "server/engine/formats/json_text.h"
+#include "server/engine/formats/sidecar_codec.h"
 
 namespace sidecard::fuzz {
 

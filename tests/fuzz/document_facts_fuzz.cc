@@ -7,10 +7,10 @@
 #include <string_view>
 
 #include "fuzz/fuzz_check.h"
-#include "server/engine/document_facts.h"
-#include "server/engine/document_merge.h"
-#include "server/engine/json_text.h"
-#include "server/engine/saturating.h"
+#include "server/engine/base/saturating.h"
+#include "server/engine/documents/document_facts.h"
+#include "server/engine/documents/document_merge.h"
+#include "server/engine/formats/json_text.h"
 
 namespace {
 

@@ -11,10 +11,10 @@
 #include <string_view>
 
 #include "fuzz/fuzz_check.h"
-#include "server/engine/document_merge.h"
-#include "server/engine/json_text.h"
-#include "server/engine/operations.h"
-#include "server/engine/path_text.h"
+#include "server/engine/documents/document_merge.h"
+#include "server/engine/documents/operations.h"
+#include "server/engine/formats/json_text.h"
+#include "server/engine/fs/path_text.h"
 
 namespace {
 

@@ -10,10 +10,10 @@
 #include <string_view>
 
 #include "fuzz/fuzz_check.h"
-#include "server/engine/allowed_roots.h"
-#include "server/engine/naming.h"
-#include "server/engine/operations.h"
-#include "server/engine/path_text.h"
+#include "server/engine/documents/operations.h"
+#include "server/engine/fs/allowed_roots.h"
+#include "server/engine/fs/path_text.h"
+#include "server/engine/library/naming.h"
 
 namespace {
 

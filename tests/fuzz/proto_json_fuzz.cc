@@ -9,7 +9,7 @@
 #include "client/cpp/proto_json.h"
 #include "fuzz/fuzz_check.h"
 #include "grpc/health/v1/health.pb.h"
-#include "server/engine/json_text.h"
+#include "server/engine/formats/json_text.h"
 #include "sidecar/v1/sidecar.pb.h"
 
 namespace {

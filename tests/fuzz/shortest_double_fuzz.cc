@@ -10,8 +10,8 @@
 #include <string>
 
 #include "fuzz/fuzz_check.h"
-#include "server/engine/json_text.h"
-#include "server/engine/shortest_double.h"
+#include "server/engine/formats/json_text.h"
+#include "server/engine/formats/shortest_double.h"
 
 namespace {
 

@@ -14,8 +14,8 @@
 
 #include "fuzz/fuzz_check.h"
 #include "fuzz/fuzz_directory.h"
-#include "server/engine/group_documents.h"
-#include "server/engine/operations.h"
+#include "server/engine/documents/operations.h"
+#include "server/engine/ops/tree_documents.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sidecard;

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "server/engine/cleanup.h"
-#include "server/engine/sidecar_inspector.h"
-#include "server/engine/stats.h"
-#include "server/engine/validate.h"
-#include "server/engine/worker_pool.h"
+#include "server/engine/base/worker_pool.h"
+#include "server/engine/cache/inspection_source.h"
+#include "server/engine/ops/cleanup.h"
+#include "server/engine/ops/stats.h"
+#include "server/engine/ops/validate.h"
 #include "support/temp_tree.h"
 
 namespace sidecard::engine {

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "server/engine/guarded_write.h"
+#include "server/engine/fs/guarded_write.h"
 #include "support/temp_tree.h"
 
 namespace sidecard::engine {

@@ -1,0 +1,121 @@
+// Optional inotify watching of the directories the cache remembers
+// (`--watch`), so an unchanged directory's files need no stat at all.
+//
+// Every event on a watched directory (a file in it created, deleted, renamed,
+// written, its attributes changed; the directory itself moved or deleted)
+// bumps that directory's generation. A cached answer is trusted without a
+// stat only for a state observed after the watch was added, at a generation
+// that has not moved since, or has moved only for events naming other
+// entries (metadata_cache.h). When events were lost (queue overflow) every
+// generation moves for every entry; a directory without a live watch (the
+// watch limit reached, inotify unavailable) is never trusted this way: the
+// cache falls back to stamp checks.
+//
+// Events are applied by a reader thread and, before every tree operation, by
+// Sync(): the kernel queues an event before the changing call returns, so a
+// change that finished before a request started is always seen by it.
+//
+// Not seen by inotify, and so not by this: writes through a hard link in
+// another directory (the event goes to that directory) and writes through a
+// shared memory mapping. Files with more than one link are always
+// checked by stamp (metadata_cache.cc).
+#ifndef SIDECARD_SERVER_ENGINE_CACHE_DIRECTORY_WATCHER_H_
+#define SIDECARD_SERVER_ENGINE_CACHE_DIRECTORY_WATCHER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "server/engine/base/unique_fd.h"
+
+namespace sidecard::engine {
+
+// One watched directory (one inode). Generations start at 1, so 0 can mean
+// "never verified". Every event moves the generation; an event about one
+// entry (a file created, written, renamed, deleted, its attributes changed)
+// is also remembered under that entry's name, so the directory's other files
+// stay proven (Unchanged).
+class WatchedDirectory {
+ public:
+  // The current generation, or 0 when the watch is gone.
+  uint64_t TrustedGeneration() const {
+    return live_.load(std::memory_order_acquire) ? generation_.load(std::memory_order_acquire) : 0;
+  }
+
+  // Whether no event since generation `since` can concern the entry `name`:
+  // then what was proven of it at `since` holds at every generation read
+  // before this call.
+  bool Unchanged(std::string_view name, uint64_t since) const;
+
+ private:
+  friend class DirectoryWatcher;
+  // Names remembered per directory before events count for every entry
+  // (and the names are dropped): bounds the memory to about 2 KiB per
+  // directory that sees changes.
+  static constexpr size_t kMaxNames = 64;
+
+  // Records an event about `name`, or (empty) about every entry.
+  void Record(std::string_view name);
+  void Forget();  // the watch is gone
+
+  std::atomic<uint64_t> generation_{1};
+  std::atomic<bool> live_{true};
+  mutable absl::Mutex mutex_;
+  // The last event about every entry (the directory itself, lost events).
+  uint64_t last_whole_event_ ABSL_GUARDED_BY(mutex_) = 0;
+  // The last event per name, by the name's hash: two names that collide
+  // only make an unchanged file look changed, which costs a stat.
+  absl::flat_hash_map<uint64_t, uint64_t> last_name_event_ ABSL_GUARDED_BY(mutex_);
+};
+
+class DirectoryWatcher {
+ public:
+  // `max_watches` caps the watches this watcher adds (0: as many as the
+  // kernel's max_user_watches allows).
+  static absl::StatusOr<std::unique_ptr<DirectoryWatcher>> Create(size_t max_watches = 0);
+  ~DirectoryWatcher();
+  DirectoryWatcher(const DirectoryWatcher&) = delete;
+  DirectoryWatcher& operator=(const DirectoryWatcher&) = delete;
+
+  // Watches the directory open as `dir_fd` (the inode itself, through
+  // /proc/self/fd, so a path swapped meanwhile is not what gets watched).
+  // The same directory gets the same object. Null when it cannot be watched.
+  std::shared_ptr<const WatchedDirectory> Watch(int dir_fd);
+
+  // Applies every event queued so far.
+  void Sync();
+
+  int64_t watches() const;
+  int64_t overflows() const { return overflows_.load(std::memory_order_relaxed); }
+  int64_t refused() const { return refused_.load(std::memory_order_relaxed); }
+
+  // Test seam: discards the queued events unread and handles them as a queue
+  // overflow, the way the kernel reports lost events.
+  void LoseEventsForTesting();
+
+ private:
+  DirectoryWatcher(UniqueFd inotify, UniqueFd wake, size_t max_watches);
+  void ReadLoop();
+  // Reads and applies queued events; false once nothing is queued.
+  bool DrainOnce(bool apply) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void Overflow() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+
+  const UniqueFd inotify_;
+  const UniqueFd wake_;  // eventfd that ends the reader thread
+  const size_t max_watches_;
+  mutable absl::Mutex mutex_;
+  absl::flat_hash_map<int, std::shared_ptr<WatchedDirectory>> by_descriptor_
+      ABSL_GUARDED_BY(mutex_);
+  std::atomic<int64_t> overflows_{0};
+  std::atomic<int64_t> refused_{0};
+  std::thread reader_;
+};
+
+}  // namespace sidecard::engine
+
+#endif  // SIDECARD_SERVER_ENGINE_CACHE_DIRECTORY_WATCHER_H_
