@@ -40,8 +40,7 @@
 #include "server/daemon/token_file.h"
 #include "server/daemon/watchdog.h"
 #include "server/engine/base/worker_pool.h"
-#include "server/engine/cache/inspection_source.h"
-#include "server/engine/cache/metadata_cache.h"
+#include "server/engine/cache/tree_cache.h"
 #include "server/engine/fs/path_text.h"
 #include "server/engine/store/image_locks.h"
 #include "server/engine/store/sidecar_store.h"
@@ -289,7 +288,6 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   engine::WorkerPool pool(static_cast<size_t>(options.workers));
   // The metadata cache answers repeated questions; without it every file is
   // read every time.
-  engine::DirectInspector direct_inspector(options.max_sidecar_bytes);
   std::unique_ptr<engine::DirectoryWatcher> watcher;
   if (options.watch && options.cache_max_bytes > 0) {
     auto created = engine::DirectoryWatcher::Create(options.max_watches);
@@ -302,20 +300,13 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   } else if (options.watch) {
     spdlog::warn("--watch has no effect with --cache-max-bytes 0");
   }
-  std::unique_ptr<engine::MetadataCache> cache;
-  if (options.cache_max_bytes > 0) {
-    cache = std::make_unique<engine::MetadataCache>(options.cache_max_bytes,
-                                                    options.max_sidecar_bytes, watcher.get());
-  }
-  engine::SidecarInspector& inspector =
-      cache ? static_cast<engine::SidecarInspector&>(*cache) : direct_inspector;
+  engine::TreeCache cache({options.cache_max_bytes, options.max_sidecar_bytes}, std::move(watcher));
   engine::ImageLocks image_locks;
   engine::SidecarStore store(image_locks, options.max_sidecar_bytes);
-  service::ServiceConfig config{SIDECARD_VERSION, *roots, &pool, &inspector};
+  service::ServiceConfig config{SIDECARD_VERSION, *roots, &pool, &cache};
   if (custom_extensions) config.image_extensions = custom_extensions.get();
   config.image_locks = &image_locks;
   config.store = &store;
-  config.cache = cache.get();
   config.max_sidecar_bytes = options.max_sidecar_bytes;
   config.max_payload_bytes = options.max_payload_bytes;
   config.default_save_format = *engine::FormatFromName(options.save_format);

@@ -59,7 +59,7 @@ std::shared_ptr<const engine::AllowedRoots> SidecarService::roots() const {
 }
 
 engine::EngineContext SidecarService::MakeContext(const engine::AllowedRoots& roots) const {
-  return engine::EngineContext{config_.pool, config_.inspector, &roots, config_.image_extensions,
+  return engine::EngineContext{config_.pool, config_.cache, &roots, config_.image_extensions,
                                config_.max_files_per_request};
 }
 
@@ -86,7 +86,7 @@ grpc::Status SidecarService::Validate(grpc::ServerContext* context,
 
   engine::ValidateOptions options;
   options.recursive = !request->non_recursive();
-  options.operation_filter = request->operation_filter();
+  options.counting.operation_filter = request->operation_filter();
   options.summary_only = request->summary_only();
   BatchWriter<v1::ValidateResponse> batches(writer, batch_size);
   auto summary = engine::ValidateTree(*root, options, MakeContext(*allowed), call.cancellation(),
@@ -129,7 +129,7 @@ grpc::Status SidecarService::Stats(grpc::ServerContext* context, const v1::Stats
 
   engine::StatsOptions options;
   options.recursive = !request->non_recursive();
-  options.operation_filter = request->operation_filter();
+  options.counting.operation_filter = request->operation_filter();
   auto stats = engine::ComputeStats(*root, options, MakeContext(*allowed), call.cancellation());
   if (!stats.ok()) return call.Finish(StoppedStatus(context, stats.status()));
   call.add_files(stats->total_sidecar_files + stats->total_images);
@@ -229,7 +229,7 @@ grpc::Status SidecarService::GetServerInfo(grpc::ServerContext* context,
   response->set_active_calls(snapshot.active_calls);
   response->set_queued_tasks(static_cast<int32_t>(config_.pool->queued()));
   response->set_pid(getpid());
-  if (config_.cache != nullptr)
+  if (config_.cache != nullptr && config_.cache->enabled())
     FillCacheFigures(config_.cache->figures(), *response->mutable_cache());
   if (config_.startup_sweep != nullptr) {
     FillSweepFigures(config_.startup_sweep->Get(), *response->mutable_startup_sweep());

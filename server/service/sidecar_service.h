@@ -11,9 +11,9 @@
 
 #include "absl/synchronization/mutex.h"
 #include "server/engine/base/worker_pool.h"
-#include "server/engine/cache/metadata_cache.h"
+#include "server/engine/cache/tree_cache.h"
 #include "server/engine/fs/allowed_roots.h"
-#include "server/engine/ops/parallel_inspection.h"
+#include "server/engine/ops/engine_context.h"
 #include "server/engine/recovery/working_file_sweep.h"
 #include "server/engine/store/image_locks.h"
 #include "server/engine/store/sidecar_store.h"
@@ -27,12 +27,11 @@ struct ServiceConfig {
   std::string version;
   engine::AllowedRoots allowed_roots;
   engine::WorkerPool* pool = nullptr;
-  engine::SidecarInspector* inspector = nullptr;
+  // What is remembered between calls (files, listings, tallies, watches).
+  engine::TreeCache* cache = nullptr;
   const engine::ImageExtensions* image_extensions = &engine::ImageExtensions::Default();
   // Serialises writes (saves, conversions) to one image's sidecar.
   engine::ImageLocks* image_locks = nullptr;
-  // The metadata cache, for its figures; null when it is off.
-  const engine::MetadataCache* cache = nullptr;
   // Reads and saves one image's sidecar (shares image_locks).
   engine::SidecarStore* store = nullptr;
   // Format SaveSidecar writes when the request does not say.

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "server/engine/base/worker_pool.h"
-#include "server/engine/cache/inspection_source.h"
+#include "server/engine/cache/tree_cache.h"
 #include "server/engine/ops/cleanup.h"
 #include "server/engine/ops/stats.h"
 #include "server/engine/ops/validate.h"
@@ -42,7 +42,7 @@ class EngineHarness : public ::testing::Test {
  protected:
   EngineHarness() : pool_(2), roots_(*AllowedRoots::Create({tree_.root()})) {}
 
-  EngineContext Context() { return EngineContext{&pool_, &inspector_, &roots_}; }
+  EngineContext Context() { return EngineContext{&pool_, &cache_, &roots_}; }
 
   struct ValidateRun {
     std::vector<std::string> paths;  // relative to the tree, in report order
@@ -112,7 +112,7 @@ class EngineHarness : public ::testing::Test {
 
   sidecard::testing::TempTree tree_;
   WorkerPool pool_;
-  DirectInspector inspector_;
+  TreeCache cache_{TreeCacheOptions{}};  // remembers nothing
   AllowedRoots roots_;
 };
 

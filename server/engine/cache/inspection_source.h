@@ -1,12 +1,12 @@
-// Where tree operations get the inspection of one sidecar file. The direct
-// inspector reads every file; a caching inspector (same interface) answers
-// from memory for files whose stamp proves them unchanged.
+// Where the inspection of one sidecar file comes from. The direct inspector
+// reads every file; the tree cache (tree_cache.h, same interface) answers from
+// memory for files whose watch or stamp proves them unchanged. And what a
+// sidecar-extension file turns out to be once inspected.
 #ifndef SIDECARD_SERVER_ENGINE_CACHE_INSPECTION_SOURCE_H_
 #define SIDECARD_SERVER_ENGINE_CACHE_INSPECTION_SOURCE_H_
 
 #include <memory>
 
-#include "server/engine/cache/tally_cache.h"
 #include "server/engine/documents/file_inspection.h"
 #include "server/engine/library/directory_scan.h"
 
@@ -18,17 +18,6 @@ class SidecarInspector {
   // Thread-safe: called from worker threads.
   virtual std::shared_ptr<const SidecarInspection> Inspect(const DirectoryScan& directory,
                                                            const SidecarFile& file) = 0;
-  // Where walks may find remembered directory listings; null: none.
-  virtual DirectoryListings* listings() { return nullptr; }
-  // What watches the directories walks scan (--watch); null: nothing.
-  virtual DirectoryWatcher* watcher() { return nullptr; }
-  // Where tree operations remember tallies of unchanged watched directories;
-  // null: nowhere.
-  virtual DirectoryResults* results() { return nullptr; }
-  // Whether every sidecar file of `scan` was, when last inspected here,
-  // proven by its watch at `scan.watched_generation` (what a tally stored in
-  // results() must rest on).
-  virtual bool ProvenAtScan(const DirectoryScan& /*scan*/) { return false; }
 };
 
 // Reads and decodes the file every time.

@@ -76,14 +76,8 @@ size_t MetadataCache::EntryHash::operator()(std::string_view name) const {
   return absl::Hash<std::string_view>{}(name);
 }
 
-// Listings (a few dozen bytes per file) get a sixteenth of the bound, tallies
-// (a few hundred bytes per directory and question) a sixty-fourth.
-MetadataCache::MetadataCache(size_t max_bytes, size_t max_sidecar_bytes, DirectoryWatcher* watcher)
-    : shard_max_bytes_((max_bytes - max_bytes / 16 - max_bytes / 64) / kShards),
-      max_sidecar_bytes_(max_sidecar_bytes),
-      watcher_(watcher),
-      listings_(max_bytes / 16),
-      results_(max_bytes / 64) {}
+MetadataCache::MetadataCache(size_t max_bytes, size_t max_sidecar_bytes)
+    : shard_max_bytes_(max_bytes / kShards), max_sidecar_bytes_(max_sidecar_bytes) {}
 
 std::shared_ptr<const SidecarInspection> MetadataCache::Inspect(const DirectoryScan& directory,
                                                                 const SidecarFile& file) {
@@ -267,26 +261,17 @@ void MetadataCache::EvictOver(Shard& shard, Group& current, size_t limit) {
 CacheFigures MetadataCache::figures() const {
   CacheFigures figures;
   figures.enabled = true;
-  figures.max_bytes = static_cast<int64_t>(shard_max_bytes_ * kShards) +
-                      static_cast<int64_t>(listings_.max_bytes()) +
-                      static_cast<int64_t>(results_.max_bytes());
+  figures.max_bytes = static_cast<int64_t>(shard_max_bytes_ * kShards);
   for (const Shard& shard : shards_) {
     absl::MutexLock lock(&shard.mutex);
     figures.entries += static_cast<int64_t>(shard.entries);
     figures.bytes += static_cast<int64_t>(shard.bytes);
   }
-  figures.bytes += static_cast<int64_t>(names_.bytes()) + listings_.bytes() + results_.bytes();
-  figures.directory_tallies = results_.tallies();
-  figures.directory_tally_hits = results_.hits();
-  figures.directories = listings_.directories();
+  figures.bytes += static_cast<int64_t>(names_.bytes());
   figures.hits = hits_.load();
   figures.misses = misses_.load();
   figures.evictions = evictions_.load();
   figures.watched_hits = watched_hits_.load();
-  if (watcher_ != nullptr) {
-    figures.watches = watcher_->watches();
-    figures.watch_overflows = watcher_->overflows();
-  }
   return figures;
 }
 

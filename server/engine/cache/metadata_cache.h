@@ -38,14 +38,14 @@
 #include "server/engine/cache/directory_watcher.h"
 #include "server/engine/cache/inspection_source.h"
 #include "server/engine/cache/packed_record.h"
-#include "server/engine/cache/tally_cache.h"
 
 namespace sidecard::engine {
 
 struct CacheFigures {
   bool enabled = false;
   int64_t entries = 0;
-  int64_t directories = 0;  // listings held
+  int64_t directories = 0;   // listings held
+  int64_t listing_hits = 0;  // directories not listed again
   int64_t bytes = 0;
   int64_t max_bytes = 0;
   int64_t hits = 0;
@@ -54,7 +54,7 @@ struct CacheFigures {
   int64_t watches = 0;               // directories watched with inotify
   int64_t watched_hits = 0;          // hits proven by a watch, without a stat
   int64_t watch_overflows = 0;       // times events were lost
-  int64_t directory_tallies = 0;     // held in DirectoryResults
+  int64_t directory_tallies = 0;     // held in the tally cache
   int64_t directory_tally_hits = 0;  // directories answered by a tally
 };
 
@@ -63,17 +63,17 @@ class MetadataCache : public SidecarInspector {
   // Files changed this recently before being read are read again next time.
   static constexpr absl::Duration kRacyWindow = absl::Seconds(2);
 
-  // `watcher` (may be null) must outlive the cache.
-  MetadataCache(size_t max_bytes, size_t max_sidecar_bytes, DirectoryWatcher* watcher = nullptr);
+  MetadataCache(size_t max_bytes, size_t max_sidecar_bytes);
 
   std::shared_ptr<const SidecarInspection> Inspect(const DirectoryScan& directory,
                                                    const SidecarFile& file) override;
 
-  DirectoryListings* listings() override { return &listings_; }
-  DirectoryWatcher* watcher() override { return watcher_; }
-  DirectoryResults* results() override { return watcher_ != nullptr ? &results_ : nullptr; }
-  bool ProvenAtScan(const DirectoryScan& scan) override;
+  // Whether every sidecar file of `scan` was, when last inspected here,
+  // proven by its watch at `scan.watched_generation` (what a tally of the
+  // directory must rest on, tree_cache.h).
+  bool ProvenAtScan(const DirectoryScan& scan);
 
+  // The entries' share of the figures (tree_cache.h adds the rest).
   CacheFigures figures() const;
 
  private:
@@ -160,10 +160,7 @@ class MetadataCache : public SidecarInspector {
 
   const size_t shard_max_bytes_;
   const size_t max_sidecar_bytes_;
-  DirectoryWatcher* const watcher_;
   NameTable names_;
-  DirectoryListings listings_;
-  DirectoryResults results_;
   std::array<Shard, kShards> shards_;
   std::atomic<int64_t> hits_{0};
   std::atomic<int64_t> misses_{0};

@@ -17,22 +17,6 @@ bool Collect(TreeWalk& walk, std::vector<InspectedSidecar>& batch) {
 
 }  // namespace
 
-WalkOptions WalkOptionsFor(const EngineContext& context, bool recursive) {
-  WalkOptions options;
-  options.recursive = recursive;
-  options.scan.image_extensions = context.image_extensions;
-  options.scan.allowed_roots = context.allowed_roots;
-  options.max_files = context.max_files;
-  return options;
-}
-
-WalkOptions CountingWalkOptionsFor(const EngineContext& context, bool recursive) {
-  WalkOptions options = WalkOptionsFor(context, recursive);
-  options.scan.listings = context.inspector->listings();
-  options.scan.watcher = context.inspector->watcher();
-  return options;
-}
-
 absl::Status InspectInOrder(TreeWalk& walk, const EngineContext& context,
                             const Cancellation& cancellation,
                             const std::function<bool(std::span<InspectedSidecar>)>& sink) {
@@ -62,7 +46,7 @@ absl::Status InspectInOrder(TreeWalk& walk, const EngineContext& context,
       }
       if (cancellation.cancelled()) return;
       InspectedSidecar& item = batch[task - 1];
-      item.inspection = context.inspector->Inspect(*item.ref.directory, item.ref.file());
+      item.inspection = context.cache->Inspect(*item.ref.directory, item.ref.file());
     });
     if (cancellation.cancelled() || !sink_wants_more) return Cancellation::Status();
     inspected.swap(batch);  // `batch` now holds the batch the sink is done with

@@ -10,9 +10,9 @@
 
 #include "absl/status/status.h"
 #include "server/engine/base/cancellation.h"
-#include "server/engine/base/worker_pool.h"
 #include "server/engine/cache/inspection_source.h"
 #include "server/engine/library/tree_walk.h"
+#include "server/engine/ops/engine_context.h"
 
 namespace sidecard::engine {
 
@@ -20,25 +20,6 @@ struct InspectedSidecar {
   SidecarRef ref;
   std::shared_ptr<const SidecarInspection> inspection;
 };
-
-// Shared collaborators of every tree operation.
-struct EngineContext {
-  WorkerPool* pool = nullptr;
-  SidecarInspector* inspector = nullptr;
-  // Required: every directory is opened beneath these (sandboxed_open.h).
-  const AllowedRoots* allowed_roots = nullptr;
-  const ImageExtensions* image_extensions = &ImageExtensions::Default();
-  // Most files (images and sidecars) one tree operation may find; 0: no limit.
-  int64_t max_files = 0;
-};
-
-// The walk options every tree operation starts from: its context's image
-// extensions, allowed roots and file limit.
-WalkOptions WalkOptionsFor(const EngineContext& context, bool recursive);
-
-// WalkOptionsFor plus what the inspector remembers of directories (listings,
-// watches): for the operations that only count (Validate, Stats).
-WalkOptions CountingWalkOptionsFor(const EngineContext& context, bool recursive);
 
 // Files per parallel batch: large enough to keep every worker busy, small
 // enough to bound memory.

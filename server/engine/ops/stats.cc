@@ -11,6 +11,9 @@
 #include "server/engine/base/saturating.h"
 #include "server/engine/documents/sidecar_group.h"
 #include "server/engine/fs/sandboxed_open.h"
+#include "server/engine/ops/counting_key.h"
+#include "server/engine/ops/directory_counting.h"
+#include "server/engine/recovery/working_files.h"
 
 namespace sidecard::engine {
 namespace {
@@ -26,7 +29,7 @@ struct OperationTotals {
 };
 
 // What Stats counts in one directory, and (added up in walk order) in a
-// tree. Remembered for unchanged watched directories (tally_cache.h).
+// tree. Remembered for unchanged watched directories (tree_cache.h).
 struct StatsTally : DirectoryTally {
   int64_t total_images = 0;
   int64_t covered_images = 0;
@@ -89,133 +92,18 @@ std::string_view Dirname(std::string_view path) {
 
 std::string_view Basename(std::string_view path) { return path.substr(path.rfind('/') + 1); }
 
-// Tallies every directory of the walk and adds the tallies up in walk order,
-// so the sums (floating point ones too) come out the same whether a
-// directory was counted now or remembered.
+// Stats' counting function (directory_counting.h) and the sums of its
+// tallies. Counting sees only the counting options; the symlink targets it
+// scans are a memo of this call, never part of a remembered tally (a
+// directory holding symlinks is never remembered, tally_cache.h).
 class StatsCollector {
  public:
-  StatsCollector(const StatsOptions& options, const EngineContext& context, TreeStats& stats)
-      : options_(options),
-        context_(context),
-        results_(context.inspector->results()),
-        query_("stats/" + options.operation_filter),
-        stats_(stats) {}
+  StatsCollector(const StatsCounting& counting, const EngineContext& context, TreeStats& stats)
+      : counting_(counting), context_(context), stats_(stats) {}
 
-  // For WalkOptions::on_directory: whether the directory's files are needed.
-  bool OnDirectory(const DirectoryScan& scan) {
-    // From the scan, which looked at them now: a stray's age is not a
-    // directory change, so a remembered tally could not hold it.
-    stats_.working_files += static_cast<int64_t>(scan.working_files.size());
-    stats_.stray_working_files += CountStrays(scan.working_files, now_);
-    const size_t sequence = next_sequence_++;
-    const bool rememberable = results_ != nullptr && DirectoryResults::Rememberable(scan);
-    if (rememberable) {
-      if (auto tally = results_->Find(scan, query_)) {
-        Ready(sequence, std::static_pointer_cast<const StatsTally>(std::move(tally)));
-        return false;
-      }
-    }
-    if (scan.sidecars.empty()) {
-      std::vector<std::shared_ptr<const SidecarInspection>> none;
-      Ready(sequence, TallyDirectory(scan, none));
-      return true;
-    }
-    Pending& pending = pending_[&scan];
-    pending.sequence = sequence;
-    pending.rememberable = rememberable;
-    pending.inspections.resize(scan.sidecars.size());
-    return true;
-  }
-
-  void OnInspected(InspectedSidecar& item) {
-    const DirectoryScan& scan = *item.ref.directory;
-    const auto it = pending_.find(&scan);
-    Pending& pending = it->second;
-    pending.inspections[item.ref.index] = std::move(item.inspection);
-    if (++pending.done < scan.sidecars.size()) return;
-    std::shared_ptr<const StatsTally> tally = TallyDirectory(scan, pending.inspections);
-    if (pending.rememberable && context_.inspector->ProvenAtScan(scan)) {
-      results_->Store(scan, query_, tally);
-    }
-    const size_t sequence = pending.sequence;
-    pending_.erase(it);
-    Ready(sequence, std::move(tally));
-  }
-
-  void Finish() {
-    const StatsTally& totals = totals_;
-    for (const auto& [operation, sums] : totals.operations) {
-      stats_.operation_counts[operation] = sums.documents;
-      if (sums.documents > 0) {
-        stats_.avg_data_sizes[operation] =
-            static_cast<double>(sums.size_sum) / static_cast<double>(sums.documents);
-      }
-      if (sums.payloads > 0) {
-        stats_.success_rate_percentages[operation] =
-            100.0 * static_cast<double>(sums.successes) / static_cast<double>(sums.payloads);
-      }
-      if (sums.timed > 0) {
-        stats_.avg_processing_times[operation] = sums.time_sum / static_cast<double>(sums.timed);
-      }
-    }
-    stats_.total_images = totals.total_images;
-    stats_.symlink_count = totals.symlink_count;
-    stats_.broken_symlinks = totals.broken_symlinks;
-    stats_.symlinks_outside_roots = totals.symlinks_outside_roots;
-    stats_.directory_symlinks_skipped = totals.directory_symlinks_skipped;
-    stats_.total_sidecars = totals.total_sidecars;
-    stats_.total_sidecar_files = totals.total_sidecar_files;
-    stats_.invalid_sidecars = totals.invalid_sidecars;
-    stats_.orphaned_sidecars = totals.orphaned_sidecars;
-    stats_.foreign_files = totals.foreign_files;
-    stats_.faces_found = totals.faces_found;
-    stats_.objects_found = totals.objects_found;
-    stats_.files_by_format = totals.files_by_format;
-    stats_.object_classes = totals.object_classes;
-    stats_.images_without_sidecars = totals.total_images - totals.covered_images;
-    if (totals.total_images > 0) {
-      stats_.coverage_percentage = 100.0 * static_cast<double>(totals.covered_images) /
-                                   static_cast<double>(totals.total_images);
-    }
-  }
-
- private:
-  struct Pending {
-    size_t sequence = 0;
-    bool rememberable = false;
-    std::vector<std::shared_ptr<const SidecarInspection>> inspections;
-    size_t done = 0;
-  };
-
-  // A directory that symlinked images point into, scanned on demand.
-  struct TargetDirectory {
-    std::unique_ptr<DirectoryScan> scan;  // null when it could not be scanned
-    // The scan's sidecar files by group key (built once: many links may
-    // point into one big folder).
-    absl::flat_hash_map<std::string, std::vector<const SidecarFile*>> files_by_key;
-    absl::flat_hash_map<std::string, bool> covered_by_key;
-  };
-
-  // Adds up every tally that is ready, in walk order.
-  void Ready(size_t sequence, std::shared_ptr<const StatsTally> tally) {
-    ready_.emplace(sequence, std::move(tally));
-    for (auto it = ready_.begin(); it != ready_.end() && it->first == next_to_add_;
-         it = ready_.erase(it), ++next_to_add_) {
-      totals_.Add(*it->second);
-    }
-  }
-
-  bool PassesFilter(const SidecarGroup& group) const {
-    return options_.operation_filter.empty() || group.HasOperation(options_.operation_filter);
-  }
-
-  bool Counted(std::string_view operation) const {
-    return options_.operation_filter.empty() || operation == options_.operation_filter;
-  }
-
-  std::shared_ptr<StatsTally> TallyDirectory(
-      const DirectoryScan& scan,
-      std::vector<std::shared_ptr<const SidecarInspection>>& inspections) {
+  // Counts one directory (directory_counting.h).
+  std::shared_ptr<const StatsTally> TallyDirectory(const DirectoryScan& scan,
+                                                   Inspections inspections) {
     auto tally = std::make_shared<StatsTally>();
     tally->broken_symlinks = scan.broken_symlinks;
     tally->directory_symlinks_skipped = scan.directory_symlinks;
@@ -277,6 +165,63 @@ class StatsCollector {
       if (covered) ++tally->covered_images;
     }
     return tally;
+  }
+
+  void Add(const StatsTally& tally) { totals_.Add(tally); }
+
+  void Finish() {
+    const StatsTally& totals = totals_;
+    for (const auto& [operation, sums] : totals.operations) {
+      stats_.operation_counts[operation] = sums.documents;
+      if (sums.documents > 0) {
+        stats_.avg_data_sizes[operation] =
+            static_cast<double>(sums.size_sum) / static_cast<double>(sums.documents);
+      }
+      if (sums.payloads > 0) {
+        stats_.success_rate_percentages[operation] =
+            100.0 * static_cast<double>(sums.successes) / static_cast<double>(sums.payloads);
+      }
+      if (sums.timed > 0) {
+        stats_.avg_processing_times[operation] = sums.time_sum / static_cast<double>(sums.timed);
+      }
+    }
+    stats_.total_images = totals.total_images;
+    stats_.symlink_count = totals.symlink_count;
+    stats_.broken_symlinks = totals.broken_symlinks;
+    stats_.symlinks_outside_roots = totals.symlinks_outside_roots;
+    stats_.directory_symlinks_skipped = totals.directory_symlinks_skipped;
+    stats_.total_sidecars = totals.total_sidecars;
+    stats_.total_sidecar_files = totals.total_sidecar_files;
+    stats_.invalid_sidecars = totals.invalid_sidecars;
+    stats_.orphaned_sidecars = totals.orphaned_sidecars;
+    stats_.foreign_files = totals.foreign_files;
+    stats_.faces_found = totals.faces_found;
+    stats_.objects_found = totals.objects_found;
+    stats_.files_by_format = totals.files_by_format;
+    stats_.object_classes = totals.object_classes;
+    stats_.images_without_sidecars = totals.total_images - totals.covered_images;
+    if (totals.total_images > 0) {
+      stats_.coverage_percentage = 100.0 * static_cast<double>(totals.covered_images) /
+                                   static_cast<double>(totals.total_images);
+    }
+  }
+
+ private:
+  // A directory that symlinked images point into, scanned on demand.
+  struct TargetDirectory {
+    std::unique_ptr<DirectoryScan> scan;  // null when it could not be scanned
+    // The scan's sidecar files by group key (built once: many links may
+    // point into one big folder).
+    absl::flat_hash_map<std::string, std::vector<const SidecarFile*>> files_by_key;
+    absl::flat_hash_map<std::string, bool> covered_by_key;
+  };
+
+  bool PassesFilter(const SidecarGroup& group) const {
+    return counting_.operation_filter.empty() || group.HasOperation(counting_.operation_filter);
+  }
+
+  bool Counted(std::string_view operation) const {
+    return counting_.operation_filter.empty() || operation == counting_.operation_filter;
   }
 
   static OperationTotals& Totals(StatsTally& tally, std::string_view operation) {
@@ -351,7 +296,7 @@ class StatsCollector {
     const auto files = dir.files_by_key.find(key);
     if (files == dir.files_by_key.end()) return false;
     for (const SidecarFile* file : files->second) {
-      auto inspection = context_.inspector->Inspect(*dir.scan, *file);
+      auto inspection = context_.cache->Inspect(*dir.scan, *file);
       if (IsReportedSidecar(ClassifySidecar(*file, *inspection))) {
         members.push_back({file, std::move(inspection)});
       }
@@ -360,17 +305,9 @@ class StatsCollector {
     return group.readable && PassesFilter(group);
   }
 
-  const StatsOptions& options_;
+  const StatsCounting& counting_;
   const EngineContext& context_;
-  DirectoryResults* const results_;
-  const std::string query_;
   TreeStats& stats_;
-  const absl::Time now_ = absl::Now();
-  std::unordered_map<const DirectoryScan*, Pending> pending_;
-  // Tallies done but not yet added (an earlier directory is still open).
-  std::map<size_t, std::shared_ptr<const StatsTally>> ready_;
-  size_t next_sequence_ = 0;
-  size_t next_to_add_ = 0;
   StatsTally totals_;
   std::unordered_map<std::string, TargetDirectory> targets_;
 };
@@ -383,23 +320,28 @@ absl::StatusOr<TreeStats> ComputeStats(const std::string& root, const StatsOptio
   const absl::Time start = absl::Now();
   TreeStats stats;
   stats.directory = root;
-  stats.filter_applied = options.operation_filter;
-  StatsCollector collector(options, context, stats);
+  stats.filter_applied = options.counting.operation_filter;
+  StatsCollector collector(options.counting, context, stats);
 
-  WalkOptions walk_options = CountingWalkOptionsFor(context, options.recursive);
-  walk_options.on_directory = [&collector](const DirectoryScan& scan) {
-    return collector.OnDirectory(scan);
+  DirectoryCounting counting;
+  counting.key = CountingKey("stats", options.counting);
+  counting.count = [&collector](const DirectoryScan& scan, Inspections inspections) {
+    return collector.TallyDirectory(scan, inspections);
   };
-  auto walk = TreeWalk::Open(*context.allowed_roots, root, std::move(walk_options));
-  if (!walk.ok()) return walk.status();
-  const absl::Status status =
-      InspectInOrder(**walk, context, cancellation, [&](std::span<InspectedSidecar> batch) {
-        for (InspectedSidecar& item : batch) collector.OnInspected(item);
-        return true;
-      });
-  if (!status.ok()) return status;
+  counting.add = [&collector](const DirectoryTally& tally) {
+    collector.Add(static_cast<const StatsTally&>(tally));
+  };
+  counting.on_scan = [&stats, now = absl::Now()](const DirectoryScan& scan) {
+    // From the scan, which looked at them now: a stray's age is not a
+    // directory change, so a remembered tally could not hold it.
+    stats.working_files += static_cast<int64_t>(scan.working_files.size());
+    stats.stray_working_files += CountStrays(scan.working_files, now);
+  };
+  auto directory_errors =
+      CountByDirectory(root, options.recursive, context, cancellation, counting);
+  if (!directory_errors.ok()) return directory_errors.status();
   collector.Finish();
-  stats.unreadable_directories = static_cast<int64_t>((*walk)->directory_errors().size());
+  stats.unreadable_directories = static_cast<int64_t>(directory_errors->size());
   stats.duration_seconds = absl::ToDoubleSeconds(absl::Now() - start);
   return stats;
 }

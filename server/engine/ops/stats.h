@@ -9,14 +9,20 @@
 
 #include "absl/status/statusor.h"
 #include "server/engine/base/cancellation.h"
-#include "server/engine/ops/parallel_inspection.h"
+#include "server/engine/ops/engine_context.h"
 
 namespace sidecard::engine {
 
-struct StatsOptions {
-  bool recursive = true;
+// What Stats' per-directory counts depend on, and so the key its remembered
+// tallies are stored under (counting_key.h).
+struct StatsCounting {
   // Count only sidecar documents containing this operation; empty for all.
   std::string operation_filter;
+};
+
+struct StatsOptions {
+  bool recursive = true;
+  StatsCounting counting;
 };
 
 struct TreeStats {

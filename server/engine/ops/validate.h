@@ -14,14 +14,21 @@
 
 #include "absl/status/statusor.h"
 #include "server/engine/base/cancellation.h"
+#include "server/engine/ops/engine_context.h"
 #include "server/engine/ops/parallel_inspection.h"
 
 namespace sidecard::engine {
 
-struct ValidateOptions {
-  bool recursive = true;
+// What Validate's per-directory counts depend on, and so the key its
+// remembered tallies are stored under (counting_key.h).
+struct ValidateCounting {
   // Report only sidecars containing this operation; empty for all.
   std::string operation_filter;
+};
+
+struct ValidateOptions {
+  bool recursive = true;
+  ValidateCounting counting;
   // Only the summary is wanted: `sink` may see fewer files (those of
   // unchanged directories are counted from what was remembered of them).
   bool summary_only = false;

@@ -22,7 +22,7 @@
 #include <thread>
 
 #include "server/engine/base/worker_pool.h"
-#include "server/engine/cache/inspection_source.h"
+#include "server/engine/cache/tree_cache.h"
 #include "server/engine/formats/json_text.h"
 #include "server/engine/fs/sandboxed_open.h"
 #include "server/engine/ops/cleanup.h"
@@ -123,7 +123,7 @@ class SandboxTest : public ::testing::Test {
     EXPECT_EQ(after, outside_before_);
   }
 
-  EngineContext Context() { return EngineContext{&pool_, &inspector_, &*roots_}; }
+  EngineContext Context() { return EngineContext{&pool_, &cache_, &*roots_}; }
 
   CleanupSummary Cleanup(const std::string& dir, CleanupMode mode) {
     CleanupOptions options;
@@ -160,7 +160,7 @@ class SandboxTest : public ::testing::Test {
   std::optional<AllowedRoots> roots_;
   std::map<std::string, std::string> outside_before_;
   WorkerPool pool_{2};
-  DirectInspector inspector_;
+  TreeCache cache_{TreeCacheOptions{}};  // remembers nothing
   ImageLocks locks_;
   SidecarStore store_{locks_, 1 << 20};
 };

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "absl/time/clock.h"
-#include "server/engine/cache/metadata_cache.h"
+#include "server/engine/cache/tree_cache.h"
 #include "unit/engine_harness.h"
 
 namespace sidecard::engine {
@@ -40,8 +40,8 @@ class ParallelOperationsTest : public EngineHarness {
   }
 
   // Everything the three operations say, as text.
-  std::string Answer(SidecarInspector& inspector) {
-    EngineContext context{&pool_, &inspector, &roots_};
+  std::string Answer(TreeCache& cache) {
+    EngineContext context{&pool_, &cache, &roots_};
     std::ostringstream out;
     auto validate = ValidateTree(tree_.root(), {}, context, Cancellation(),
                                  [&](std::span<const ValidatedFile> files) {
@@ -74,14 +74,14 @@ class ParallelOperationsTest : public EngineHarness {
 };
 
 TEST_F(ParallelOperationsTest, ConcurrentCallersSharingPoolAndCacheGetTheSingleCallerAnswer) {
-  DirectInspector cold;
+  TreeCache cold({});  // remembers nothing
   const std::string expected = Answer(cold);
   ASSERT_NE(expected.find("orphan "), std::string::npos);
 
   // Files younger than the racy window are never trusted; past it, the
   // callers' first reads fill the cache while later ones answer from it.
   absl::SleepFor(MetadataCache::kRacyWindow + absl::Milliseconds(100));
-  MetadataCache cache(64 << 20, 1 << 20);
+  TreeCache cache({64 << 20, 1 << 20});
   constexpr int kCallers = 4;
   constexpr int kRounds = 3;
   std::atomic<int> answers{0};

@@ -109,7 +109,7 @@ TEST_F(StatsTest, Regression_FilterRestrictsSidecarFigures) {
   tree_.WriteFile("b.jpg", "");
   tree_.WriteFile("b.json", MergedDocument(2, 4));
   StatsOptions options;
-  options.operation_filter = "yolov8";
+  options.counting.operation_filter = "yolov8";
   const TreeStats stats = Stats(options);
   EXPECT_EQ(stats.filter_applied, "yolov8");
   EXPECT_EQ(stats.total_images, 2);

@@ -85,7 +85,7 @@ TEST_F(ValidateTest, Regression_OperationFilterRestrictsTheReport) {
   tree_.WriteFile("b.jpg", "");
   tree_.WriteFile("b.json", R"({"yolov8": {"yolov8": {"success": true, "objects": []}}})");
   ValidateOptions options;
-  options.operation_filter = "yolov8";
+  options.counting.operation_filter = "yolov8";
   const ValidateRun run = Validate(options);
   EXPECT_THAT(run.paths, ElementsAre("b.json"));
   EXPECT_EQ(run.summary.total_files, 1);

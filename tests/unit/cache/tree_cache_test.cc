@@ -1,4 +1,4 @@
-#include "server/engine/cache/metadata_cache.h"
+#include "server/engine/cache/tree_cache.h"
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -9,6 +9,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "server/engine/fs/sandboxed_open.h"
+#include "server/engine/library/directory_scan.h"
 #include "unit/engine_harness.h"
 
 namespace sidecard::engine {
@@ -60,13 +62,13 @@ std::unique_ptr<DirectoryWatcher> WatcherFor(Proof proof) {
   return watcher.ok() ? *std::move(watcher) : nullptr;
 }
 
-class MetadataCacheTest : public EngineHarness, public ::testing::WithParamInterface<Proof> {
+class TreeCacheTest : public EngineHarness, public ::testing::WithParamInterface<Proof> {
  protected:
-  MetadataCacheTest()
-      : watcher_(WatcherFor(GetParam())), cache_(64 << 20, 1 << 20, watcher_.get()) {}
+  TreeCacheTest()
+      : cache_({64 << 20, 1 << 20}, WatcherFor(GetParam())), watcher_(cache_.watcher()) {}
 
-  std::string Answer(SidecarInspector& inspector) {
-    EngineContext context{&pool_, &inspector, &roots_};
+  std::string Answer(TreeCache& cache) {
+    EngineContext context{&pool_, &cache, &roots_};
     std::vector<ValidatedFile> files;
     auto summary = ValidateTree(tree_.root(), {}, context, Cancellation(),
                                 [&](std::span<const ValidatedFile> batch) {
@@ -81,22 +83,22 @@ class MetadataCacheTest : public EngineHarness, public ::testing::WithParamInter
     for (const char* filter : {"", "yolov8"}) {
       ValidateOptions options;
       options.summary_only = true;
-      options.operation_filter = filter;
+      options.counting.operation_filter = filter;
       auto counted = ValidateTree(tree_.root(), options, context, Cancellation(),
                                   [](std::span<const ValidatedFile>) { return true; });
       EXPECT_TRUE(counted.ok()) << counted.status();
       if (counted.ok()) answer += Describe(*counted);
-      auto filtered =
-          ComputeStats(tree_.root(), {.operation_filter = filter}, context, Cancellation());
+      auto filtered = ComputeStats(tree_.root(), {.counting = {.operation_filter = filter}},
+                                   context, Cancellation());
       EXPECT_TRUE(filtered.ok()) << filtered.status();
       if (filtered.ok()) answer += Describe({}, *filtered);
     }
     return answer;
   }
 
-  // The cached answer must equal a cold one (a fresh direct inspector).
+  // The cached answer must equal a cold one (a cache that remembers nothing).
   void ExpectWarmEqualsCold() {
-    DirectInspector cold;
+    TreeCache cold({});
     EXPECT_EQ(Answer(cache_), Answer(cold));
   }
 
@@ -106,8 +108,8 @@ class MetadataCacheTest : public EngineHarness, public ::testing::WithParamInter
               << ", watches " << f.watches << ", overflows " << f.watch_overflows << "\n";
   }
 
-  std::unique_ptr<DirectoryWatcher> watcher_;
-  MetadataCache cache_;
+  TreeCache cache_;
+  DirectoryWatcher* const watcher_;  // the cache's; null when proving by stamps
 };
 
 std::string ProofName(const ::testing::TestParamInfo<Proof>& info) {
@@ -122,7 +124,7 @@ std::string ProofName(const ::testing::TestParamInfo<Proof>& info) {
   return "";
 }
 
-TEST_P(MetadataCacheTest, HoldsOneEntryPerSidecarFile) {
+TEST_P(TreeCacheTest, HoldsOneEntryPerSidecarFile) {
   tree_.WriteFile("a.jpg", "");
   tree_.WriteFile("a.json", MergedDocument());
   tree_.WriteFile("b.jpg", "");
@@ -134,7 +136,7 @@ TEST_P(MetadataCacheTest, HoldsOneEntryPerSidecarFile) {
   ExpectWarmEqualsCold();
 }
 
-TEST_P(MetadataCacheTest, RecentlyChangedFilesAreNotTrustedByStamp) {
+TEST_P(TreeCacheTest, RecentlyChangedFilesAreNotTrustedByStamp) {
   tree_.WriteFile("a.jpg", "");
   tree_.WriteFile("a.json", MergedDocument());
   Answer(cache_);
@@ -150,7 +152,7 @@ TEST_P(MetadataCacheTest, RecentlyChangedFilesAreNotTrustedByStamp) {
   }
 }
 
-TEST_P(MetadataCacheTest, RewriteWithinTheRacyWindowIsSeen) {
+TEST_P(TreeCacheTest, RewriteWithinTheRacyWindowIsSeen) {
   tree_.WriteFile("a.jpg", "");
   tree_.WriteFile("a.json", MergedDocument(1, 1));
   struct stat st {};
@@ -165,7 +167,7 @@ TEST_P(MetadataCacheTest, RewriteWithinTheRacyWindowIsSeen) {
 
 // The cache trusts a stamp only once the file's change time is older than
 // the racy window; these tests wait that long once, then change files.
-class MetadataCacheChangeTest : public MetadataCacheTest {
+class TreeCacheChangeTest : public TreeCacheTest {
  protected:
   void SetUp() override {
     tree_.WriteFile("2025/g1/IMG_1.jpg", "");
@@ -185,7 +187,7 @@ class MetadataCacheChangeTest : public MetadataCacheTest {
   void TearDown() override { PrintFigures(); }
 };
 
-TEST_P(MetadataCacheChangeTest, ContentChangedWithSizeAndMtimeRestoredIsSeen) {
+TEST_P(TreeCacheChangeTest, ContentChangedWithSizeAndMtimeRestoredIsSeen) {
   const std::string before = tree_.ReadFile("2025/g1/IMG_2.json");
   struct stat st {};
   ASSERT_EQ(stat(tree_.Path("2025/g1/IMG_2.json").c_str(), &st), 0);
@@ -200,24 +202,24 @@ TEST_P(MetadataCacheChangeTest, ContentChangedWithSizeAndMtimeRestoredIsSeen) {
   ExpectWarmEqualsCold();
 }
 
-TEST_P(MetadataCacheChangeTest, ReplaceByRenameIsSeen) {
+TEST_P(TreeCacheChangeTest, ReplaceByRenameIsSeen) {
   tree_.WriteFile("2025/g1/tmp", R"({"yolov8": {"success": false}})");
   ASSERT_EQ(rename(tree_.Path("2025/g1/tmp").c_str(), tree_.Path("2025/g1/IMG_2.json").c_str()), 0);
   ExpectWarmEqualsCold();
 }
 
-TEST_P(MetadataCacheChangeTest, DeleteAndAddAreSeen) {
+TEST_P(TreeCacheChangeTest, DeleteAndAddAreSeen) {
   ASSERT_EQ(unlink(tree_.Path("2025/g1/IMG_1.bin").c_str()), 0);
   tree_.WriteFile("2025/g1/IMG_9.json", MergedDocument(4, 4));
   ExpectWarmEqualsCold();
 }
 
-TEST_P(MetadataCacheChangeTest, DeepChangeIsSeen) {
+TEST_P(TreeCacheChangeTest, DeepChangeIsSeen) {
   tree_.WriteFile("2025/g2/deep/er/IMG_3.json", "[1]");
   ExpectWarmEqualsCold();
 }
 
-TEST_P(MetadataCacheChangeTest, RepointedSymlinkIsSeen) {
+TEST_P(TreeCacheChangeTest, RepointedSymlinkIsSeen) {
   ASSERT_EQ(unlink(tree_.Path("games/link.jpg").c_str()), 0);
   tree_.Symlink("games/link.jpg", "../2025/g2/deep/er/IMG_3.jpg");
   ExpectWarmEqualsCold();
@@ -226,19 +228,19 @@ TEST_P(MetadataCacheChangeTest, RepointedSymlinkIsSeen) {
   ExpectWarmEqualsCold();
 }
 
-TEST_P(MetadataCacheChangeTest, RenamedDirectoryIsSeen) {
+TEST_P(TreeCacheChangeTest, RenamedDirectoryIsSeen) {
   ASSERT_EQ(rename(tree_.Path("2025/g2").c_str(), tree_.Path("2025/g3").c_str()), 0);
   ExpectWarmEqualsCold();
 }
 
-TEST_P(MetadataCacheChangeTest, UnchangedDirectoriesAreNotListedAgain) {
-  const int64_t listing_hits = cache_.listings()->hits();
+TEST_P(TreeCacheChangeTest, UnchangedDirectoriesAreNotListedAgain) {
+  const int64_t listing_hits = cache_.figures().listing_hits;
   EXPECT_GE(cache_.figures().directories, 4);  // 2025, g1, g2/deep/er, games, ...
   ExpectWarmEqualsCold();
-  EXPECT_GT(cache_.listings()->hits(), listing_hits);
+  EXPECT_GT(cache_.figures().listing_hits, listing_hits);
 }
 
-TEST_P(MetadataCacheChangeTest, FileAddedWithDirectoryMtimeRestoredIsSeen) {
+TEST_P(TreeCacheChangeTest, FileAddedWithDirectoryMtimeRestoredIsSeen) {
   struct stat st {};
   ASSERT_EQ(stat(tree_.Path("2025/g1").c_str(), &st), 0);
   tree_.WriteFile("2025/g1/IMG_7.jpg", "");
@@ -254,7 +256,7 @@ TEST_P(MetadataCacheChangeTest, FileAddedWithDirectoryMtimeRestoredIsSeen) {
   ExpectWarmEqualsCold();
 }
 
-TEST_P(MetadataCacheChangeTest, ListingOfARecentlyChangedDirectoryIsNotKept) {
+TEST_P(TreeCacheChangeTest, ListingOfARecentlyChangedDirectoryIsNotKept) {
   const int64_t directories = cache_.figures().directories;
   tree_.WriteFile("2025/new/IMG_8.jpg", "");
   tree_.WriteFile("2025/new/IMG_8.json", MergedDocument(1, 0));
@@ -265,7 +267,7 @@ TEST_P(MetadataCacheChangeTest, ListingOfARecentlyChangedDirectoryIsNotKept) {
   ExpectWarmEqualsCold();
 }
 
-TEST_P(MetadataCacheChangeTest, UnchangedWatchedDirectoriesNeedNoStat) {
+TEST_P(TreeCacheChangeTest, UnchangedWatchedDirectoriesNeedNoStat) {
   const int64_t watched_before = cache_.figures().watched_hits;
   ExpectWarmEqualsCold();
   const CacheFigures after = cache_.figures();
@@ -281,7 +283,7 @@ TEST_P(MetadataCacheChangeTest, UnchangedWatchedDirectoriesNeedNoStat) {
   }
 }
 
-TEST_P(MetadataCacheChangeTest, UnchangedWatchedDirectoriesAreCountedFromTheirTallies) {
+TEST_P(TreeCacheChangeTest, UnchangedWatchedDirectoriesAreCountedFromTheirTallies) {
   const CacheFigures before = cache_.figures();
   ExpectWarmEqualsCold();
   const CacheFigures after = cache_.figures();
@@ -306,7 +308,7 @@ struct Looks {
   int64_t misses;
 };
 
-TEST_P(MetadataCacheChangeTest, AChangedFileLeavesItsNeighboursProvenByTheWatch) {
+TEST_P(TreeCacheChangeTest, AChangedFileLeavesItsNeighboursProvenByTheWatch) {
   if (GetParam() != Proof::kWatch) GTEST_SKIP() << "per-entry events need a watch on 2025/g1";
   const auto validate_g1 = [&] {
     const CacheFigures before = cache_.figures();
@@ -342,7 +344,7 @@ TEST_P(MetadataCacheChangeTest, AChangedFileLeavesItsNeighboursProvenByTheWatch)
 
 // Lost events (a queue overflow) must not leave stale answers: the changes
 // below are discarded unread, then reported as an overflow.
-TEST_P(MetadataCacheChangeTest, LostEventsFallBackToStamps) {
+TEST_P(TreeCacheChangeTest, LostEventsFallBackToStamps) {
   const std::string before = tree_.ReadFile("2025/g1/IMG_2.json");
   struct stat st {};
   ASSERT_EQ(stat(tree_.Path("2025/g1/IMG_2.json").c_str(), &st), 0);
@@ -362,7 +364,7 @@ TEST_P(MetadataCacheChangeTest, LostEventsFallBackToStamps) {
 // A file with a second link (here outside the tree) can be written where no
 // watch sees it: such a file, once seen with its links, is always checked by
 // stamp.
-TEST_P(MetadataCacheChangeTest, HardLinkedFilesAreCheckedByStamp) {
+TEST_P(TreeCacheChangeTest, HardLinkedFilesAreCheckedByStamp) {
   sidecard::testing::TempTree outside;
   ASSERT_EQ(link(tree_.Path("2025/g1/IMG_2.json").c_str(), outside.Path("other.json").c_str()), 0);
   struct stat st {};
@@ -388,7 +390,7 @@ TEST_P(MetadataCacheChangeTest, HardLinkedFilesAreCheckedByStamp) {
 // The daemon's working files are counted from each directory's scan, never
 // from a remembered listing or tally alone: one that appears, ages into a
 // stray and goes is counted warm exactly as cold, and as it is.
-TEST_P(MetadataCacheChangeTest, WorkingFilesAreCountedAsTheyAreNow) {
+TEST_P(TreeCacheChangeTest, WorkingFilesAreCountedAsTheyAreNow) {
   using Counts = std::pair<int64_t, int64_t>;  // working files, strays
   const EngineContext warm{&pool_, &cache_, &roots_};
   const auto counts = [&] {
@@ -421,14 +423,14 @@ TEST_P(MetadataCacheChangeTest, WorkingFilesAreCountedAsTheyAreNow) {
   EXPECT_EQ(counts(), Counts(1, 0));
 }
 
-INSTANTIATE_TEST_SUITE_P(Proofs, MetadataCacheTest,
+INSTANTIATE_TEST_SUITE_P(Proofs, TreeCacheTest,
                          ::testing::Values(Proof::kStamps, Proof::kWatch, Proof::kOneWatch),
                          ProofName);
-INSTANTIATE_TEST_SUITE_P(Proofs, MetadataCacheChangeTest,
+INSTANTIATE_TEST_SUITE_P(Proofs, TreeCacheChangeTest,
                          ::testing::Values(Proof::kStamps, Proof::kWatch, Proof::kOneWatch),
                          ProofName);
 
-TEST(MetadataCacheBoundTest, StaysWithinItsMemoryBound) {
+TEST(TreeCacheBoundTest, StaysWithinItsMemoryBound) {
   sidecard::testing::TempTree tree;
   for (int i = 0; i < 400; ++i) {
     tree.WriteFile("f" + std::to_string(i) + ".json", MergedDocument(1, 1));
@@ -436,7 +438,7 @@ TEST(MetadataCacheBoundTest, StaysWithinItsMemoryBound) {
   }
   WorkerPool pool(2);
   auto roots = *AllowedRoots::Create({tree.root()});
-  MetadataCache cache(/*max_bytes=*/64 * 1024, 1 << 20);
+  TreeCache cache({/*max_bytes=*/64 * 1024, 1 << 20});
   EngineContext context{&pool, &cache, &roots};
   for (int round = 0; round < 2; ++round) {
     auto stats = ComputeStats(tree.root(), {}, context, Cancellation());
@@ -447,6 +449,74 @@ TEST(MetadataCacheBoundTest, StaysWithinItsMemoryBound) {
   EXPECT_LE(figures.bytes, 64 * 1024);
   EXPECT_GT(figures.evictions, 0);
   EXPECT_LT(figures.entries, 400);
+}
+
+// A tally rests on the cache's own proof: it is kept only when every sidecar
+// file of the scan was inspected through the cache and proven by the watch
+// at the scan's generation, and it is served only under the same key to a
+// scan of the same generation.
+TEST(TreeCacheTallyTest, KeepsOnlyProvenTalliesAndServesThemByKeyAndGeneration) {
+  sidecard::testing::TempTree tree;
+  tree.WriteFile("a.jpg", "jpeg");
+  tree.WriteFile("a.json", MergedDocument());
+  tree.WriteFile("b.json", MergedDocument());
+  auto watcher = DirectoryWatcher::Create(0);
+  ASSERT_TRUE(watcher.ok()) << watcher.status();
+  TreeCache cache({64 << 20, 1 << 20}, *std::move(watcher));
+  auto roots = *AllowedRoots::Create({tree.root()});
+  const auto scan_now = [&] {
+    cache.watcher()->Sync();
+    ScanOptions options;
+    options.allowed_roots = &roots;
+    cache.PrepareScan(options);
+    auto fd = OpenDirectoryBeneath(roots, tree.root());
+    EXPECT_TRUE(fd.ok()) << fd.status();
+    auto scan = ScanDirectory(*std::move(fd), "", tree.root(), options);
+    EXPECT_TRUE(scan.ok()) << scan.status();
+    return std::make_unique<DirectoryScan>(*std::move(scan));
+  };
+  struct Count : DirectoryTally {
+    size_t bytes() const override { return sizeof(*this); }
+  };
+
+  const auto first = scan_now();
+  ASSERT_NE(first->watch, nullptr);
+  ASSERT_EQ(first->sidecars.size(), 2u);
+  cache.StoreTally(*first, "k", std::make_shared<Count>());
+  EXPECT_EQ(cache.FindTally(*first, "k"), nullptr) << "kept before its files were proven";
+  EXPECT_EQ(cache.figures().directory_tallies, 0);
+
+  for (const SidecarFile& file : first->sidecars) cache.Inspect(*first, file);
+  const auto tally = std::make_shared<Count>();
+  cache.StoreTally(*first, "k", tally);
+  const auto unchanged = scan_now();
+  EXPECT_EQ(cache.FindTally(*unchanged, "k"), tally);
+  EXPECT_EQ(cache.FindTally(*unchanged, "other options"), nullptr);
+
+  tree.WriteFile("b.json", MergedDocument(2));
+  const auto changed = scan_now();
+  EXPECT_EQ(cache.FindTally(*changed, "k"), nullptr) << "served after a change";
+}
+
+TEST(TreeCacheTallyTest, RemembersNothingWithoutABound) {
+  sidecard::testing::TempTree tree;
+  tree.WriteFile("a.json", MergedDocument());
+  auto watcher = DirectoryWatcher::Create(0);
+  ASSERT_TRUE(watcher.ok()) << watcher.status();
+  TreeCache cache({/*max_bytes=*/0, 1 << 20}, *std::move(watcher));
+  EXPECT_FALSE(cache.enabled());
+  EXPECT_EQ(cache.watcher(), nullptr);
+  WorkerPool pool(2);
+  auto roots = *AllowedRoots::Create({tree.root()});
+  EngineContext context{&pool, &cache, &roots};
+  for (int round = 0; round < 2; ++round) {
+    auto stats = ComputeStats(tree.root(), {}, context, Cancellation());
+    ASSERT_TRUE(stats.ok()) << stats.status();
+    EXPECT_EQ(stats->orphaned_sidecars, 1);
+  }
+  const CacheFigures figures = cache.figures();
+  EXPECT_FALSE(figures.enabled);
+  EXPECT_EQ(figures.entries + figures.hits + figures.directories + figures.directory_tallies, 0);
 }
 
 }  // namespace

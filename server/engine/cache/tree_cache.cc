@@ -1,0 +1,65 @@
+#include "server/engine/cache/tree_cache.h"
+
+namespace sidecard::engine {
+
+// File entries take most of the bound; listings (a few dozen bytes per
+// directory entry) a sixteenth; tallies (a few hundred bytes per directory
+// and question) a sixty-fourth.
+TreeCache::TreeCache(const TreeCacheOptions& options, std::unique_ptr<DirectoryWatcher> watcher)
+    : max_sidecar_bytes_(options.max_sidecar_bytes) {
+  if (options.max_bytes == 0) return;
+  const size_t listing_bytes = options.max_bytes / 16;
+  const size_t tally_bytes = options.max_bytes / 64;
+  watcher_ = std::move(watcher);
+  entries_ = std::make_unique<MetadataCache>(options.max_bytes - listing_bytes - tally_bytes,
+                                             options.max_sidecar_bytes);
+  listings_ = std::make_unique<DirectoryListings>(listing_bytes);
+  tallies_ = std::make_unique<DirectoryResults>(tally_bytes);
+}
+
+std::shared_ptr<const SidecarInspection> TreeCache::Inspect(const DirectoryScan& directory,
+                                                            const SidecarFile& file) {
+  if (entries_ != nullptr) return entries_->Inspect(directory, file);
+  return std::make_shared<const SidecarInspection>(
+      InspectSidecarAt(directory.fd.get(), file.name, file.format, max_sidecar_bytes_));
+}
+
+void TreeCache::PrepareScan(ScanOptions& options) {
+  options.listings = listings_.get();
+  options.watcher = watcher_.get();
+}
+
+std::shared_ptr<const DirectoryTally> TreeCache::FindTally(const DirectoryScan& scan,
+                                                           std::string_view key) {
+  if (tallies_ == nullptr) return nullptr;
+  return tallies_->Find(scan, key);
+}
+
+void TreeCache::StoreTally(const DirectoryScan& scan, std::string_view key,
+                           std::shared_ptr<const DirectoryTally> tally) {
+  // Only a watched scan can be proven (Rememberable), so without a watcher
+  // nothing is stored.
+  if (tallies_ == nullptr || !DirectoryResults::Rememberable(scan)) return;
+  if (!entries_->ProvenAtScan(scan)) return;
+  tallies_->Store(scan, key, std::move(tally));
+}
+
+CacheFigures TreeCache::figures() const {
+  if (entries_ == nullptr) return CacheFigures{};
+  CacheFigures figures = entries_->figures();
+  figures.max_bytes += static_cast<int64_t>(listings_->max_bytes());
+  figures.bytes += listings_->bytes();
+  figures.directories = listings_->directories();
+  figures.listing_hits = listings_->hits();
+  figures.max_bytes += static_cast<int64_t>(tallies_->max_bytes());
+  figures.bytes += tallies_->bytes();
+  figures.directory_tallies = tallies_->tallies();
+  figures.directory_tally_hits = tallies_->hits();
+  if (watcher_ != nullptr) {
+    figures.watches = watcher_->watches();
+    figures.watch_overflows = watcher_->overflows();
+  }
+  return figures;
+}
+
+}  // namespace sidecard::engine
