@@ -64,6 +64,14 @@ std::string FormatInfo(const GetServerInfoResponse& info) {
                        absl::StrCat(Count(cache.watches()), " directories watched, ",
                                     Count(cache.directory_tallies()), " directory results held, ",
                                     Count(cache.directory_tally_hits()), " answered by them"));
+    // Where watching fell back to stamps: shown only when it did.
+    if (cache.watch_overflows() + cache.watch_refusals() + cache.unwatchable_scans() > 0) {
+      lines.emplace_back(
+          "", absl::StrCat("stamps instead of watches: ", Count(cache.watch_overflows()),
+                           " event overflows, ", Count(cache.watch_refusals()),
+                           " watches refused (limit), ", Count(cache.unwatchable_scans()),
+                           " scans on network or FUSE filesystems"));
+    }
   }
   const auto& sweep = info.startup_sweep();
   if (!sweep.started()) {

@@ -218,6 +218,9 @@ void FillCacheFigures(const engine::CacheFigures& figures, v1::CacheFigures& out
   out.set_watches(figures.watches);
   out.set_directory_tallies(figures.directory_tallies);
   out.set_directory_tally_hits(figures.directory_tally_hits);
+  out.set_watch_overflows(figures.watch_overflows);
+  out.set_watch_refusals(figures.watch_refusals);
+  out.set_unwatchable_scans(figures.unwatchable_scans);
 }
 
 void FillCleanupSummary(const engine::CleanupSummary& summary, v1::CleanupSummary& out) {

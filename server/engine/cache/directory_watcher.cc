@@ -52,7 +52,8 @@ void WatchedDirectory::Forget() {
   live_.store(false, std::memory_order_release);
 }
 
-absl::StatusOr<std::unique_ptr<DirectoryWatcher>> DirectoryWatcher::Create(size_t max_watches) {
+absl::StatusOr<std::unique_ptr<DirectoryWatcher>> DirectoryWatcher::Create(size_t max_watches,
+                                                                           WatchPolicy policy) {
   UniqueFd inotify(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
   if (!inotify.valid()) {
     return absl::UnavailableError(Concat("inotify_init1: ", std::strerror(errno)));
@@ -60,13 +61,17 @@ absl::StatusOr<std::unique_ptr<DirectoryWatcher>> DirectoryWatcher::Create(size_
   UniqueFd wake(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!wake.valid()) return absl::UnavailableError(Concat("eventfd: ", std::strerror(errno)));
   std::unique_ptr<DirectoryWatcher> watcher(
-      new DirectoryWatcher(std::move(inotify), std::move(wake), max_watches));
+      new DirectoryWatcher(std::move(inotify), std::move(wake), max_watches, std::move(policy)));
   watcher->reader_ = std::thread([w = watcher.get()] { w->ReadLoop(); });
   return watcher;
 }
 
-DirectoryWatcher::DirectoryWatcher(UniqueFd inotify, UniqueFd wake, size_t max_watches)
-    : inotify_(std::move(inotify)), wake_(std::move(wake)), max_watches_(max_watches) {}
+DirectoryWatcher::DirectoryWatcher(UniqueFd inotify, UniqueFd wake, size_t max_watches,
+                                   WatchPolicy policy)
+    : inotify_(std::move(inotify)),
+      wake_(std::move(wake)),
+      max_watches_(max_watches),
+      policy_(std::move(policy)) {}
 
 DirectoryWatcher::~DirectoryWatcher() {
   const uint64_t one = 1;
@@ -78,6 +83,13 @@ DirectoryWatcher::~DirectoryWatcher() {
 }
 
 std::shared_ptr<const WatchedDirectory> DirectoryWatcher::Watch(int dir_fd) {
+  // Asked per directory, so a network mount inside a local tree falls back
+  // to stamps for its own directories only.
+  const std::optional<int64_t> filesystem = FilesystemTypeOf(dir_fd);
+  if (!filesystem || !policy_(*filesystem)) {
+    unwatchable_.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
   const std::string path = Concat("/proc/self/fd/", dir_fd);
   absl::MutexLock lock(&mutex_);
   // Events queued before the watch (re)appears must not be applied to it

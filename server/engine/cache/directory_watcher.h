@@ -8,8 +8,9 @@
 // that has not moved since, or has moved only for events naming other
 // entries (metadata_cache.h). When events were lost (queue overflow) every
 // generation moves for every entry; a directory without a live watch (the
-// watch limit reached, inotify unavailable) is never trusted this way: the
-// cache falls back to stamp checks.
+// watch limit reached, inotify unavailable, or a filesystem where inotify
+// does not see every write: NFS, SMB, FUSE, ..., watchable_filesystem.h) is
+// never trusted this way: the cache falls back to stamp checks for it.
 //
 // Events are applied by a reader thread and, before every tree operation, by
 // Sync(): the kernel queues an event before the changing call returns, so a
@@ -32,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "server/engine/base/unique_fd.h"
+#include "server/engine/cache/watchable_filesystem.h"
 
 namespace sidecard::engine {
 
@@ -76,15 +78,18 @@ class WatchedDirectory {
 class DirectoryWatcher {
  public:
   // `max_watches` caps the watches this watcher adds (0: as many as the
-  // kernel's max_user_watches allows).
-  static absl::StatusOr<std::unique_ptr<DirectoryWatcher>> Create(size_t max_watches = 0);
+  // kernel's max_user_watches allows). `policy` says which filesystems'
+  // directories are watched at all.
+  static absl::StatusOr<std::unique_ptr<DirectoryWatcher>> Create(
+      size_t max_watches = 0, WatchPolicy policy = InotifySeesEveryChange);
   ~DirectoryWatcher();
   DirectoryWatcher(const DirectoryWatcher&) = delete;
   DirectoryWatcher& operator=(const DirectoryWatcher&) = delete;
 
   // Watches the directory open as `dir_fd` (the inode itself, through
   // /proc/self/fd, so a path swapped meanwhile is not what gets watched).
-  // The same directory gets the same object. Null when it cannot be watched.
+  // The same directory gets the same object. Null when it cannot be watched,
+  // or is on a filesystem the policy refuses.
   std::shared_ptr<const WatchedDirectory> Watch(int dir_fd);
 
   // Applies every event queued so far.
@@ -92,14 +97,17 @@ class DirectoryWatcher {
 
   int64_t watches() const;
   int64_t overflows() const { return overflows_.load(std::memory_order_relaxed); }
+  // Watches not added: the cap or the kernel's limit reached.
   int64_t refused() const { return refused_.load(std::memory_order_relaxed); }
+  // Directories not watched because of their filesystem, counted at each scan.
+  int64_t unwatchable() const { return unwatchable_.load(std::memory_order_relaxed); }
 
   // Test seam: discards the queued events unread and handles them as a queue
   // overflow, the way the kernel reports lost events.
   void LoseEventsForTesting();
 
  private:
-  DirectoryWatcher(UniqueFd inotify, UniqueFd wake, size_t max_watches);
+  DirectoryWatcher(UniqueFd inotify, UniqueFd wake, size_t max_watches, WatchPolicy policy);
   void ReadLoop();
   // Reads and applies queued events; false once nothing is queued.
   bool DrainOnce(bool apply) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
@@ -108,11 +116,13 @@ class DirectoryWatcher {
   const UniqueFd inotify_;
   const UniqueFd wake_;  // eventfd that ends the reader thread
   const size_t max_watches_;
+  const WatchPolicy policy_;
   mutable absl::Mutex mutex_;
   absl::flat_hash_map<int, std::shared_ptr<WatchedDirectory>> by_descriptor_
       ABSL_GUARDED_BY(mutex_);
   std::atomic<int64_t> overflows_{0};
   std::atomic<int64_t> refused_{0};
+  std::atomic<int64_t> unwatchable_{0};
   std::thread reader_;
 };
 

@@ -54,6 +54,8 @@ struct CacheFigures {
   int64_t watches = 0;               // directories watched with inotify
   int64_t watched_hits = 0;          // hits proven by a watch, without a stat
   int64_t watch_overflows = 0;       // times events were lost
+  int64_t watch_refusals = 0;        // watches not added: a watch limit reached
+  int64_t unwatchable_scans = 0;     // scans of directories on unwatchable filesystems
   int64_t directory_tallies = 0;     // held in the tally cache
   int64_t directory_tally_hits = 0;  // directories answered by a tally
 };
