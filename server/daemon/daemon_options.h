@@ -1,7 +1,9 @@
 // The daemon's command line: `--name=value` or `--name value`, repeatable
-// list flags, and `--config FILE` with the same flags one per line. Parsing
-// has no side effects, so a SIGHUP reload parses the same arguments again
-// (re-reading the config files) and compares the result.
+// list flags, `--config FILE` with the same flags one per line, and
+// `--flagfile FILE` (Abseil's format: one `--name=value` per line). The flags
+// themselves are Abseil flags (daemon_flags.cc); each parse starts from their
+// defaults, so a SIGHUP reload parses the same arguments again (re-reading
+// the files) and compares the result.
 #ifndef SIDECARD_SERVER_DAEMON_DAEMON_OPTIONS_H_
 #define SIDECARD_SERVER_DAEMON_DAEMON_OPTIONS_H_
 
@@ -56,9 +58,6 @@ absl::StatusOr<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>&
 // file permissions say who may connect. Everything else (TCP, abstract
 // sockets) is a network listener: TLS and bearer tokens.
 bool IsUnixSocketAddress(const std::string& address);
-
-// The text of `sidecard --help`.
-std::string DaemonUsage();
 
 }  // namespace sidecard
 

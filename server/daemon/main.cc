@@ -30,6 +30,7 @@
 #include "absl/time/time.h"
 #include "server/daemon/allocator.h"
 #include "server/daemon/daemon_options.h"
+#include "server/daemon/daemon_usage.h"
 #include "server/daemon/listen_failure.h"
 #include "server/daemon/logging.h"
 #include "server/daemon/metrics_endpoint.h"

@@ -1,13 +1,17 @@
-// The configuration people edit: every flag of `sidecard --help` is in
-// deploy/sidecard.conf and in deploy/OPERATING.md, the example parses, and
-// the daemon-layer flags are checked.
+// The configuration people edit: every daemon flag is in `sidecard --help`,
+// deploy/sidecard.conf and deploy/OPERATING.md, the example parses, and the
+// daemon-layer flags are checked.
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "server/daemon/daemon_flags.h"
 #include "server/daemon/daemon_options.h"
+#include "server/daemon/daemon_usage.h"
 #include "support/temp_tree.h"
 
 #ifndef SIDECARD_SOURCE_DIR
@@ -24,24 +28,53 @@ std::string ReadSource(const std::string& rel) {
   return text.str();
 }
 
-// The flags `sidecard --help` lists (without "--"), apart from help/version/config.
-std::set<std::string> HelpFlags() {
+// The daemon's flags (without "--"), from the flag registry.
+std::set<std::string> DaemonFlagNames() {
   std::set<std::string> flags;
-  const std::string usage = DaemonUsage();
-  const std::regex flag(R"(\n  --([a-z-]+))");
-  for (std::sregex_iterator it(usage.begin(), usage.end(), flag), end; it != end; ++it) {
-    flags.insert((*it)[1]);
+  for (const absl::CommandLineFlag* flag : daemon::DaemonFlags()) {
+    flags.insert(daemon::CommandLineName(*flag));
   }
   return flags;
 }
 
-TEST(ConfigExample, DocumentsEveryFlagOfHelp) {
-  const std::set<std::string> flags = HelpFlags();
-  ASSERT_GE(flags.size(), 15u);
+// `text` with every run of white space made one space: --help wraps lines.
+std::string Words(const std::string& text) {
+  return absl::StrJoin(absl::StrSplit(text, absl::ByAnyChar(" \n"), absl::SkipEmpty()), " ");
+}
+
+TEST(DaemonUsage, ListsEveryFlagWithItsDefaultAndHelp) {
+  const std::vector<absl::CommandLineFlag*> flags = daemon::DaemonFlags();
+  ASSERT_GE(flags.size(), 24u);
+  const std::string usage = Words(DaemonUsage());
+  for (const absl::CommandLineFlag* flag : flags) {
+    const std::string name = daemon::CommandLineName(*flag);
+    ASSERT_FALSE(flag->Help().empty()) << name;
+    const std::string default_value = flag->DefaultValue();
+    const std::string heading =
+        "--" + name + (default_value.empty() ? "" : " (default " + default_value + ")");
+    EXPECT_NE(usage.find(" " + heading + " " + Words(flag->Help())), std::string::npos)
+        << heading << "\n"
+        << usage;
+  }
+  for (const char* directive : {"--config FILE", "--flagfile FILE", "--version", "--help"}) {
+    EXPECT_NE(usage.find(directive), std::string::npos) << directive;
+  }
+  EXPECT_NE(usage.find("--listen (default unix:/run/sidecard/sidecard.sock)"), std::string::npos);
+}
+
+TEST(DaemonUsage, LinesFitInEightyColumns) {
+  for (const absl::string_view line : absl::StrSplit(DaemonUsage(), '\n')) {
+    EXPECT_LE(line.size(), 80u) << line;
+  }
+}
+
+TEST(ConfigExample, DocumentsEveryFlag) {
+  std::set<std::string> flags = DaemonFlagNames();
+  ASSERT_GE(flags.size(), 24u);
+  flags.insert("config");  // the parser's own: more flags from a file
   const std::string example = ReadSource("deploy/sidecard.conf");
   const std::string operating = ReadSource("deploy/OPERATING.md");
   for (const std::string& flag : flags) {
-    if (flag == "help" || flag == "version") continue;
     EXPECT_NE(example.find("\n#" + flag + "="), std::string::npos) << flag;
     EXPECT_NE(operating.find("`" + flag + "="), std::string::npos) << flag;
   }
