@@ -2,11 +2,15 @@
 // exit 0 while serving, 1 (NOT_SERVING) while draining, 3 once the daemon is
 // down.
 #include <csignal>
+#include <thread>
 
-#include "deploy/deploy_support.h"
+#include "support/daemon_process.h"
+#include "support/sidecar_documents.h"
 
-namespace sidecard::deploytest {
+namespace sidecard::testing {
 namespace {
+
+constexpr char kServiceName[] = "sidecar.v1.SidecarService";
 
 v1::ValidateRequest ValidateEverything(const std::string& root) {
   v1::ValidateRequest request;
@@ -28,11 +32,11 @@ class HealthTest : public ::testing::Test {
   }
 
   testing::TempTree photos_;
-  Daemon daemon_;
+  DaemonProcess daemon_;
 };
 
 TEST_F(HealthTest, ServingThenNotServingDuringTheDrainNoticeThenDown) {
-  ASSERT_TRUE(daemon_.Start({"--allowed-root", photos_.root(), "--drain-notice", "30"}));
+  ASSERT_TRUE(daemon_.StartWith({"--allowed-root", photos_.root(), "--drain-notice", "30"}));
   for (const std::string& service : {std::string(), std::string(kServiceName)}) {
     const RunResult serving = Health(service);
     EXPECT_EQ(serving.exit_code, 0) << serving;
@@ -66,9 +70,9 @@ TEST_F(HealthTest, NotServingWhileInFlightCallsDrain) {
   // client reads none of them: the call stays in flight until the grace
   // period cuts it off.
   for (int i = 0; i < 1000; ++i) {
-    photos_.WriteBin("p/IMG_" + std::to_string(i) + ".bin", itest::kFaceDoc);
+    photos_.WriteBin("p/IMG_" + std::to_string(i) + ".bin", kFaceDoc);
   }
-  ASSERT_TRUE(daemon_.Start({"--allowed-root", photos_.root(), "--grace-period", "4"}));
+  ASSERT_TRUE(daemon_.StartWith({"--allowed-root", photos_.root(), "--grace-period", "4"}));
   {
     auto channel = grpc::CreateChannel(daemon_.address(), grpc::InsecureChannelCredentials());
     auto stub = v1::SidecarService::NewStub(channel);
@@ -98,4 +102,4 @@ TEST_F(HealthTest, NotServingWhileInFlightCallsDrain) {
 }
 
 }  // namespace
-}  // namespace sidecard::deploytest
+}  // namespace sidecard::testing

@@ -6,9 +6,9 @@
 
 #include <regex>
 
-#include "deploy/deploy_support.h"
+#include "support/daemon_process.h"
 
-namespace sidecard::deploytest {
+namespace sidecard::testing {
 namespace {
 
 constexpr char kToken[] = "rw-token-listen-3f2e1d0c9b8a";
@@ -41,19 +41,19 @@ class OneDaemonPerAddress : public ::testing::Test {
 
   // Starts a daemon that must refuse to start; its log.
   std::string Refused(const std::vector<std::string>& args) {
-    Daemon second;
-    EXPECT_TRUE(second.Start(args, {}, /*wait_serving=*/false));
+    DaemonProcess second;
+    EXPECT_TRUE(second.StartWith(args, {}, /*wait_serving=*/false));
     EXPECT_EQ(second.WaitExit(), 1) << second.Log();
     return second.Log();
   }
 
   testing::TempTree photos_;
   testing::TempTree files_;
-  Daemon first_;
+  DaemonProcess first_;
 };
 
 TEST_F(OneDaemonPerAddress, ASecondDaemonOnTheSamePortRefusesToStart) {
-  ASSERT_TRUE(first_.Start(Args("127.0.0.1:0", {"--health-listen", "127.0.0.1:0"})));
+  ASSERT_TRUE(first_.StartWith(Args("127.0.0.1:0", {"--health-listen", "127.0.0.1:0"})));
   const std::string tcp = AddressIn(first_.Log(), R"(listening on (127\.0\.0\.1:[0-9]+) \()");
   const std::string health =
       AddressIn(first_.Log(), R"(health checks .* on (127\.0\.0\.1:[0-9]+))");
@@ -84,4 +84,4 @@ TEST_F(OneDaemonPerAddress, ASecondDaemonOnTheSamePortRefusesToStart) {
 }
 
 }  // namespace
-}  // namespace sidecard::deploytest
+}  // namespace sidecard::testing

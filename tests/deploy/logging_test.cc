@@ -3,10 +3,11 @@
 #include <sys/stat.h>
 
 #include <regex>
+#include <sstream>
 
-#include "deploy/deploy_support.h"
+#include "support/daemon_process.h"
 
-namespace sidecard::deploytest {
+namespace sidecard::testing {
 namespace {
 
 // "DEVICE:INODE" of `path`, as systemd puts it in JOURNAL_STREAM.
@@ -19,14 +20,14 @@ std::string DeviceAndInode(const std::string& path) {
 // Runs a daemon that answers one failing call, stops it, returns its log.
 std::string LogOfOneRun(const std::vector<std::string>& env_for_log) {
   testing::TempTree photos;
-  Daemon daemon;
+  DaemonProcess daemon;
   std::vector<std::string> env;
   for (const std::string& entry : env_for_log) {
     env.push_back(entry == "JOURNAL_STREAM=<log>"
                       ? "JOURNAL_STREAM=" + DeviceAndInode(daemon.log_path())
                       : entry);
   }
-  EXPECT_TRUE(daemon.Start({"--allowed-root", photos.root()}, env));
+  EXPECT_TRUE(daemon.StartWith({"--allowed-root", photos.root()}, env));
   v1::StatsRequest request;
   request.set_root("/");
   v1::StatsResponse stats;
@@ -64,4 +65,4 @@ TEST(Logging, ElsewhereTimestampsAndLevelNames) {
 }
 
 }  // namespace
-}  // namespace sidecard::deploytest
+}  // namespace sidecard::testing

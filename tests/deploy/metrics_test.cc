@@ -1,8 +1,16 @@
 // The Prometheus endpoint (--metrics-listen) scraped over HTTP and parsed,
 // and the same figures in GetServerInfo / `sidecarctl info`.
-#include "deploy/deploy_support.h"
+#include <map>
+#include <optional>
+#include <regex>
+#include <sstream>
 
-namespace sidecard::deploytest {
+#include "support/daemon_process.h"
+#include "support/metrics_scrape.h"
+#include "support/proto_containers.h"
+#include "support/sidecar_documents.h"
+
+namespace sidecard::testing {
 namespace {
 
 constexpr char kStatsOk[] = R"(sidecard_calls_total{method="Stats",code="OK"})";
@@ -13,9 +21,9 @@ constexpr char kStatsInf[] = R"(sidecard_call_duration_seconds_bucket{method="St
 class MetricsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    photos_.WriteBin("a/IMG_1.bin", itest::kFaceDoc);
+    photos_.WriteBin("a/IMG_1.bin", kFaceDoc);
     photos_.WriteFile("a/IMG_1.jpg", "jpeg");
-    ASSERT_TRUE(daemon_.Start(
+    ASSERT_TRUE(daemon_.StartWith(
         {"--allowed-root", photos_.root(), "--workers", "2", "--metrics-listen", "127.0.0.1:0"}));
     const std::optional<int> port = MetricsPort(daemon_.Log());
     ASSERT_TRUE(port.has_value()) << daemon_.Log();
@@ -45,7 +53,7 @@ class MetricsTest : public ::testing::Test {
   }
 
   testing::TempTree photos_;
-  Daemon daemon_;
+  DaemonProcess daemon_;
   int port_ = 0;
   std::unique_ptr<Client> client_;
 };
@@ -108,7 +116,7 @@ TEST_F(MetricsTest, ServerInfoShowsPerMethodCountsAndPercentiles) {
   ASSERT_NE(stats, nullptr);
   EXPECT_EQ(stats->calls(), 6);
   EXPECT_EQ(stats->failed_calls(), 1);
-  EXPECT_EQ(itest::ToStdMap(stats->calls_by_status()),
+  EXPECT_EQ(ToStdMap(stats->calls_by_status()),
             (std::map<std::string, int64_t>{{"OK", 5}, {"PERMISSION_DENIED", 1}}));
   EXPECT_GT(stats->latency_p50_ms(), 0);
   EXPECT_LE(stats->latency_p50_ms(), stats->latency_p90_ms());
@@ -128,12 +136,13 @@ TEST_F(MetricsTest, ServerInfoShowsPerMethodCountsAndPercentiles) {
 
 TEST(MetricsEndpoint, AnAddressInUseStopsTheDaemon) {
   testing::TempTree photos;
-  Daemon first;
-  ASSERT_TRUE(first.Start({"--allowed-root", photos.root(), "--metrics-listen", "127.0.0.1:0"}));
+  DaemonProcess first;
+  ASSERT_TRUE(
+      first.StartWith({"--allowed-root", photos.root(), "--metrics-listen", "127.0.0.1:0"}));
   const std::optional<int> port = MetricsPort(first.Log());
   ASSERT_TRUE(port.has_value());
-  Daemon second;
-  ASSERT_TRUE(second.Start(
+  DaemonProcess second;
+  ASSERT_TRUE(second.StartWith(
       {"--allowed-root", photos.root(), "--metrics-listen", "127.0.0.1:" + std::to_string(*port)},
       {}, /*wait_serving=*/false));
   EXPECT_EQ(second.WaitExit(), 1);
@@ -143,4 +152,4 @@ TEST(MetricsEndpoint, AnAddressInUseStopsTheDaemon) {
 }
 
 }  // namespace
-}  // namespace sidecard::deploytest
+}  // namespace sidecard::testing

@@ -4,9 +4,10 @@
 // them. A datagram socket bound by the test stands in for systemd's.
 #include <csignal>
 
-#include "deploy/deploy_support.h"
+#include "support/daemon_process.h"
+#include "support/notify_socket.h"
 
-namespace sidecard::deploytest {
+namespace sidecard::testing {
 namespace {
 
 class NotifyTest : public ::testing::Test {
@@ -15,9 +16,9 @@ class NotifyTest : public ::testing::Test {
   void StartNotifying(const std::vector<std::string>& env = {}) {
     std::vector<std::string> all_env = {"NOTIFY_SOCKET=" + notify_.path()};
     all_env.insert(all_env.end(), env.begin(), env.end());
-    ASSERT_TRUE(
-        daemon_.Start({"--allowed-root", photos_.root(), "--workers", "1", "--grace-period", "2"},
-                      all_env, /*wait_serving=*/false));
+    ASSERT_TRUE(daemon_.StartWith(
+        {"--allowed-root", photos_.root(), "--workers", "1", "--grace-period", "2"}, all_env,
+        /*wait_serving=*/false));
   }
 
   void TearDown() override {
@@ -25,7 +26,7 @@ class NotifyTest : public ::testing::Test {
   }
 
   testing::TempTree photos_;
-  Daemon daemon_;
+  DaemonProcess daemon_;
   NotifySocket notify_{daemon_.run_dir().Path("notify.sock")};
 };
 
@@ -61,7 +62,7 @@ TEST_F(NotifyTest, ReadyOnlyOnceServingThenReloadingThenStopping) {
 TEST_F(NotifyTest, FailedReloadStillEndsWithReadyAndSaysWhy) {
   const std::string config = daemon_.run_dir().Path("sidecard.conf");
   daemon_.run_dir().WriteFile("sidecard.conf", "allowed-root=" + photos_.root() + "\n");
-  ASSERT_TRUE(daemon_.Start({"--config", config}, {"NOTIFY_SOCKET=" + notify_.path()}, false));
+  ASSERT_TRUE(daemon_.StartWith({"--config", config}, {"NOTIFY_SOCKET=" + notify_.path()}, false));
   ASSERT_FALSE(notify_.ReceiveUntil("READY=1").empty());
 
   daemon_.run_dir().WriteFile("sidecard.conf", "allowed-root=/no/such/root\n");
@@ -107,11 +108,11 @@ TEST_F(NotifyTest, WatchdogMeantForAnotherProcessIsIgnored) {
 
 TEST(NotifyWithoutSystemd, DaemonRunsWithoutNotifySocket) {
   testing::TempTree photos;
-  Daemon daemon;
-  ASSERT_TRUE(daemon.Start({"--allowed-root", photos.root()}));
+  DaemonProcess daemon;
+  ASSERT_TRUE(daemon.StartWith({"--allowed-root", photos.root()}));
   EXPECT_TRUE(daemon.Stop());
   EXPECT_EQ(daemon.Log().find("cannot notify"), std::string::npos) << daemon.Log();
 }
 
 }  // namespace
-}  // namespace sidecard::deploytest
+}  // namespace sidecard::testing

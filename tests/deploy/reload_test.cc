@@ -1,23 +1,25 @@
 // SIGHUP (`systemctl reload`) re-reads the configuration file and applies the
 // allowed roots and the log level without dropping connections; a bad
 // configuration keeps the old settings.
-#include "server/daemon/reload.h"
-
 #include <csignal>
+#include <filesystem>
 
-#include "deploy/deploy_support.h"
+#include "support/child_process.h"
+#include "support/daemon_process.h"
+#include "support/proto_containers.h"
+#include "support/sidecar_documents.h"
 
-namespace sidecard::deploytest {
+namespace sidecard::testing {
 namespace {
 
 class ReloadTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    first_.WriteBin("a/IMG_1.bin", itest::kFaceDoc);
+    first_.WriteBin("a/IMG_1.bin", kFaceDoc);
     first_.WriteFile("a/IMG_1.jpg", "jpeg");
-    second_.WriteBin("b/IMG_2.bin", itest::kFaceDoc);
+    second_.WriteBin("b/IMG_2.bin", kFaceDoc);
     WriteConfig({"allowed-root=" + first_.root(), "log-level=info"});
-    ASSERT_TRUE(daemon_.Start({"--config", config_path()}));
+    ASSERT_TRUE(daemon_.StartWith({"--config", config_path()}));
     // One connection for the whole test: a reload must not drop it.
     client_ = MakeClient(daemon_.address());
   }
@@ -70,7 +72,7 @@ class ReloadTest : public ::testing::Test {
 
   testing::TempTree first_;
   testing::TempTree second_;
-  Daemon daemon_;
+  DaemonProcess daemon_;
   std::unique_ptr<Client> client_;
 };
 
@@ -82,7 +84,7 @@ TEST_F(ReloadTest, AllowedRootsFollowTheConfigFile) {
   Reload();
   EXPECT_EQ(StatsCode(second_.root()), grpc::StatusCode::OK);
   EXPECT_EQ(StatsCode(first_.root()), grpc::StatusCode::OK);
-  EXPECT_EQ(itest::StrVec(Info().allowed_roots()),
+  EXPECT_EQ(StrVec(Info().allowed_roots()),
             (std::vector<std::string>{first_.root(), second_.root()}));
 
   WriteConfig({"allowed-root=" + second_.root()});
@@ -146,7 +148,7 @@ TEST_F(ReloadTest, FlagsThatNeedARestartAreReportedNotApplied) {
 
 TEST_F(ReloadTest, ConnectionsAndRunningCallsSurviveAReload) {
   for (int i = 0; i < 300; ++i) {
-    first_.WriteBin("many/IMG_" + std::to_string(i) + ".bin", itest::kFaceDoc);
+    first_.WriteBin("many/IMG_" + std::to_string(i) + ".bin", kFaceDoc);
   }
   v1::ValidateRequest request;
   request.set_root(first_.root());
@@ -166,18 +168,5 @@ TEST_F(ReloadTest, ConnectionsAndRunningCallsSurviveAReload) {
   EXPECT_EQ(StatsCode(second_.root()), grpc::StatusCode::OK);
 }
 
-TEST(FlagsNeedingRestart, NamesEveryChangedRestartOnlyFlag) {
-  DaemonOptions running;
-  DaemonOptions wanted;
-  wanted.log_level = "warn";
-  wanted.allowed_roots = {"/elsewhere"};
-  EXPECT_TRUE(daemon::FlagsNeedingRestart(running, wanted).empty());
-  wanted.workers = 3;
-  wanted.listen = {"127.0.0.1:1"};
-  wanted.metrics_listen = "127.0.0.1:2";
-  EXPECT_EQ(daemon::FlagsNeedingRestart(running, wanted),
-            (std::vector<std::string>{"listen", "workers", "metrics-listen"}));
-}
-
 }  // namespace
-}  // namespace sidecard::deploytest
+}  // namespace sidecard::testing

@@ -9,9 +9,9 @@
 #include <csignal>
 #include <regex>
 
-#include "deploy/deploy_support.h"
+#include "support/daemon_process.h"
 
-namespace sidecard::deploytest {
+namespace sidecard::testing {
 namespace {
 
 constexpr char kToken[] = "rw-token-owner-5d4c3b2a1f0e";
@@ -39,8 +39,8 @@ class SecurityTokenOwner : public ::testing::Test {
 
 TEST_F(SecurityTokenOwner, AFileAnotherUserOwnsIsRefusedAtStart) {
   ASSERT_EQ(chown(tokens().c_str(), kOtherUid, kOtherUid), 0);
-  Daemon daemon;
-  ASSERT_TRUE(daemon.Start(Args(), {}, /*wait_serving=*/false));
+  DaemonProcess daemon;
+  ASSERT_TRUE(daemon.StartWith(Args(), {}, /*wait_serving=*/false));
   EXPECT_EQ(daemon.WaitExit(), 1) << daemon.Log();
   const std::regex refusal(
       "--token-file " + tokens() +
@@ -51,8 +51,8 @@ TEST_F(SecurityTokenOwner, AFileAnotherUserOwnsIsRefusedAtStart) {
 }
 
 TEST_F(SecurityTokenOwner, AReloadKeepsTheOldTokensWhenAnotherUserOwnsTheFile) {
-  Daemon daemon;
-  ASSERT_TRUE(daemon.Start(Args()));
+  DaemonProcess daemon;
+  ASSERT_TRUE(daemon.StartWith(Args()));
   std::smatch match;
   const std::string log = daemon.Log();
   ASSERT_TRUE(std::regex_search(log, match, std::regex(R"(listening on (127\.0\.0\.1:[0-9]+) \()")))
@@ -85,4 +85,4 @@ TEST_F(SecurityTokenOwner, AReloadKeepsTheOldTokensWhenAnotherUserOwnsTheFile) {
 }
 
 }  // namespace
-}  // namespace sidecard::deploytest
+}  // namespace sidecard::testing

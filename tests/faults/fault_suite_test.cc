@@ -11,16 +11,18 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <random>
 #include <set>
 #include <thread>
 
-#include "integration/daemon_fixture.h"
+#include "support/daemon_test.h"
 
-namespace sidecard::itest {
+namespace sidecard::testing {
 namespace {
 
 namespace fs = std::filesystem;
@@ -400,4 +402,4 @@ TEST_F(FaultSuite, AnotherProgramsWritesSurviveConvertAndSave) {
 }
 
 }  // namespace
-}  // namespace sidecard::itest
+}  // namespace sidecard::testing

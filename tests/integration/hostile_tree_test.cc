@@ -22,9 +22,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "integration/daemon_fixture.h"
+#include "support/daemon_test.h"
 
-namespace sidecard::itest {
+namespace sidecard::testing {
 namespace {
 
 using ::testing::HasSubstr;
@@ -473,4 +473,4 @@ TEST_F(HostileTreeTest, Race_DirectorySwappedWithSymlinkOutNeverEscapes) {
 }
 
 }  // namespace
-}  // namespace sidecard::itest
+}  // namespace sidecard::testing

@@ -1,5 +1,7 @@
 // The daemon's life: start-up refusals, SIGTERM/SIGINT with calls in flight
 // and clients connected, and surviving clients that go away mid-stream.
+#include <signal.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -10,9 +12,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "integration/daemon_fixture.h"
+#include "support/daemon_test.h"
 
-namespace sidecard::itest {
+namespace sidecard::testing {
 namespace {
 
 using ::testing::HasSubstr;
@@ -156,7 +158,7 @@ TEST_F(LifecycleTest, SigtermDuringALongValidateStreamDrainsWithinTheGracePeriod
   EXPECT_TRUE(outcome.stopped_serving) << "health still SERVING after SIGTERM";
   EXPECT_LE(outcome.stream_end_ms, kGraceSeconds * 1000 + 1500)
       << "the in-flight stream was not cut within the grace period; daemon stderr:\n"
-      << daemon_.Stderr();
+      << daemon_.Log();
   // The slow reader cannot have read everything within the grace period, so
   // the stream was cut, not completed; what arrived is a sorted prefix.
   EXPECT_FALSE(outcome.run.status.ok());
@@ -177,7 +179,7 @@ TEST_F(LifecycleTest, SigtermDuringALongValidateStreamExitsZeroWithinTheGracePer
       << "SIGTERM to exit took " << outcome.exit_ms << " ms with a " << kGraceSeconds
       << " s grace period; the in-flight stream ended " << outcome.stream_end_ms
       << " ms after SIGTERM; daemon stderr:\n"
-      << daemon_.Stderr();
+      << daemon_.Log();
 }
 
 TEST_F(LifecycleTest, SigtermWithAnIdleClientConnectedExitsZero) {
@@ -191,9 +193,9 @@ TEST_F(LifecycleTest, SigtermWithAnIdleClientConnectedExitsZero) {
   const long long exit_ms = MillisSince(terminated);
   RecordProperty("exit_ms_after_sigterm", std::to_string(exit_ms));
   EXPECT_FALSE(killed);
-  EXPECT_EQ(code, 0) << daemon_.Stderr();
+  EXPECT_EQ(code, 0) << daemon_.Log();
   // Nothing is in flight: an idle connection is no reason to wait out the grace period.
-  EXPECT_LE(exit_ms, 1000) << daemon_.Stderr();
+  EXPECT_LE(exit_ms, 1000) << daemon_.Log();
 }
 
 TEST_F(LifecycleTest, SigtermWhenIdleExitsZeroQuickly) {
@@ -201,7 +203,7 @@ TEST_F(LifecycleTest, SigtermWhenIdleExitsZeroQuickly) {
   const Clock::time_point terminated = Clock::now();
   EXPECT_TRUE(daemon_.Stop(std::chrono::seconds(kGraceSeconds + 3)));
   EXPECT_LT(MillisSince(terminated), kGraceSeconds * 1000);
-  EXPECT_THAT(daemon_.Stderr(), HasSubstr("draining"));
+  EXPECT_THAT(daemon_.Log(), HasSubstr("draining"));
 }
 
 TEST_F(LifecycleTest, SigintDrainsLikeSigterm) {
@@ -211,7 +213,7 @@ TEST_F(LifecycleTest, SigintDrainsLikeSigterm) {
   bool killed = false;
   const int code = daemon_.WaitExit(std::chrono::seconds(kGraceSeconds + 3), &killed);
   EXPECT_FALSE(killed);
-  EXPECT_EQ(code, 0) << daemon_.Stderr();
+  EXPECT_EQ(code, 0) << daemon_.Log();
 }
 
 TEST_F(LifecycleTest, ClientGivingUpMidStreamLeavesTheDaemonServing) {
@@ -249,7 +251,7 @@ TEST_F(LifecycleTest, SigtermAfterACancelledStreamExitsPromptly) {
   EXPECT_EQ(code, 0);
   EXPECT_LE(exit_ms, 1000) << "SIGTERM to exit took " << exit_ms
                            << " ms with nothing in flight; daemon stderr:\n"
-                           << daemon_.Stderr();
+                           << daemon_.Log();
 }
 
 // Start-up refusals: the binary run directly, no daemon fixture.
@@ -290,4 +292,4 @@ TEST(DaemonStartupTest, HelpAndVersionExitZero) {
 }
 
 }  // namespace
-}  // namespace sidecard::itest
+}  // namespace sidecard::testing

@@ -8,13 +8,14 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "integration/daemon_fixture.h"
+#include "support/daemon_test.h"
 
-namespace sidecard::itest {
+namespace sidecard::testing {
 namespace {
 
 using ::testing::HasSubstr;
@@ -240,7 +241,7 @@ TEST_F(LimitsTest, StoppedReaderWithoutDeadlineIsCutOff) {
   }
   const grpc::Status status = held->reader->Finish();
   EXPECT_FALSE(status.ok());
-  EXPECT_THAT(daemon_.Stderr(), HasSubstr("--default-deadline"));
+  EXPECT_THAT(daemon_.Log(), HasSubstr("--default-deadline"));
 }
 
 // A tree with more files than --max-files-per-request: every tree operation
@@ -480,4 +481,4 @@ TEST_F(LimitsTest, AbandonedExportsHoldAboutTheirOutputOnce) {
 }
 
 }  // namespace
-}  // namespace sidecard::itest
+}  // namespace sidecard::testing

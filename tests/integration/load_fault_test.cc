@@ -15,7 +15,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <signal.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -28,9 +30,9 @@
 #include <set>
 #include <thread>
 
-#include "integration/daemon_fixture.h"
+#include "support/daemon_test.h"
 
-namespace sidecard::itest {
+namespace sidecard::testing {
 namespace {
 
 namespace fs = std::filesystem;
@@ -640,4 +642,4 @@ TEST_F(LoadFaultTest, FullDiskDuringSaveKeepsTheOriginal) {
 TEST_F(LoadFaultTest, InjectedWriteFailureDuringSaveKeepsTheOriginal) { InjectedWriteFailure(); }
 
 }  // namespace
-}  // namespace sidecard::itest
+}  // namespace sidecard::testing

@@ -11,13 +11,17 @@
 // refusals (no TLS, no token file, a readable or malformed token file);
 // --insecure; --read-only over the Unix socket; --health-listen; SIGHUP
 // re-reading the token file and --read-only.
+#include <signal.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <regex>
+#include <thread>
 
-#include "integration/daemon_fixture.h"
+#include "support/daemon_test.h"
 
-namespace sidecard::itest {
+namespace sidecard::testing {
 namespace {
 
 constexpr char kReadWriteToken[] = "rw-token-7c1d2e3f4a5b6c7d";
@@ -94,8 +98,8 @@ class SecurityTest : public DaemonTest {
   void SetUp() override {
     ASSERT_TRUE(pki_.ok());
     DaemonTest::SetUp();
-    tcp_address_ = TcpAddress(daemon_.Stderr());
-    ASSERT_FALSE(tcp_address_.empty()) << daemon_.Stderr();
+    tcp_address_ = TcpAddress(daemon_.Log());
+    ASSERT_FALSE(tcp_address_.empty()) << daemon_.Log();
   }
 
   std::unique_ptr<Client> TcpClient(const TcpClientSpec& spec) const {
@@ -180,7 +184,7 @@ TEST_F(SecurityTest, TlsWithAReadWriteTokenServesEveryCall) {
   EXPECT_NE(ReadWholeFile(P("IMG_1.bin")).find("yolov8"), std::string::npos);
   EXPECT_TRUE(CleanupCall(*client, tree_.root(), v1::CLEANUP_MODE_DELETE).ok());
   EXPECT_FALSE(tree_.Exists("orphan.bin"));
-  EXPECT_NE(daemon_.Stderr().find("(TLS, bearer tokens)"), std::string::npos);
+  EXPECT_NE(daemon_.Log().find("(TLS, bearer tokens)"), std::string::npos);
 }
 
 TEST_F(SecurityTest, NoTokenOrAWrongTokenIsUnauthenticated) {
@@ -206,7 +210,7 @@ TEST_F(SecurityTest, NoTokenOrAWrongTokenIsUnauthenticated) {
   }
   EXPECT_EQ(ListTree(tree_.root()), before);
   // The log names the refusals but never a token.
-  const std::string log = daemon_.Stderr();
+  const std::string log = daemon_.Log();
   EXPECT_NE(log.find("status=UNAUTHENTICATED"), std::string::npos);
   EXPECT_EQ(log.find("rw-token-"), std::string::npos);
   EXPECT_EQ(log.find("ro-token-"), std::string::npos);
@@ -332,7 +336,7 @@ TEST_F(SecurityMutualTlsTest, OnlyClientsWithACertificateOfTheClientCaGetIn) {
   auto cert_no_token = TcpClient({.cert = "client"});
   EXPECT_EQ(StatsCall(*cert_no_token, tree_.root()).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_NE(daemon_.Stderr().find("(mutual TLS, bearer tokens)"), std::string::npos);
+  EXPECT_NE(daemon_.Log().find("(mutual TLS, bearer tokens)"), std::string::npos);
 
   v1::GetServerInfoResponse info;
   ASSERT_TRUE(client_->GetServerInfo(&info).ok());
@@ -444,7 +448,7 @@ class SecurityInsecureTest : public DaemonTest {
 };
 
 TEST_F(SecurityInsecureTest, PlaintextNeedsTheTokenAndIsLoggedLoudly) {
-  const std::string log = daemon_.Stderr();
+  const std::string log = daemon_.Log();
   EXPECT_NE(log.find("warning INSECURE: --insecure: 127.0.0.1:0 is PLAINTEXT"), std::string::npos)
       << log;
   EXPECT_NE(log.find("(PLAINTEXT (--insecure), bearer tokens)"), std::string::npos) << log;
@@ -506,7 +510,7 @@ class SecurityHealthListenTest : public SecurityTest {
 
 TEST_F(SecurityHealthListenTest, ServesHealthInPlaintextAndNoSidecarCalls) {
   std::smatch match;
-  const std::string log = daemon_.Stderr();
+  const std::string log = daemon_.Log();
   ASSERT_TRUE(
       std::regex_search(log, match, std::regex(R"(health checks .* on (127\.0\.0\.1:[0-9]+))")))
       << log;
@@ -541,7 +545,7 @@ class SecurityReloadTest : public DaemonTest {
     kill(daemon_.pid(), SIGHUP);
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     while (std::chrono::steady_clock::now() < deadline) {
-      const std::string log = daemon_.Stderr();
+      const std::string log = daemon_.Log();
       size_t seen = 0;
       for (size_t at = log.find("reload"); at != std::string::npos;
            at = log.find("reload", at + 1)) {
@@ -552,7 +556,7 @@ class SecurityReloadTest : public DaemonTest {
       if (seen >= count) return ::testing::AssertionSuccess();
       std::this_thread::sleep_for(10ms);
     }
-    return ::testing::AssertionFailure() << "no reload line " << count << ":\n" << daemon_.Stderr();
+    return ::testing::AssertionFailure() << "no reload line " << count << ":\n" << daemon_.Log();
   }
 
   Pki pki_;
@@ -562,7 +566,7 @@ class SecurityReloadTest : public DaemonTest {
 TEST_F(SecurityReloadTest, RotatesTokensAndTogglesReadOnly) {
   tree_.WriteFile("IMG_1.jpg", "jpeg");
   Share();
-  const std::string address = TcpAddress(daemon_.Stderr());
+  const std::string address = TcpAddress(daemon_.Log());
   ASSERT_FALSE(address.empty());
   const auto client_with = [&](const std::string& token) {
     return std::make_unique<Client>(
@@ -581,9 +585,9 @@ TEST_F(SecurityReloadTest, RotatesTokensAndTogglesReadOnly) {
     out << "read-write " << kNewToken << "\nread-only " << kReadOnlyToken << "\n";
   }
   ASSERT_TRUE(Reload(1));
-  EXPECT_NE(daemon_.Stderr().find("reloaded: bearer tokens 2 tokens (1 read-only, 1 read-write)"),
+  EXPECT_NE(daemon_.Log().find("reloaded: bearer tokens 2 tokens (1 read-only, 1 read-write)"),
             std::string::npos)
-      << daemon_.Stderr();
+      << daemon_.Log();
   EXPECT_EQ(client_with(kReadWriteToken)->Stats(stats, &response).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_TRUE(client_with(kNewToken)->Stats(stats, &response).ok());
@@ -591,7 +595,7 @@ TEST_F(SecurityReloadTest, RotatesTokensAndTogglesReadOnly) {
   // A token file made readable by others is refused; the new token stays.
   chmod(tokens.c_str(), 0644);
   ASSERT_TRUE(Reload(2));
-  EXPECT_NE(daemon_.Stderr().find("reload failed, keeping the old settings: --token-file"),
+  EXPECT_NE(daemon_.Log().find("reload failed, keeping the old settings: --token-file"),
             std::string::npos);
   EXPECT_TRUE(client_with(kNewToken)->Stats(stats, &response).ok());
   chmod(tokens.c_str(), 0600);
@@ -616,4 +620,4 @@ TEST_F(SecurityReloadTest, RotatesTokensAndTogglesReadOnly) {
 }
 
 }  // namespace
-}  // namespace sidecard::itest
+}  // namespace sidecard::testing

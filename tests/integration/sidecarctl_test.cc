@@ -2,6 +2,7 @@
 #include <rapidjson/document.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include <regex>
 #include <string>
@@ -9,9 +10,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "integration/daemon_fixture.h"
+#include "support/daemon_test.h"
 
-namespace sidecard::itest {
+namespace sidecard::testing {
 namespace {
 
 using ::testing::ElementsAre;
@@ -351,4 +352,4 @@ TEST_F(SidecarctlTest, RelativeDirectoryIsMadeAbsolute) {
 }
 
 }  // namespace
-}  // namespace sidecard::itest
+}  // namespace sidecard::testing

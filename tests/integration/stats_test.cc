@@ -3,9 +3,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "integration/daemon_fixture.h"
+#include "support/daemon_test.h"
 
-namespace sidecard::itest {
+namespace sidecard::testing {
 namespace {
 
 using ::testing::Contains;
@@ -322,4 +322,4 @@ TEST_F(StatsTest, UnreadableFolderIsCounted) {
 }
 
 }  // namespace
-}  // namespace sidecard::itest
+}  // namespace sidecard::testing

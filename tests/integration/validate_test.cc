@@ -5,9 +5,9 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "integration/daemon_fixture.h"
+#include "support/daemon_test.h"
 
-namespace sidecard::itest {
+namespace sidecard::testing {
 namespace {
 
 using ::testing::AllOf;
@@ -543,4 +543,4 @@ TEST_F(ValidateTest, DirectorySymlinksAreNotFollowed) {
 }
 
 }  // namespace
-}  // namespace sidecard::itest
+}  // namespace sidecard::testing

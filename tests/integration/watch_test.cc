@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "integration/daemon_fixture.h"
+#include "support/daemon_test.h"
 
-namespace sidecard::itest {
+namespace sidecard::testing {
 namespace {
 
 // --watch, and --watch with room for one watch only (the root), so every
@@ -217,4 +217,4 @@ INSTANTIATE_TEST_SUITE_P(Modes, WatchTest,
                          });
 
 }  // namespace
-}  // namespace sidecard::itest
+}  // namespace sidecard::testing

@@ -10,9 +10,9 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "integration/daemon_fixture.h"
+#include "support/daemon_test.h"
 
-namespace sidecard::itest {
+namespace sidecard::testing {
 namespace {
 
 using namespace std::chrono_literals;
@@ -57,7 +57,7 @@ class WorkingFilesTest : public DaemonTest {
 
   // The log line the daemon wrote about `rel`, or "".
   std::string LogLineAbout(const std::string& rel) {
-    const std::string log = daemon_.Stderr();
+    const std::string log = daemon_.Log();
     const size_t at = log.find("working file " + P(rel) + ":");
     if (at == std::string::npos) return "";
     return log.substr(at, log.find('\n', at) - at);
@@ -90,15 +90,15 @@ TEST_F(WorkingFilesTest, StartUpSweepResolvesStraysOnly) {
             std::string::npos);
   const std::string conflict_line = LogLineAbout(".sidecard-held-IMG_1.bin.999.3");
   const size_t conflict_at = conflict_line.find("kept as conflict IMG_1.bin.conflict-");
-  ASSERT_NE(conflict_at, std::string::npos) << daemon_.Stderr();
+  ASSERT_NE(conflict_at, std::string::npos) << daemon_.Log();
   const std::string conflict_name =
       conflict_line.substr(conflict_at + std::string("kept as conflict ").size());
   EXPECT_EQ(tree_.ReadFile(conflict_name), BinBytes(kBothDoc));
   EXPECT_NE(LogLineAbout("g/.sidecard-held-IMG_3.json.999.4").find("identical to IMG_3.json"),
             std::string::npos);
   EXPECT_EQ(LogLineAbout("g/.sidecard-tmp-IMG_2.bin.999.1"), "");  // debug only: not acted on
-  EXPECT_NE(daemon_.Stderr().find("working file sweep done: 6 working files"), std::string::npos)
-      << daemon_.Stderr();
+  EXPECT_NE(daemon_.Log().find("working file sweep done: 6 working files"), std::string::npos)
+      << daemon_.Log();
 
   const RunResult info = Ctl({"info"});
   ASSERT_EQ(info.exit_code, 0) << info;
@@ -172,8 +172,8 @@ TEST_F(ReadOnlyWorkingFilesTest, SweepOnlyCounts) {
   EXPECT_TRUE(tree_.Exists("g/.sidecard-held-IMG_2.bin.999.2"));
   EXPECT_FALSE(tree_.Exists("g/IMG_2.bin"));
   EXPECT_NE(LogLineAbout(".sidecard-tmp-IMG_1.bin.999.0").find("would remove"), std::string::npos)
-      << daemon_.Stderr();
+      << daemon_.Log();
 }
 
 }  // namespace
-}  // namespace sidecard::itest
+}  // namespace sidecard::testing

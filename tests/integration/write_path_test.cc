@@ -11,11 +11,12 @@
 #include <filesystem>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
-#include "integration/daemon_fixture.h"
+#include "support/daemon_test.h"
 
-namespace sidecard::itest {
+namespace sidecard::testing {
 namespace {
 
 using ::testing::HasSubstr;
@@ -432,4 +433,4 @@ TEST_F(WritePathTest, CrashSafety_KillDuringConvertKeepsEveryDocument) {
 }
 
 }  // namespace
-}  // namespace sidecard::itest
+}  // namespace sidecard::testing
