@@ -11,7 +11,7 @@
 #   P/share/doc/sidecard/                        OPERATING.md, examples/ (config, Kubernetes)
 #   P/include/sidecard/                          C++ client headers (client/cpp/...) and
 #                                                the generated ones (sidecar/v1, grpc/health/v1)
-#   P/<libdir>/libsidecard_{client,proto}.a,
+#   P/<libdir>/libsidecard_{client,proto,json_escape}.a,
 #   P/<libdir>/cmake/sidecard/                   find_package(sidecard CONFIG) → sidecard::client
 #   P/lib/python3/dist-packages/sidecard/        the Python package (Debian's path)
 #   P/share/sidecard/python-compat/              opt-in shims for old imports (PYTHONPATH)

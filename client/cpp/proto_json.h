@@ -26,6 +26,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/json_escape.h"  // AppendJsonString, part of this header's interface
+
 namespace sidecard {
 
 enum class JsonLayout {
@@ -42,10 +44,6 @@ void AppendMessageJson(const google::protobuf::Message& message, JsonLayout layo
 
 // Returns `message` as JSON (no trailing newline).
 std::string MessageToJson(const google::protobuf::Message& message, JsonLayout layout);
-
-// Appends `text` as a quoted JSON string: `"` and `\` escaped, control
-// characters as `\n`, `\t`, ... or `\u00xx`; everything else as is.
-void AppendJsonString(std::string_view text, std::string& out);
 
 // Returns the JSON name of an enum value: its name without the enum type's
 // prefix, lowercased (`CLEANUP_ACTION_WOULD_REMOVE` -> "would_remove"). A

@@ -10,8 +10,7 @@
 #include "client/cpp/request_path.h"
 #include "client/cpp/sidecarctl_command.h"
 #include "client/cpp/sidecarctl_format.h"
-#include "client/cpp/sidecarctl_json_stream.h"
-#include "client/cpp/sidecarctl_progress.h"
+#include "client/cpp/sidecarctl_result_stream.h"
 
 namespace sidecard::ctl {
 namespace {
@@ -154,42 +153,26 @@ int Run(const Invocation& invocation) {
   request.set_mode(*mode);
   request.set_min_age_seconds(*min_age);
 
-  Progress progress;
-  progress.Update(absl::StrCat("looking for orphans under ", *root, "…"));
-  JsonResultsWriter json;
-  int64_t received = 0;
   int64_t would_remove = 0;
-  std::optional<CleanupSummary> summary;
-  const grpc::Status status = invocation.client.Cleanup(request, [&](const CleanupResponse& batch) {
-    progress.BeforeStdout();
-    std::string text;
-    for (const CleanupResult& result : batch.results()) {
-      if (result.action() == sidecar::v1::CLEANUP_ACTION_WOULD_REMOVE && !result.working_file()) {
-        ++would_remove;
-      }
-      if (invocation.json) {
-        json.AddResult(result);
-      } else {
-        text += FormatResult(result);
-      }
-    }
-    if (invocation.json) json.Flush();
-    WriteOut(text);
-    std::fflush(stdout);
-    if (batch.has_summary()) summary = batch.summary();
-    received += batch.results_size();
-    if (received > 0) progress.Update(absl::StrCat("cleanup: ", Count(received), " files listed…"));
-  });
-  progress.Clear();
-  if (!status.ok()) return CallFailed(invocation.client, status);
-  if (!summary) return MissingSummary();
-
-  if (invocation.json) {
-    json.Finish(*summary);
-  } else {
-    WriteOut(absl::StrCat(received > 0 ? "\n" : "", FormatSummary(*summary, would_remove)));
-  }
-  return summary->failed() > 0 ? kExitFinding : kExitOk;
+  return RunResultStream(
+      invocation, &Client::Cleanup, request,
+      ResultStream<CleanupResponse>{
+          .starting = absl::StrCat("looking for orphans under ", *root, "…"),
+          .progress =
+              [](int64_t n) { return absl::StrCat("cleanup: ", Count(n), " files listed…"); },
+          .shown =
+              [&](const CleanupResult& result) {
+                if (result.action() == sidecar::v1::CLEANUP_ACTION_WOULD_REMOVE &&
+                    !result.working_file()) {
+                  ++would_remove;
+                }
+                return true;
+              },
+          .format = FormatResult,
+          .format_summary =
+              [&](const CleanupSummary& summary) { return FormatSummary(summary, would_remove); },
+          .exit_status = ExitStatusOfFailures<CleanupSummary>,
+      });
 }
 
 }  // namespace

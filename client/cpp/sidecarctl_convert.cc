@@ -11,8 +11,7 @@
 #include "client/cpp/request_path.h"
 #include "client/cpp/sidecarctl_command.h"
 #include "client/cpp/sidecarctl_format.h"
-#include "client/cpp/sidecarctl_json_stream.h"
-#include "client/cpp/sidecarctl_progress.h"
+#include "client/cpp/sidecarctl_result_stream.h"
 
 namespace sidecard::ctl {
 
@@ -121,40 +120,22 @@ int Run(const Invocation& invocation) {
   request.set_target_format(*target);
   request.set_apply(args.Has("apply"));
 
-  Progress progress;
-  progress.Update(absl::StrCat(request.apply() ? "converting " : "looking at ", *root, "…"));
-  JsonResultsWriter json;
-  int64_t received = 0;
   int64_t would_convert = 0;
-  std::optional<ConvertSummary> summary;
-  const grpc::Status status = invocation.client.Convert(request, [&](const ConvertResponse& batch) {
-    progress.BeforeStdout();
-    std::string text;
-    for (const ConvertResult& result : batch.results()) {
-      if (result.action() == sidecar::v1::CONVERT_ACTION_WOULD_CONVERT) ++would_convert;
-      if (invocation.json) {
-        json.AddResult(result);
-      } else {
-        text += FormatResult(result);
-      }
-    }
-    if (invocation.json) json.Flush();
-    WriteOut(text);
-    std::fflush(stdout);
-    if (batch.has_summary()) summary = batch.summary();
-    received += batch.results_size();
-    if (received > 0) progress.Update(absl::StrCat("convert: ", Count(received), " sidecars…"));
-  });
-  progress.Clear();
-  if (!status.ok()) return CallFailed(invocation.client, status);
-  if (!summary) return MissingSummary();
-
-  if (invocation.json) {
-    json.Finish(*summary);
-  } else {
-    WriteOut(absl::StrCat(received > 0 ? "\n" : "", FormatSummary(*summary, would_convert)));
-  }
-  return summary->failed() > 0 ? kExitFinding : kExitOk;
+  return RunResultStream(
+      invocation, &Client::Convert, request,
+      ResultStream<ConvertResponse>{
+          .starting = absl::StrCat(request.apply() ? "converting " : "looking at ", *root, "…"),
+          .progress = [](int64_t n) { return absl::StrCat("convert: ", Count(n), " sidecars…"); },
+          .shown =
+              [&](const ConvertResult& result) {
+                if (result.action() == sidecar::v1::CONVERT_ACTION_WOULD_CONVERT) ++would_convert;
+                return true;
+              },
+          .format = FormatResult,
+          .format_summary =
+              [&](const ConvertSummary& summary) { return FormatSummary(summary, would_convert); },
+          .exit_status = ExitStatusOfFailures<ConvertSummary>,
+      });
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 // `sidecarctl validate DIR`: checks every sidecar file under DIR.
 #include <map>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,8 +10,7 @@
 #include "client/cpp/request_path.h"
 #include "client/cpp/sidecarctl_command.h"
 #include "client/cpp/sidecarctl_format.h"
-#include "client/cpp/sidecarctl_json_stream.h"
-#include "client/cpp/sidecarctl_progress.h"
+#include "client/cpp/sidecarctl_result_stream.h"
 #include "client/cpp/sidecarctl_table.h"
 
 namespace sidecard::ctl {
@@ -103,44 +101,25 @@ int Run(const Invocation& invocation) {
   request.set_summary_only(args.Has("summary-only"));
   const bool invalid_only = args.Has("invalid-only");
 
-  Progress progress;
-  progress.Update(absl::StrCat("validating ", *root, "…"));
-  JsonResultsWriter json;
   StreamingTable table = ReportTable();
   bool header_written = false;
-  int64_t received = 0;
-  std::optional<ValidateSummary> summary;
-  const grpc::Status status =
-      invocation.client.Validate(request, [&](const ValidateResponse& batch) {
-        progress.BeforeStdout();
-        std::string text;
-        for (const FileReport& report : batch.reports()) {
-          if (invalid_only && report.valid()) continue;
-          if (invocation.json) {
-            json.AddResult(report);
-            continue;
-          }
-          if (!header_written) text += table.Header();
-          header_written = true;
-          text += FormatReport(table, report);
-        }
-        if (invocation.json) json.Flush();
-        WriteOut(text);
-        std::fflush(stdout);
-        if (batch.has_summary()) summary = batch.summary();
-        received += batch.reports_size();
-        if (received > 0) progress.Update(absl::StrCat("validated ", Count(received), " files…"));
+  return RunResultStream(
+      invocation, &Client::Validate, request,
+      ResultStream<ValidateResponse>{
+          .starting = absl::StrCat("validating ", *root, "…"),
+          .progress = [](int64_t n) { return absl::StrCat("validated ", Count(n), " files…"); },
+          .shown = [&](const FileReport& report) { return !invalid_only || !report.valid(); },
+          .format =
+              [&](const FileReport& report) {
+                std::string text = header_written ? "" : table.Header();
+                header_written = true;
+                return text + FormatReport(table, report);
+              },
+          .format_summary = FormatSummary,
+          .exit_status = [](const ValidateSummary& summary) -> int {
+            return summary.invalid_files() > 0 ? kExitFinding : kExitOk;
+          },
       });
-  progress.Clear();
-  if (!status.ok()) return CallFailed(invocation.client, status);
-  if (!summary) return MissingSummary();
-
-  if (invocation.json) {
-    json.Finish(*summary);
-  } else {
-    WriteOut(absl::StrCat(header_written ? "\n" : "", FormatSummary(*summary)));
-  }
-  return summary->invalid_files() > 0 ? kExitFinding : kExitOk;
 }
 
 }  // namespace

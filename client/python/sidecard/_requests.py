@@ -16,11 +16,9 @@ import os
 from typing import Any, Mapping
 
 from sidecard._convert import enum_label
+from sidecard._paths import RequestPath
 from sidecard._stubs import health_pb2, sidecar_pb2 as pb
 
-PathArg = str | os.PathLike[str]
-#: A file or directory the daemon is asked about: any name, as the os functions take it.
-RequestPath = str | bytes | os.PathLike[str] | os.PathLike[bytes]
 #: A payload for SaveSidecar: a JSON object, as a mapping or as JSON text.
 Payload = Mapping[str, Any] | str | bytes
 

@@ -34,6 +34,7 @@ from typing import Iterator
 
 import grpc
 
+from sidecard._paths import PathArg
 from sidecard._stubs import health_pb2, health_pb2_grpc
 from sidecard.config import SYSTEM_ADDRESS
 from sidecard.errors import PermissionDenied, Unavailable
@@ -168,7 +169,7 @@ def _start(directory: Path, root: str) -> None:
     )
 
 
-def local_daemon_address(root: str | os.PathLike[str] | None = None) -> str:
+def local_daemon_address(root: PathArg | None = None) -> str:
     """The address of a serving local daemon, starting a private one if none answers.
 
     Args:

@@ -25,8 +25,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-#: A file path argument.
-PathLike = str | os.PathLike[str]
+from sidecard._paths import PathArg
 
 SYSTEM_ADDRESS = "unix:/run/sidecard/sidecard.sock"
 _TRUE = {"1", "true", "yes", "on"}
@@ -75,7 +74,7 @@ def _env_timeout() -> float | None:
     return seconds if seconds > 0 else None
 
 
-def read_token_file(path: PathLike) -> str:
+def read_token_file(path: PathArg) -> str:
     """The token in a client token file: its first line that is neither blank
     nor a ``#`` comment, alone (not the daemon's ``ROLE TOKEN`` lines)."""
     with open(path, encoding="utf-8") as file:
@@ -92,7 +91,7 @@ def read_token_file(path: PathLike) -> str:
     raise ValueError(f"{os.fspath(path)} holds no token")
 
 
-def _pem(argument: PathLike | None, variable: str) -> bytes | None:
+def _pem(argument: PathArg | None, variable: str) -> bytes | None:
     """The bytes of the PEM file named by `argument`, else by the variable."""
     path = argument if argument is not None else os.environ.get(variable, "").strip() or None
     if path is None:
@@ -101,7 +100,7 @@ def _pem(argument: PathLike | None, variable: str) -> bytes | None:
         return file.read()
 
 
-def _token(token: str | None, token_file: PathLike | None) -> str | None:
+def _token(token: str | None, token_file: PathArg | None) -> str | None:
     """Token argument, token file argument, $SIDECARD_TOKEN, $SIDECARD_TOKEN_FILE."""
     if token:
         return token
@@ -119,11 +118,11 @@ def resolve(
     timeout: float | None = None,
     autostart: bool | None = None,
     *,
-    token_file: PathLike | None = None,
+    token_file: PathArg | None = None,
     tls: bool | None = None,
-    tls_ca: PathLike | None = None,
-    tls_cert: PathLike | None = None,
-    tls_key: PathLike | None = None,
+    tls_ca: PathArg | None = None,
+    tls_cert: PathArg | None = None,
+    tls_key: PathArg | None = None,
 ) -> Settings:
     """Combines explicit arguments with the environment; arguments win."""
     chosen = address or os.environ.get("SIDECARD_ADDRESS", "").strip() or SYSTEM_ADDRESS

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "common/json_escape.h"
 #include "server/engine/formats/facts_scan.h"
 #include "server/engine/formats/shortest_double.h"
 
@@ -366,46 +367,6 @@ std::vector<const rapidjson::Value::Member*> SortedMembers(const rapidjson::Valu
   return unique;
 }
 
-// serde_json's string escaping.
-void AppendString(std::string_view text, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xF];
-          out += kHex[c & 0xF];
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
-
 template <typename Integer>
 void AppendInteger(Integer value, std::string& out) {
   std::array<char, 24> buffer;
@@ -443,7 +404,7 @@ class JsonWriter {
         AppendNumber(value, out_);
         break;
       case rapidjson::kStringType:
-        AppendString(std::string_view(value.GetString(), value.GetStringLength()), out_);
+        AppendJsonString(std::string_view(value.GetString(), value.GetStringLength()), out_);
         break;
       case rapidjson::kArrayType:
         WriteArray(value, depth);
@@ -471,7 +432,7 @@ class JsonWriter {
     bool first = true;
     for (const rapidjson::Value::Member* member : SortedMembers(object)) {
       StartItem(first, depth + 1);
-      AppendString(KeyOf(member), out_);
+      AppendJsonString(KeyOf(member), out_);
       out_ += pretty_ ? ": " : ":";
       Write(member->value, depth + 1);
     }

@@ -22,11 +22,10 @@ import enum
 import os
 from typing import Any
 
+from sidecard._paths import PathArg
 from sidecard.client import Client
 from sidecard.compat import _legacy
 from sidecard.errors import NotFound, SidecardError
-
-PathLike = str | os.PathLike[str]
 
 
 class _Named(str, enum.Enum):
@@ -87,18 +86,18 @@ class ImageSidecar:
         except SidecardError:
             return False
 
-    def validate_sidecars(self, directory: PathLike) -> list[dict[str, Any]]:
+    def validate_sidecars(self, directory: PathArg) -> list[dict[str, Any]]:
         """One dict per sidecar file under `directory`: `file_path`, `is_valid`,
         `error`, `processing_time`, `file_size`, and sidecard's extras."""
         stream = self._client.iter_validate(directory)
         return [_legacy.validation_result(report, None) for report in stream]
 
-    def get_statistics(self, directory: PathLike) -> dict[str, Any]:
+    def get_statistics(self, directory: PathArg) -> dict[str, Any]:
         """The Stats of `directory`, with the old keys (`total_images`,
         `total_sidecars`, `coverage_percentage`, `operation_counts`, ...)."""
         return _legacy.statistics(self._client.stats(directory))
 
-    def find_sidecars(self, directory: PathLike) -> list[dict[str, Any]]:
+    def find_sidecars(self, directory: PathArg) -> list[dict[str, Any]]:
         """One dict per sidecar file under `directory`: `image_path` (None for an
         orphan), `sidecar_path`, `operation` (its first operation, or "unknown"),
         `data_size`, `created_at` (None: not reported; see `read_data`),
@@ -117,7 +116,7 @@ class ImageSidecar:
             for report in self._client.iter_validate(directory)
         ]
 
-    def read_data(self, image_path: PathLike) -> dict[str, Any]:
+    def read_data(self, image_path: PathArg) -> dict[str, Any]:
         """The sidecar document of `image_path`; {} when none exists (never raises for that)."""
         try:
             document: dict[str, Any] = self._client.read_sidecar(image_path)["document"]
@@ -126,7 +125,7 @@ class ImageSidecar:
         return document
 
     def save_data(
-        self, image_path: PathLike, operation: str | OperationType, data: dict[str, Any] | str
+        self, image_path: PathArg, operation: str | OperationType, data: dict[str, Any] | str
     ) -> dict[str, Any]:
         """Merges `data` into the sidecar of `image_path` under `operation`.
 
@@ -146,20 +145,20 @@ class ImageSidecar:
             "created": saved["created"],
         }
 
-    def cleanup_orphaned(self, directory: PathLike) -> int:
+    def cleanup_orphaned(self, directory: PathArg) -> int:
         """Removes (deletes, as before) the orphaned sidecars under `directory`;
         returns how many were removed."""
         result = self._client.cleanup(directory, _legacy.cleanup_mode(dry_run=False))
         return int(result.summary["removed"])
 
     def convert_directory_format(
-        self, directory: PathLike, target_format: str | SidecarFormat
+        self, directory: PathArg, target_format: str | SidecarFormat
     ) -> int:
         """Rewrites the sidecars under `directory` into `target_format` (for real);
         returns how many images' sidecars were converted."""
         result = self._client.convert(directory, _format_name(target_format), apply=True)
         return int(result.summary["converted"])
 
-    def get_format_statistics(self, directory: PathLike) -> dict[str, int]:
+    def get_format_statistics(self, directory: PathArg) -> dict[str, int]:
         """Sidecar files under `directory` per format name (`bin`, `rkyv`, `json`)."""
         return dict(self._client.stats(directory)["files_by_format"])

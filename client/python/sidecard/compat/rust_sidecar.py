@@ -30,13 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sidecard._paths import PathArg
 from sidecard.client import Client
 from sidecard.compat import _legacy
 from sidecard.errors import NotFound, SidecardError
 
 logger = logging.getLogger(__name__)
-
-PathLike = str | os.PathLike[str]
 
 
 def _env_int(name: str, default: int) -> int:
@@ -112,7 +111,7 @@ class RustSidecarManager:
         return self._client
 
     def validate_sidecars(
-        self, directory: PathLike, operation_filter: str | None = None
+        self, directory: PathArg, operation_filter: str | None = None
     ) -> list[dict[str, Any]]:
         """Validates every sidecar under `directory` (recursively).
 
@@ -127,7 +126,7 @@ class RustSidecarManager:
         return [_legacy.validation_result(report, operation_filter) for report in stream]
 
     def get_statistics(
-        self, directory: PathLike, operation_filter: str | None = None
+        self, directory: PathArg, operation_filter: str | None = None
     ) -> dict[str, Any]:
         """The Stats of `directory`: the old keys (`directory`, `total_images`,
         `symlink_count`, `broken_symlinks`, `total_sidecars`, `coverage_percentage`,
@@ -136,7 +135,7 @@ class RustSidecarManager:
         stats = self._sidecard().stats(directory, operation=operation_filter)
         return _legacy.statistics(stats)
 
-    def cleanup_orphaned_sidecars(self, directory: PathLike, dry_run: bool = False) -> int:
+    def cleanup_orphaned_sidecars(self, directory: PathArg, dry_run: bool = False) -> int:
         """Removes orphaned sidecars under `directory` -- by default, as before, for real.
 
         Returns the number removed (deleted, or quarantined with
@@ -159,8 +158,8 @@ class RustSidecarManager:
 
     def export_sidecar_data(
         self,
-        directory: PathLike,
-        output_path: PathLike,
+        directory: PathArg,
+        output_path: PathArg,
         operation_filter: str | None = None,
         format: str = "json",
     ) -> int:
@@ -171,7 +170,7 @@ class RustSidecarManager:
         )
         return int(result.summary["exported"])
 
-    def read_data(self, image_path: PathLike) -> dict[str, Any]:
+    def read_data(self, image_path: PathArg) -> dict[str, Any]:
         """The sidecar document of `image_path`; {} when it has none or does not exist."""
         try:
             document: dict[str, Any] = self._sidecard().read_sidecar(image_path)["document"]
@@ -180,7 +179,7 @@ class RustSidecarManager:
         return document
 
     def save_sidecar_data(
-        self, image_path: PathLike, operation_type: str, data: dict[str, Any] | str
+        self, image_path: PathArg, operation_type: str, data: dict[str, Any] | str
     ) -> bool:
         """Merges `data` (a dict or JSON text) into the sidecar of `image_path` under
         `operation_type`. Never raises: returns False (and logs why) on failure."""

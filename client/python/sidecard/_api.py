@@ -1,0 +1,353 @@
+"""What the blocking and the asyncio client share: connecting to the daemon,
+and every public method, written once: its parameters and documentation, the
+request it sends and what the answer becomes (:mod:`sidecard._calls` makes it a
+method of each client, which makes the call its own way).
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+import grpc
+
+from sidecard import _convert, _requests, autostart
+from sidecard._calls import Collected, Method, Streaming, Unary, collected, streaming, unary
+from sidecard._paths import PathArg, RequestPath
+from sidecard._requests import Payload
+from sidecard._stubs import health_pb2_grpc, sidecar_pb2_grpc
+from sidecard.config import Settings, resolve
+from sidecard.results import CleanupResult, ConvertResult, ExportResult, ValidateResult
+
+#: Channel options: documents and batches may exceed gRPC's 4 MiB default.
+CHANNEL_OPTIONS = (("grpc.max_receive_message_length", -1), ("grpc.max_send_message_length", -1))
+
+
+def connect(
+    address: str | None,
+    token: str | None,
+    timeout: float | None,
+    autostart_allowed: bool | None,
+    autostart_root: PathArg | None,
+    **security: Any,
+) -> tuple[Settings, str, tuple[tuple[str, str], ...] | None]:
+    """Resolves the settings (`security`: token_file and the tls arguments of
+    :func:`sidecard.config.resolve`), the address to use (autostarting if
+    allowed) and the metadata."""
+    settings = resolve(address, token, timeout, autostart_allowed, **security)
+    target = settings.address
+    if settings.autostart and settings.default_address:
+        target = autostart.local_daemon_address(autostart_root)
+    metadata = (("authorization", f"Bearer {settings.token}"),) if settings.token else None
+    return settings, target, metadata
+
+
+def channel_credentials(settings: Settings, target: str) -> grpc.ChannelCredentials | None:
+    """TLS credentials for a TCP `target` when the settings ask for TLS; None
+    for plaintext (always on a Unix socket: its file permissions protect it)."""
+    if not settings.tls or target.startswith("unix:"):
+        return None
+    return grpc.ssl_channel_credentials(
+        root_certificates=settings.tls_ca,
+        private_key=settings.tls_key,
+        certificate_chain=settings.tls_cert,
+    )
+
+
+def _reports(response: Any) -> tuple[list[Any], dict[str, Any] | None]:
+    return _convert.batch(response, "reports")
+
+
+def _results(response: Any) -> tuple[list[Any], dict[str, Any] | None]:
+    return _convert.batch(response, "results")
+
+
+def _export_result(chunks: list[bytes] | None, summary: dict[str, Any]) -> ExportResult:
+    return ExportResult(summary, None if chunks is None else b"".join(chunks))
+
+
+# The streams of the iter_ methods, which the collecting methods read too
+# (a method's function cannot call another's: they live in the class).
+
+
+def _validate_stream(
+    root: RequestPath, operation: str | None, recursive: bool, summary_only: bool, batch_size: int
+) -> Streaming[dict[str, Any]]:
+    request = _requests.validate(root, operation, recursive, summary_only, batch_size)
+    return Streaming("Validate", request, _reports)
+
+
+def _cleanup_stream(
+    root: RequestPath, mode: str, min_age_seconds: int, recursive: bool, batch_size: int
+) -> Streaming[dict[str, Any]]:
+    request = _requests.cleanup(root, mode, min_age_seconds, recursive, batch_size)
+    return Streaming("Cleanup", request, _results)
+
+
+def _export_stream(
+    root: RequestPath, format: str, content: str | None, operation: str | None, recursive: bool
+) -> Streaming[bytes]:
+    request = _requests.export(root, format, content, operation, recursive)
+    return Streaming("Export", request, _convert.export_batch)
+
+
+def _convert_stream(
+    root: RequestPath, to: str, apply: bool, recursive: bool, batch_size: int
+) -> Streaming[dict[str, Any]]:
+    request = _requests.convert(root, to, apply, recursive, batch_size)
+    return Streaming("Convert", request, _results)
+
+
+class ClientBase:
+    """A client of one sidecard daemon, without its way of making calls."""
+
+    #: Where the channels come from: grpc or grpc.aio.
+    _grpc: Any
+    #: The kinds of call a method awaits (the asyncio client's coroutines).
+    _awaited: tuple[type, ...] = ()
+    #: The class name of its streams, for the signatures of the iter_ methods.
+    _stream_name = ""
+
+    def __init__(
+        self,
+        address: str | None = None,
+        token: str | None = None,
+        timeout: float | None = None,
+        autostart: bool | None = None,
+        autostart_root: PathArg | None = None,
+        *,
+        token_file: PathArg | None = None,
+        tls: bool | None = None,
+        tls_ca: PathArg | None = None,
+        tls_cert: PathArg | None = None,
+        tls_key: PathArg | None = None,
+    ) -> None:
+        settings, self.address, self._metadata = connect(
+            address, token, timeout, autostart, autostart_root, token_file=token_file, tls=tls,
+            tls_ca=tls_ca, tls_cert=tls_cert, tls_key=tls_key,
+        )
+        self.timeout = settings.timeout
+        credentials = channel_credentials(settings, self.address)
+        if credentials is None:
+            self._channel = self._grpc.insecure_channel(self.address, options=CHANNEL_OPTIONS)
+        else:
+            self._channel = self._grpc.secure_channel(
+                self.address, credentials, options=CHANNEL_OPTIONS
+            )
+        self._stub = sidecar_pb2_grpc.SidecarServiceStub(self._channel)
+        self._health = health_pb2_grpc.HealthStub(self._channel)
+
+    def _start(self, call: Unary[Any] | Streaming[Any]) -> Any:
+        """Starts `call` on its stub: the answer (or its awaitable), or the stream."""
+        stub = self._health if isinstance(call, Unary) and call.health else self._stub
+        timeout = call.timeout if isinstance(call, Unary) else None
+        return getattr(stub, call.method)(
+            call.request, timeout=timeout or self.timeout, metadata=self._metadata
+        )
+
+    # --- how a client class gets its methods ----------------------------------
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, method in vars(ClientBase).items():
+            if isinstance(method, Method):
+                setattr(cls, name, method.function_for(cls, name))
+
+    @classmethod
+    def _doc(cls, name: str, doc: str) -> str:
+        """The docstring of the method `name`, given that of its build function."""
+        return doc
+
+    # --- the methods --------------------------------------------------------
+    # Each function takes the method's arguments (no self) and describes the
+    # call; its decorator makes it a method of both clients.
+
+    # --- the daemon ---------------------------------------------------------
+
+    @unary
+    def health(service: str = "", timeout: float | None = None) -> Unary[str]:
+        """Asks the standard health service: SERVING, NOT_SERVING or SERVICE_UNKNOWN.
+
+        `service` "" asks about the daemon as a whole; `timeout` overrides the
+        client's. Raises Unavailable when no daemon answers, NotFound for a
+        service the daemon does not know.
+        """
+        request = _requests.health(service)
+        return Unary("Check", request, _requests.serving_status, timeout, health=True)
+
+    @unary
+    def server_info() -> Unary[dict[str, Any]]:
+        """Version, uptime, workers, allowed roots and call counters of the daemon."""
+        return Unary("GetServerInfo", _requests.server_info(), _convert.to_dict)
+
+    # --- trees --------------------------------------------------------------
+
+    @streaming
+    def iter_validate(
+        root: RequestPath,
+        *,
+        operation: str | None = None,
+        recursive: bool = True,
+        summary_only: bool = False,
+        batch_size: int = 0,
+    ) -> Streaming[dict[str, Any]]:
+        """Streams one report dict per sidecar file under `root`; then `.summary` is set.
+
+        Args:
+            operation: report only sidecars containing this operation (`face_detection`).
+            recursive: False for the files directly inside `root` only.
+            summary_only: stream no reports, only the summary.
+            batch_size: reports per streamed message (0: the daemon's default).
+        """
+        return _validate_stream(root, operation, recursive, summary_only, batch_size)
+
+    @collected
+    def validate(
+        root: RequestPath,
+        *,
+        operation: str | None = None,
+        recursive: bool = True,
+        summary_only: bool = False,
+    ) -> Collected[ValidateResult]:
+        """Validates every sidecar under `root`: all reports (in memory) and the summary."""
+        stream = _validate_stream(root, operation, recursive, summary_only, 0)
+        return Collected(stream, ValidateResult)
+
+    @unary
+    def stats(
+        root: RequestPath, *, operation: str | None = None, recursive: bool = True
+    ) -> Unary[dict[str, Any]]:
+        """Counts images, sidecars, operations, coverage and detections under `root`.
+
+        The dict has the old Rust tool's keys (`directory`, `total_images`, ...,
+        `filter_applied`) and the extras of StatsResponse.
+        """
+        return Unary("Stats", _requests.stats(root, operation, recursive), _convert.to_dict)
+
+    @streaming
+    def iter_cleanup(
+        root: RequestPath,
+        mode: str = "dry_run",
+        min_age_seconds: int = 0,
+        *,
+        recursive: bool = True,
+        batch_size: int = 0,
+    ) -> Streaming[dict[str, Any]]:
+        """Streams one result dict per orphan (or kept unreadable file); then `.summary`.
+
+        Args:
+            mode: `dry_run` (the default: change nothing), `delete` or `quarantine`
+                (move into `<root>/.sidecard-quarantine/<UTC time>/`).
+            min_age_seconds: keep orphans modified less than this long ago.
+        """
+        return _cleanup_stream(root, mode, min_age_seconds, recursive, batch_size)
+
+    @collected
+    def cleanup(
+        root: RequestPath,
+        mode: str = "dry_run",
+        min_age_seconds: int = 0,
+        *,
+        recursive: bool = True,
+    ) -> Collected[CleanupResult]:
+        """Finds orphaned sidecars under `root` and, unless a dry run, removes them."""
+        return Collected(_cleanup_stream(root, mode, min_age_seconds, recursive, 0), CleanupResult)
+
+    @streaming
+    def iter_export(
+        root: RequestPath,
+        *,
+        format: str = "json",
+        content: str | None = None,
+        operation: str | None = None,
+        recursive: bool = True,
+    ) -> Streaming[bytes]:
+        """Streams the export of `root` as chunks of output text; then `.summary` is set.
+
+        Args:
+            format: `json` (one array), `jsonl` or `csv`.
+            content: `documents` or `table`; default documents for JSON, table for CSV.
+            operation: export only sidecars containing this operation.
+        """
+        return _export_stream(root, format, content, operation, recursive)
+
+    @collected
+    def export(
+        root: RequestPath,
+        output: PathArg | IO[bytes] | None = None,
+        *,
+        format: str = "json",
+        content: str | None = None,
+        operation: str | None = None,
+        recursive: bool = True,
+    ) -> Collected[ExportResult]:
+        """Exports the sidecars under `root`.
+
+        `output` is a path (written atomically: a temporary file renamed into
+        place once complete), a binary file object, or None to get the output
+        back in ``ExportResult.data``.
+        """
+        stream = _export_stream(root, format, content, operation, recursive)
+        return Collected(stream, _export_result, output)
+
+    @streaming
+    def iter_convert(
+        root: RequestPath,
+        to: str,
+        *,
+        apply: bool = False,
+        recursive: bool = True,
+        batch_size: int = 0,
+    ) -> Streaming[dict[str, Any]]:
+        """Streams one result dict per image converted (or that would be); then `.summary`.
+
+        Args:
+            to: the target format, `bin`, `rkyv` or `json`.
+            apply: False (the default) is a dry run that changes nothing.
+        """
+        return _convert_stream(root, to, apply, recursive, batch_size)
+
+    @collected
+    def convert(
+        root: RequestPath, to: str, *, apply: bool = False, recursive: bool = True
+    ) -> Collected[ConvertResult]:
+        """Rewrites the sidecars under `root` into format `to` (a dry run unless `apply`)."""
+        return Collected(_convert_stream(root, to, apply, recursive, 0), ConvertResult)
+
+    # --- one image ----------------------------------------------------------
+
+    @unary
+    def read_sidecar(image: RequestPath) -> Unary[dict[str, Any]]:
+        """Reads the sidecar document of `image` (any file name: str, bytes or os.PathLike).
+
+        Returns the ReadSidecarResponse fields with `document` (the parsed
+        document, ``{}`` when `found` is False) in place of `document_json`.
+        Raises NotFound when the image does not exist.
+        """
+        return Unary("ReadSidecar", _requests.read_sidecar(image), _convert.read_result)
+
+    @unary
+    def save_sidecar(
+        image: RequestPath,
+        operation: str,
+        payload: Payload,
+        backend: str | None = None,
+        format: str | None = None,
+        overwrite_corrupt: bool = False,
+        allow_missing_image: bool = False,
+    ) -> Unary[dict[str, Any]]:
+        """Merges `payload` into the sidecar of `image` under `operation` (or
+        `operation.backend`) and writes it atomically.
+
+        Args:
+            payload: a JSON object, as a mapping or as JSON text.
+            format: `bin`, `rkyv` or `json`; default the daemon's (`bin`).
+            overwrite_corrupt: replace a corrupt sidecar (kept aside) instead of
+                failing with FailedPrecondition.
+            allow_missing_image: save even if the image does not exist.
+
+        Returns the SaveSidecarResponse fields (`sidecar`, `format`, `created`, ...).
+        """
+        request = _requests.save_sidecar(
+            image, operation, payload, backend, format, overwrite_corrupt, allow_missing_image
+        )
+        return Unary("SaveSidecar", request, _convert.to_dict)
