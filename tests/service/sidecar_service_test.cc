@@ -18,7 +18,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/engine/cache/inspection_source.h"
+#include "server/engine/cache/tree_cache.h"
 #include "server/engine/store/image_locks.h"
 #include "server/engine/store/sidecar_store.h"
 #include "server/service/request_checks.h"
@@ -57,7 +57,7 @@ class SidecarServiceTest : public ::testing::Test {
   ServiceConfig Config() {
     auto roots = engine::AllowedRoots::Create({tree_.root()});
     EXPECT_TRUE(roots.ok()) << roots.status();
-    ServiceConfig config{"9.9.9-test", *roots, &pool_, &inspector_};
+    ServiceConfig config{"9.9.9-test", *roots, &pool_, &cache_};
     config.image_locks = &locks_;
     config.store = &store_;
     config.tokens = TokenTable({{Role::kReadWrite, kWriterToken}, {Role::kReadOnly, kReaderToken}});
@@ -178,7 +178,7 @@ class SidecarServiceTest : public ::testing::Test {
   testing::TempTree tree_;
   testing::TempTree run_;
   engine::WorkerPool pool_;
-  engine::DirectInspector inspector_;
+  engine::TreeCache cache_{engine::TreeCacheOptions{}};  // remembers nothing
   engine::ImageLocks locks_;
   engine::SidecarStore store_;
   std::unique_ptr<SidecarService> service_;
