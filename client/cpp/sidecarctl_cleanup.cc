@@ -139,39 +139,37 @@ std::string FormatSummary(const CleanupSummary& summary, int64_t would_remove) {
   return out;
 }
 
-int Run(const Invocation& invocation) {
-  const ParsedArgs& args = invocation.args;
-  absl::StatusOr<std::string> root = DirectoryArgument(args);
-  if (!root.ok()) return UsageError(root.status().message(), "cleanup");
-  absl::StatusOr<CleanupMode> mode = ModeFromFlags(args);
-  if (!mode.ok()) return UsageError(mode.status().message(), "cleanup");
-  absl::StatusOr<int64_t> min_age = MinAgeFromFlags(args);
-  if (!min_age.ok()) return UsageError(min_age.status().message(), "cleanup");
-  CleanupRequest request;
-  SetRoot(request, *root);
-  request.set_non_recursive(args.Has("non-recursive"));
-  request.set_mode(*mode);
-  request.set_min_age_seconds(*min_age);
+// An orphan a dry run would remove (not a working file it would sweep).
+bool WouldRemoveOrphan(const CleanupResult& result) {
+  return result.action() == sidecar::v1::CLEANUP_ACTION_WOULD_REMOVE && !result.working_file();
+}
 
-  int64_t would_remove = 0;
+// The request the command line asks for; InvalidArgument naming the first
+// argument that is wrong.
+absl::StatusOr<CleanupRequest> RequestFromArgs(const ParsedArgs& args) {
+  absl::StatusOr<CleanupRequest> request = TreeRequest<CleanupRequest>(args);
+  absl::StatusOr<CleanupMode> mode = ModeFromFlags(args);
+  absl::StatusOr<int64_t> min_age = MinAgeFromFlags(args);
+  for (const absl::Status& status : {request.status(), mode.status(), min_age.status()}) {
+    if (!status.ok()) return status;
+  }
+  request->set_mode(*mode);
+  request->set_min_age_seconds(*min_age);
+  return request;
+}
+
+int Run(const Invocation& invocation) {
+  absl::StatusOr<CleanupRequest> request = RequestFromArgs(invocation.args);
+  if (!request.ok()) return UsageError(request.status().message(), "cleanup");
   return RunResultStream(
-      invocation, &Client::Cleanup, request,
+      invocation, &Client::Cleanup, *request,
       ResultStream<CleanupResponse>{
-          .starting = absl::StrCat("looking for orphans under ", *root, "…"),
+          .starting = absl::StrCat("looking for orphans under ", RootOf(*request), "…"),
           .progress =
               [](int64_t n) { return absl::StrCat("cleanup: ", Count(n), " files listed…"); },
-          .shown =
-              [&](const CleanupResult& result) {
-                if (result.action() == sidecar::v1::CLEANUP_ACTION_WOULD_REMOVE &&
-                    !result.working_file()) {
-                  ++would_remove;
-                }
-                return true;
-              },
+          .counted = WouldRemoveOrphan,
           .format = FormatResult,
-          .format_summary =
-              [&](const CleanupSummary& summary) { return FormatSummary(summary, would_remove); },
-          .exit_status = ExitStatusOfFailures<CleanupSummary>,
+          .format_summary = FormatSummary,
       });
 }
 

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "client/cpp/client.h"
+#include "client/cpp/request_path.h"
 #include "client/cpp/sidecarctl_args.h"
 
 namespace sidecard::ctl {
@@ -79,6 +80,26 @@ int MissingSummary();
 // slashes are dropped; `..` is kept, for the daemon to resolve (it may
 // follow a symlink). InvalidArgument when there is not exactly one.
 absl::StatusOr<std::string> DirectoryArgument(const ParsedArgs& args);
+
+// The request of a command on the tree named by its one DIR argument
+// (DirectoryArgument): its root and --non-recursive. The command sets the
+// rest.
+template <typename Request>
+absl::StatusOr<Request> TreeRequest(const ParsedArgs& args) {
+  absl::StatusOr<std::string> root = DirectoryArgument(args);
+  if (!root.ok()) return root.status();
+  Request request;
+  SetRoot(request, *std::move(root));
+  request.set_non_recursive(args.Has("non-recursive"));
+  return request;
+}
+
+// The root a tree request names (`root`, or the bytes of `raw_root`), for
+// progress lines.
+template <typename Request>
+const std::string& RootOf(const Request& request) {
+  return request.root().empty() ? request.raw_root() : request.root();
+}
 
 // Returns InvalidArgument naming the first positional argument, if any.
 absl::Status NoPositionalArguments(const ParsedArgs& args);

@@ -108,33 +108,34 @@ std::string FormatSummary(const ConvertSummary& summary, int64_t would_convert) 
   return out;
 }
 
-int Run(const Invocation& invocation) {
-  const ParsedArgs& args = invocation.args;
-  absl::StatusOr<std::string> root = DirectoryArgument(args);
-  if (!root.ok()) return UsageError(root.status().message(), "convert");
+// The request the command line asks for; InvalidArgument naming the first
+// argument that is wrong.
+absl::StatusOr<ConvertRequest> RequestFromArgs(const ParsedArgs& args) {
+  absl::StatusOr<ConvertRequest> request = TreeRequest<ConvertRequest>(args);
+  if (!request.ok()) return request;
   absl::StatusOr<SidecarFormat> target = TargetFromFlags(args);
-  if (!target.ok()) return UsageError(target.status().message(), "convert");
-  ConvertRequest request;
-  SetRoot(request, *root);
-  request.set_non_recursive(args.Has("non-recursive"));
-  request.set_target_format(*target);
-  request.set_apply(args.Has("apply"));
+  if (!target.ok()) return target.status();
+  request->set_target_format(*target);
+  request->set_apply(args.Has("apply"));
+  return request;
+}
 
-  int64_t would_convert = 0;
+bool WouldConvert(const ConvertResult& result) {
+  return result.action() == sidecar::v1::CONVERT_ACTION_WOULD_CONVERT;
+}
+
+int Run(const Invocation& invocation) {
+  absl::StatusOr<ConvertRequest> request = RequestFromArgs(invocation.args);
+  if (!request.ok()) return UsageError(request.status().message(), "convert");
+  const char* doing = request->apply() ? "converting " : "looking at ";
   return RunResultStream(
-      invocation, &Client::Convert, request,
+      invocation, &Client::Convert, *request,
       ResultStream<ConvertResponse>{
-          .starting = absl::StrCat(request.apply() ? "converting " : "looking at ", *root, "…"),
+          .starting = absl::StrCat(doing, RootOf(*request), "…"),
           .progress = [](int64_t n) { return absl::StrCat("convert: ", Count(n), " sidecars…"); },
-          .shown =
-              [&](const ConvertResult& result) {
-                if (result.action() == sidecar::v1::CONVERT_ACTION_WOULD_CONVERT) ++would_convert;
-                return true;
-              },
+          .counted = WouldConvert,
           .format = FormatResult,
-          .format_summary =
-              [&](const ConvertSummary& summary) { return FormatSummary(summary, would_convert); },
-          .exit_status = ExitStatusOfFailures<ConvertSummary>,
+          .format_summary = FormatSummary,
       });
 }
 

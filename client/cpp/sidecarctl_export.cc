@@ -191,20 +191,25 @@ std::string FormatSummary(const ExportSummary& summary, const std::string& desti
   return out;
 }
 
+// The request the command line asks for; InvalidArgument naming the first
+// argument that is wrong.
+absl::StatusOr<ExportRequest> RequestFromArgs(const ParsedArgs& args) {
+  absl::StatusOr<ExportRequest> request = TreeRequest<ExportRequest>(args);
+  if (!request.ok()) return request;
+  absl::StatusOr<ExportFormat> format = FormatFromFlags(args);
+  if (!format.ok()) return format.status();
+  absl::StatusOr<ExportContent> content = ContentFromFlags(args, *format);
+  if (!content.ok()) return content.status();
+  request->set_operation_filter(args.Value("operation").value_or(""));
+  request->set_format(*format);
+  request->set_content(*content);
+  return request;
+}
+
 int Run(const Invocation& invocation) {
   const ParsedArgs& args = invocation.args;
-  absl::StatusOr<std::string> root = DirectoryArgument(args);
-  if (!root.ok()) return UsageError(root.status().message(), "export");
-  absl::StatusOr<ExportFormat> format = FormatFromFlags(args);
-  if (!format.ok()) return UsageError(format.status().message(), "export");
-  absl::StatusOr<ExportContent> content = ContentFromFlags(args, *format);
-  if (!content.ok()) return UsageError(content.status().message(), "export");
-  ExportRequest request;
-  SetRoot(request, *root);
-  request.set_non_recursive(args.Has("non-recursive"));
-  request.set_operation_filter(args.Value("operation").value_or(""));
-  request.set_format(*format);
-  request.set_content(*content);
+  absl::StatusOr<ExportRequest> request = RequestFromArgs(args);
+  if (!request.ok()) return UsageError(request.status().message(), "export");
 
   const std::string output = args.Value("output").value_or("-");
   const bool to_stdout = output == "-";
@@ -219,24 +224,26 @@ int Run(const Invocation& invocation) {
   // terminal that also shows the output would erase part of it.
   const bool show_progress = !to_stdout || isatty(STDOUT_FILENO) != 1;
   Progress progress;
-  if (show_progress) progress.Update(absl::StrCat("exporting ", *root, "…"));
+  if (show_progress) progress.Update(absl::StrCat("exporting ", RootOf(*request), "…"));
   int64_t written = 0;
   absl::Status write_status;
   std::optional<ExportSummary> summary;
-  const grpc::Status status = invocation.client.Export(request, [&](const ExportResponse& message) {
-    if (message.has_summary()) summary = message.summary();
-    if (message.chunk().empty() || !write_status.ok()) return;
-    if (to_stdout) {
-      WriteOut(message.chunk());
-      std::fflush(stdout);
-    } else {
-      write_status = file.Write(message.chunk());
-    }
-    written += static_cast<int64_t>(message.chunk().size());
-    if (show_progress) {
-      progress.Update(absl::StrCat("export: ", Bytes(static_cast<double>(written)), " written…"));
-    }
-  });
+  const grpc::Status status =
+      invocation.client.Export(*request, [&](const ExportResponse& message) {
+        if (message.has_summary()) summary = message.summary();
+        if (message.chunk().empty() || !write_status.ok()) return;
+        if (to_stdout) {
+          WriteOut(message.chunk());
+          std::fflush(stdout);
+        } else {
+          write_status = file.Write(message.chunk());
+        }
+        written += static_cast<int64_t>(message.chunk().size());
+        if (show_progress) {
+          progress.Update(
+              absl::StrCat("export: ", Bytes(static_cast<double>(written)), " written…"));
+        }
+      });
   progress.Clear();
   if (!status.ok()) return CallFailed(invocation.client, status);
   if (!summary) return MissingSummary();

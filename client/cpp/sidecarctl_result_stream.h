@@ -34,6 +34,12 @@ const auto& ResultsOf(const Response& message) {
   }
 }
 
+// The exit status of a command whose findings are its failures.
+template <typename Summary>
+int ExitStatusOfFailures(const Summary& summary) {
+  return summary.failed() > 0 ? kExitFinding : kExitOk;
+}
+
 // How one command's results and summary read.
 template <typename Response>
 struct ResultStream {
@@ -44,21 +50,20 @@ struct ResultStream {
   std::string starting;
   // The progress line once `received` results have.
   std::string (*progress)(int64_t received);
-  // Whether a result is printed; it sees every result, in order, so it may
-  // count them too. Unset: every result is.
-  std::function<bool(const Result&)> shown;
+  // Whether a result is printed. Unset: every result is.
+  std::function<bool(const Result&)> shown = nullptr;
+  // The results a dry run's summary counts ("Would remove 3 orphaned
+  // sidecar files"): the daemon's summary counts only what was done.
+  // Unset: none.
+  bool (*counted)(const Result&) = nullptr;
   // A result as text (without --json).
   std::function<std::string(const Result&)> format;
-  // The summary as text, after a blank line if any result was printed.
-  std::function<std::string(const Summary&)> format_summary;
-  int (*exit_status)(const Summary&);
+  // The summary as text, after a blank line if any result was printed;
+  // `counted` is the number of results `counted` held true for.
+  std::function<std::string(const Summary&, int64_t counted)> format_summary;
+  // Unset: kExitFinding when anything failed.
+  int (*exit_status)(const Summary&) = ExitStatusOfFailures<Summary>;
 };
-
-// The exit status of a command whose findings are its failures.
-template <typename Summary>
-int ExitStatusOfFailures(const Summary& summary) {
-  return summary.failed() > 0 ? kExitFinding : kExitOk;
-}
 
 // Makes the streaming `call` and prints as the results arrive; returns the
 // exit status.
@@ -72,11 +77,13 @@ int RunResultStream(const Invocation& invocation,
   JsonResultsWriter json;
   bool printed = false;
   int64_t received = 0;
+  int64_t counted = 0;
   std::optional<typename ResultStream<Response>::Summary> summary;
   const grpc::Status status = (invocation.client.*call)(request, [&](const Response& batch) {
     progress.BeforeStdout();
     std::string text;
     for (const auto& result : ResultsOf(batch)) {
+      if (stream.counted != nullptr && stream.counted(result)) ++counted;
       if (stream.shown && !stream.shown(result)) continue;
       if (invocation.json) {
         json.AddResult(result);
@@ -99,7 +106,7 @@ int RunResultStream(const Invocation& invocation,
   if (invocation.json) {
     json.Finish(*summary);
   } else {
-    WriteOut(absl::StrCat(printed ? "\n" : "", stream.format_summary(*summary)));
+    WriteOut(absl::StrCat(printed ? "\n" : "", stream.format_summary(*summary, counted)));
   }
   return stream.exit_status(*summary);
 }

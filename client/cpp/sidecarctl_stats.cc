@@ -101,15 +101,12 @@ std::string FormatObjectClasses(const StatsResponse& stats) {
 
 int Run(const Invocation& invocation) {
   const ParsedArgs& args = invocation.args;
-  absl::StatusOr<std::string> root = DirectoryArgument(args);
-  if (!root.ok()) return UsageError(root.status().message(), "stats");
-  StatsRequest request;
-  SetRoot(request, *root);
-  request.set_non_recursive(args.Has("non-recursive"));
-  request.set_operation_filter(args.Value("operation").value_or(""));
+  absl::StatusOr<StatsRequest> request = TreeRequest<StatsRequest>(args);
+  if (!request.ok()) return UsageError(request.status().message(), "stats");
+  request->set_operation_filter(args.Value("operation").value_or(""));
 
   StatsResponse stats;
-  const grpc::Status status = invocation.client.Stats(request, &stats);
+  const grpc::Status status = invocation.client.Stats(*request, &stats);
   if (!status.ok()) return CallFailed(invocation.client, status);
 
   if (invocation.json) {

@@ -92,21 +92,18 @@ std::string FormatSummary(const ValidateSummary& summary) {
 
 int Run(const Invocation& invocation) {
   const ParsedArgs& args = invocation.args;
-  absl::StatusOr<std::string> root = DirectoryArgument(args);
-  if (!root.ok()) return UsageError(root.status().message(), "validate");
-  ValidateRequest request;
-  SetRoot(request, *root);
-  request.set_non_recursive(args.Has("non-recursive"));
-  request.set_operation_filter(args.Value("operation").value_or(""));
-  request.set_summary_only(args.Has("summary-only"));
+  absl::StatusOr<ValidateRequest> request = TreeRequest<ValidateRequest>(args);
+  if (!request.ok()) return UsageError(request.status().message(), "validate");
+  request->set_operation_filter(args.Value("operation").value_or(""));
+  request->set_summary_only(args.Has("summary-only"));
   const bool invalid_only = args.Has("invalid-only");
 
   StreamingTable table = ReportTable();
   bool header_written = false;
   return RunResultStream(
-      invocation, &Client::Validate, request,
+      invocation, &Client::Validate, *request,
       ResultStream<ValidateResponse>{
-          .starting = absl::StrCat("validating ", *root, "…"),
+          .starting = absl::StrCat("validating ", RootOf(*request), "…"),
           .progress = [](int64_t n) { return absl::StrCat("validated ", Count(n), " files…"); },
           .shown = [&](const FileReport& report) { return !invalid_only || !report.valid(); },
           .format =
@@ -115,7 +112,8 @@ int Run(const Invocation& invocation) {
                 header_written = true;
                 return text + FormatReport(table, report);
               },
-          .format_summary = FormatSummary,
+          .format_summary = [](const ValidateSummary& summary,
+                               int64_t /*counted*/) { return FormatSummary(summary); },
           .exit_status = [](const ValidateSummary& summary) -> int {
             return summary.invalid_files() > 0 ? kExitFinding : kExitOk;
           },
