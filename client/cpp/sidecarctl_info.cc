@@ -65,12 +65,15 @@ std::string FormatInfo(const GetServerInfoResponse& info) {
                                     Count(cache.directory_tallies()), " directory results held, ",
                                     Count(cache.directory_tally_hits()), " answered by them"));
     // Where watching fell back to stamps: shown only when it did.
-    if (cache.watch_overflows() + cache.watch_refusals() + cache.unwatchable_scans() > 0) {
+    if (cache.watch_overflows() + cache.watch_links_seen() + cache.watch_refusals() +
+            cache.unwatchable_scans() >
+        0) {
       lines.emplace_back(
-          "", absl::StrCat("stamps instead of watches: ", Count(cache.watch_overflows()),
-                           " event overflows, ", Count(cache.watch_refusals()),
-                           " watches refused (limit), ", Count(cache.unwatchable_scans()),
-                           " scans on network or FUSE filesystems"));
+          "",
+          absl::StrCat("stamps instead of watches: ", Count(cache.watch_overflows()),
+                       " event overflows, ", Count(cache.watch_links_seen()), " new hard links, ",
+                       Count(cache.watch_refusals()), " watches refused (limit), ",
+                       Count(cache.unwatchable_scans()), " scans on network or FUSE filesystems"));
     }
   }
   const auto& sweep = info.startup_sweep();

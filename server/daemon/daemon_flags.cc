@@ -95,13 +95,14 @@ ABSL_FLAG(Number<size_t>, max_payload_bytes, Number<size_t>(16u << 20),
           "largest SaveSidecar payload accepted; a larger one gets RESOURCE_EXHAUSTED");
 ABSL_FLAG(Number<size_t>, cache_max_bytes, Number<size_t>(512u << 20),
           "memory bound of the metadata cache (0 turns the cache off)");
-ABSL_FLAG(Switch, watch, false,
+ABSL_FLAG(Switch, watch, true,
           "watch cached directories with inotify, so unchanged ones need no stat per file and "
-          "summary-only Validate and Stats count them from what they remembered; falls back to "
-          "stat checks where watches run out or events are lost (README: what inotify cannot "
-          "see)");
+          "summary-only Validate and Stats count them from what they remembered; checks stamps "
+          "instead where watches run out, events are lost, a file has other hard links or the "
+          "filesystem gets writes inotify cannot see (NFS, SMB, FUSE, ...); --no-watch turns "
+          "it off");
 ABSL_FLAG(Number<size_t>, max_watches, Number<size_t>(0),
-          "most directories --watch watches (0: as many as fs.inotify.max_user_watches allows)");
+          "most directories watched at once (0: as many as fs.inotify.max_user_watches allows)");
 ABSL_FLAG(Text, metrics_listen, Text("", checks::HostPort),
           "HOST:PORT: serve Prometheus metrics at http://HOST:PORT/metrics (port 0 picks a free "
           "port, logged; default: off)");

@@ -135,7 +135,18 @@ absl::Status ParseArgs(const std::vector<std::string>& args, Parse& parse, int d
       name.resize(eq);
     }
     std::replace(name.begin(), name.end(), '_', '-');
-    absl::CommandLineFlag* const flag = daemon::FindDaemonFlag(name);
+    absl::CommandLineFlag* flag = daemon::FindDaemonFlag(name);
+    // `--no-NAME` turns a switch off (`--no-watch`); it takes no value.
+    if (flag == nullptr && name.rfind("no-", 0) == 0) {
+      absl::CommandLineFlag* const negated = daemon::FindDaemonFlag(name.substr(3));
+      if (negated != nullptr && negated->IsOfType<daemon::Switch>()) {
+        if (eq != std::string::npos) return Invalid("--" + name + " takes no value");
+        if (auto s = SetFlag(*negated, "false", parse); !s.ok()) return s;
+        continue;
+      }
+    }
+    const bool file_flag = name == "config" || name == "flagfile";
+    if (flag == nullptr && !file_flag) return Invalid("unknown flag --" + name + " (see --help)");
     if (eq == std::string::npos) {
       if (flag != nullptr && flag->IsOfType<daemon::Switch>()) {
         value = "true";
@@ -145,11 +156,10 @@ absl::Status ParseArgs(const std::vector<std::string>& args, Parse& parse, int d
         return Invalid("--" + name + ": a value is required");
       }
     }
-    if (name == "config" || name == "flagfile") {
+    if (file_flag) {
       if (auto s = ReadFlagFile(name, value, parse, depth); !s.ok()) return s;
       continue;
     }
-    if (flag == nullptr) return Invalid("unknown flag --" + name + " (see --help)");
     if (auto s = SetFlag(*flag, value, parse); !s.ok()) return s;
   }
   return absl::OkStatus();

@@ -28,8 +28,8 @@ struct DaemonOptions {
   size_t max_payload_bytes = 16u << 20;
   std::string save_format = "bin";      // bin, rkyv or json
   size_t cache_max_bytes = 512u << 20;  // metadata cache bound; 0 disables it
-  bool watch = false;                   // inotify watching of cached directories
-  size_t max_watches = 0;               // cap on --watch's watches; 0: the kernel's limit
+  bool watch = true;                    // inotify watching of cached directories
+  size_t max_watches = 0;               // cap on watches; 0: the kernel's limit
   std::string metrics_listen;           // HOST:PORT of the Prometheus endpoint; empty: none
   double drain_notice_seconds = 0;      // NOT_SERVING while still serving, before draining
   // Security: TCP listeners need TLS (or --insecure) and bearer tokens; the

@@ -49,7 +49,8 @@ std::string DaemonUsage() {
   std::ostringstream out;
   out << "sidecard: serves the sidecar files of a photo library over gRPC.\n\n"
       << "usage: sidecard --allowed-root DIR [--allowed-root DIR ...] [flags]\n\n"
-      << "Flags are written --name=value or --name value; a switch alone means true.\n"
+      << "Flags are written --name=value or --name value; a switch alone means true,\n"
+      << "--no-NAME turns it off.\n"
       << "TCP listeners need --tls-cert and --tls-key (or --insecure) and --token-file;\n"
       << "the Unix socket relies on its file permissions.\n\n";
   for (const absl::CommandLineFlag* flag : daemon::DaemonFlags()) {

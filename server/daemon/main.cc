@@ -294,12 +294,15 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
     auto created = engine::DirectoryWatcher::Create(options.max_watches);
     if (created.ok()) {
       watcher = *std::move(created);
-      spdlog::info("watching cached directories with inotify (--watch)");
+      spdlog::info("watching cached directories with inotify (--no-watch turns this off)");
     } else {
-      spdlog::warn("--watch: {}; checking stamps instead", std::string(created.status().message()));
+      spdlog::warn("cannot watch directories: {}; checking stamps instead",
+                   std::string(created.status().message()));
     }
   } else if (options.watch) {
-    spdlog::warn("--watch has no effect with --cache-max-bytes 0");
+    spdlog::info("no directory watches: the cache is off (--cache-max-bytes 0)");
+  } else {
+    spdlog::info("no directory watches (--no-watch): every cached file is proven by its stamp");
   }
   engine::TreeCache cache({options.cache_max_bytes, options.max_sidecar_bytes}, std::move(watcher));
   engine::ImageLocks image_locks;

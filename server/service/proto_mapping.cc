@@ -219,6 +219,7 @@ void FillCacheFigures(const engine::CacheFigures& figures, v1::CacheFigures& out
   out.set_directory_tallies(figures.directory_tallies);
   out.set_directory_tally_hits(figures.directory_tally_hits);
   out.set_watch_overflows(figures.watch_overflows);
+  out.set_watch_links_seen(figures.watch_links_seen);
   out.set_watch_refusals(figures.watch_refusals);
   out.set_unwatchable_scans(figures.unwatchable_scans);
 }

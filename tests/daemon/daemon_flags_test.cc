@@ -81,8 +81,9 @@ TEST(DaemonFlags, UnderscoresAndOnlyTheDaemonsFlags) {
     EXPECT_EQ(daemon::FindDaemonFlag(daemon::CommandLineName(*flag)), flag);
   }
   EXPECT_EQ(daemon::FindDaemonFlag("no-such-flag"), nullptr);
+  // Abseil's own --noNAME form is not the daemon's (--no-NAME is).
   EXPECT_EQ(ErrorOf(ParseDaemonOptions({"--allowed-root=/p", "--nowatch"})),
-            "--nowatch: a value is required");
+            "unknown flag --nowatch (see --help)");
   EXPECT_EQ(ErrorOf(ParseDaemonOptions({"--allowed-root=/p", "--flagfile"})),
             "--flagfile: a value is required");
 }
@@ -144,6 +145,35 @@ TEST(DaemonFlags, FlagfileInAbseilsFormat) {
   options = ParseDaemonOptions({"--config", dir.Path("sidecard.conf")});
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->allowed_roots, std::vector<std::string>{"/srv/more"});
+}
+
+// Watching is on by default; --no-NAME turns any switch off, on the command
+// line or in a config file, and takes no value.
+TEST(DaemonFlags, NoNameTurnsASwitchOff) {
+  auto options = ParseDaemonOptions({"--allowed-root=/a"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_TRUE(options->watch);
+  options = ParseDaemonOptions({"--allowed-root=/a", "--no-watch"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_FALSE(options->watch);
+  options = ParseDaemonOptions({"--allowed-root=/a", "--no-watch", "--watch"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_TRUE(options->watch);  // the later setting wins
+  options = ParseDaemonOptions({"--allowed-root=/a", "--read-only", "--no-read-only"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_FALSE(options->read_only);
+
+  testing::TempTree dir;
+  dir.WriteFile("sidecard.conf", "allowed-root=/conf\nno-watch\n");
+  options = ParseDaemonOptions({"--config", dir.Path("sidecard.conf")});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_FALSE(options->watch);
+
+  EXPECT_EQ(ErrorOf(ParseDaemonOptions({"--allowed-root=/a", "--no-watch=true"})),
+            "--no-watch takes no value");
+  // Only switches have a --no- form.
+  EXPECT_EQ(ErrorOf(ParseDaemonOptions({"--allowed-root=/a", "--no-workers"})),
+            "unknown flag --no-workers (see --help)");
 }
 
 TEST(DaemonFlags, ParsesFromSeveralThreadsAtOnce) {

@@ -1,4 +1,5 @@
-// The daemon with --watch against real changes: after each one, the warm
+// The daemon, watching (its default) or not, against real changes: after
+// each one, the warm
 // daemon (answering from its cache, proven by inotify watches or, where those
 // cannot vouch, by stamps) must answer exactly as a fresh daemon reading
 // everything.
@@ -17,11 +18,13 @@
 namespace sidecard::testing {
 namespace {
 
-// --watch, and --watch with room for one watch only (the root), so every
-// deeper directory falls back to stamp checks.
+// The default (every directory watched); room for one watch only (the
+// root), so every deeper directory falls back to stamp checks; and
+// --no-watch, stamps everywhere.
 struct WatchMode {
   const char* name;
   std::vector<std::string> flags;
+  bool stamps_prove;  // whether most files are proven by stamps
 };
 
 class WatchTest : public DaemonTest, public ::testing::WithParamInterface<WatchMode> {
@@ -45,7 +48,7 @@ class WatchTest : public DaemonTest, public ::testing::WithParamInterface<WatchM
     Share();
     // Stamps vouch only for files older than the racy window (2 s); watches
     // need no wait. With one watch, most files are proven by stamps.
-    if (GetParam().flags.size() > 1) std::this_thread::sleep_for(2100ms);
+    if (GetParam().stamps_prove) std::this_thread::sleep_for(2100ms);
   }
 
   // Everything Validate (with reports, and summary only: the form answered
@@ -111,13 +114,15 @@ TEST_P(WatchTest, ChangesUnderAWatchedTreeAreSeen) {
               static_cast<long long>(warmed.watches()), static_cast<long long>(warmed.hits()),
               static_cast<long long>(warmed.misses()));
   EXPECT_GT(warmed.hits(), 0);
-  if (GetParam().flags.size() == 1) {
+  const std::string mode = GetParam().name;
+  if (mode == "Default") {
     EXPECT_GE(warmed.watches(), 6);  // root, 2025, g1, g2, deep, er, games
     // The second answer came in part from remembered directory results.
     EXPECT_GT(warmed.directory_tallies(), 0);
     EXPECT_GT(warmed.directory_tally_hits(), 0);
   } else {
-    EXPECT_EQ(warmed.watches(), 1);
+    EXPECT_EQ(warmed.watches(), mode == "OneWatch" ? 1 : 0);
+    EXPECT_EQ(warmed.directory_tally_hits(), 0);
   }
 
   // Content changed with size and modification time restored.
@@ -158,8 +163,8 @@ TEST_P(WatchTest, ChangesUnderAWatchedTreeAreSeen) {
   ExpectWarmEqualsCold("subdirectory moved back");
   // A sidecar written through a hard link in another directory: no event
   // reaches the sidecar's own directory, so a file with other links is never
-  // vouched for by the watch. (A link made from outside after the file was
-  // cached is a documented blind spot: README, "--watch".)
+  // vouched for by the watch. (A link made outside the served trees after
+  // the file was cached is a documented blind spot: README, "Watching".)
   tree_.MakeDir("elsewhere");
   tree_.WriteFile("2025/g2/IMG_6.jpg", "jpeg");
   tree_.WriteFile("2025/g2/IMG_6.json", kYoloDoc);
@@ -173,6 +178,23 @@ TEST_P(WatchTest, ChangesUnderAWatchedTreeAreSeen) {
     ASSERT_EQ(close(fd), 0);
   }
   ExpectWarmEqualsCold("written through the hard link");
+  // A link made later, in a watched directory, to a file that had one: its
+  // creation and the write through it are events of the link's directory
+  // only; the daemon sees the new name is a second link and proves every
+  // file by stamp again.
+  const int64_t links_before = Cache().watch_links_seen();
+  ASSERT_EQ(link(P("2025/g1/IMG_2.json").c_str(), P("2025/g2/IMG_2.json.bak").c_str()), 0);
+  {
+    const int fd = open(P("2025/g2/IMG_2.json.bak").c_str(), O_WRONLY | O_TRUNC);
+    ASSERT_GE(fd, 0);
+    const std::string text(kBothDoc);
+    ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+    ASSERT_EQ(close(fd), 0);
+  }
+  ExpectWarmEqualsCold("written through a link made later in another directory");
+  if (!GetParam().stamps_prove) {
+    EXPECT_EQ(Cache().watch_links_seen(), links_before + 1);
+  }
   // A broken symlinked image whose target appears in another directory: no
   // event reaches the link's directory either.
   tree_.Symlink("2025/g1/IMG_9.jpg", "../../later/IMG_9.jpg");
@@ -209,11 +231,11 @@ TEST_P(WatchTest, InfoNamesTheWatches) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, WatchTest,
-                         ::testing::Values(WatchMode{"watch", {"--watch"}},
-                                           WatchMode{"one-watch",
-                                                     {"--watch", "--max-watches", "1"}}),
+                         ::testing::Values(WatchMode{"Default", {}, false},
+                                           WatchMode{"OneWatch", {"--max-watches", "1"}, true},
+                                           WatchMode{"NoWatch", {"--no-watch"}, true}),
                          [](const ::testing::TestParamInfo<WatchMode>& param) {
-                           return std::string(param.param.name) == "watch" ? "Watch" : "OneWatch";
+                           return std::string(param.param.name);
                          });
 
 }  // namespace

@@ -1,8 +1,10 @@
 #include "server/engine/cache/directory_watcher.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
@@ -82,7 +84,8 @@ DirectoryWatcher::~DirectoryWatcher() {
   reader_.join();
 }
 
-std::shared_ptr<const WatchedDirectory> DirectoryWatcher::Watch(int dir_fd) {
+std::shared_ptr<const WatchedDirectory> DirectoryWatcher::Watch(int dir_fd,
+                                                                std::string absolute_path) {
   // Asked per directory, so a network mount inside a local tree falls back
   // to stamps for its own directories only.
   const std::optional<int64_t> filesystem = FilesystemTypeOf(dir_fd);
@@ -108,6 +111,7 @@ std::shared_ptr<const WatchedDirectory> DirectoryWatcher::Watch(int dir_fd) {
   }
   auto [it, inserted] = by_descriptor_.try_emplace(wd);
   if (inserted) it->second = std::make_shared<WatchedDirectory>();
+  it->second->path_ = std::move(absolute_path);
   return it->second;
 }
 
@@ -151,15 +155,39 @@ bool DirectoryWatcher::DrainOnce(bool apply) {
     }
     // A name (NUL-padded) for events about an entry; none for the directory
     // itself.
-    watched.Record(event->len > 0 ? std::string_view(event->name) : std::string_view());
+    const std::string_view name =
+        event->len > 0 ? std::string_view(event->name) : std::string_view();
+    watched.Record(name);
+    // A new name may be a new link to a file another directory holds,
+    // whose events will come here, not there.
+    if ((event->mask & (IN_CREATE | IN_MOVED_TO)) && !(event->mask & IN_ISDIR) && !name.empty() &&
+        IsExtraLink(watched, name)) {
+      links_seen_.fetch_add(1, std::memory_order_relaxed);
+      TrustNothing();
+    }
   }
   return true;
+}
+
+bool DirectoryWatcher::IsExtraLink(const WatchedDirectory& watched, std::string_view name) const {
+  if (watched.path_.empty()) return false;
+  const std::string path =
+      watched.path_ == "/" ? Concat("/", name) : Concat(watched.path_, "/", name);
+  struct stat st;
+  // Gone already (a working file renamed away) or moved: nothing links to
+  // a cached file through it now.
+  if (fstatat(AT_FDCWD, path.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return false;
+  return S_ISREG(st.st_mode) && st.st_nlink > 1;
+}
+
+void DirectoryWatcher::TrustNothing() {
+  for (auto& [wd, watched] : by_descriptor_) watched->Record("");
 }
 
 // Events were lost: no directory's generation can be trusted any more.
 void DirectoryWatcher::Overflow() {
   overflows_.fetch_add(1, std::memory_order_relaxed);
-  for (auto& [wd, watched] : by_descriptor_) watched->Record("");
+  TrustNothing();
 }
 
 void DirectoryWatcher::ReadLoop() {

@@ -1,5 +1,5 @@
-// Optional inotify watching of the directories the cache remembers
-// (`--watch`), so an unchanged directory's files need no stat at all.
+// inotify watching of the directories the cache remembers (on by default;
+// `--no-watch` turns it off), so an unchanged directory's files need no stat.
 //
 // Every event on a watched directory (a file in it created, deleted, renamed,
 // written, its attributes changed; the directory itself moved or deleted)
@@ -16,10 +16,17 @@
 // Sync(): the kernel queues an event before the changing call returns, so a
 // change that finished before a request started is always seen by it.
 //
-// Not seen by inotify, and so not by this: writes through a hard link in
-// another directory (the event goes to that directory) and writes through a
-// shared memory mapping. Files with more than one link are always
-// checked by stamp (metadata_cache.cc).
+// Hard links: inotify reports a write to the directory of the name written
+// through, and a new link to no one but the directory it is made in. So a
+// file with more than one link is always checked by stamp
+// (metadata_cache.cc), and a new link to a file that had one is caught
+// where it appears: a name created in or moved into a watched directory is
+// looked at, and if it is a file with other links every generation moves,
+// as for lost events (links_seen()); the files proven by watch until then
+// are proven by stamp once, and the file that now has two links always
+// after. Not seen: a link made outside every watched directory (outside
+// the served trees) to a file with one link, and writes through a shared
+// memory mapping.
 #ifndef SIDECARD_SERVER_ENGINE_CACHE_DIRECTORY_WATCHER_H_
 #define SIDECARD_SERVER_ENGINE_CACHE_DIRECTORY_WATCHER_H_
 
@@ -65,6 +72,10 @@ class WatchedDirectory {
   void Record(std::string_view name);
   void Forget();  // the watch is gone
 
+  // The directory's absolute path when it was last scanned: where a new
+  // name in it is looked at (guarded by DirectoryWatcher::mutex_).
+  std::string path_;
+
   std::atomic<uint64_t> generation_{1};
   std::atomic<bool> live_{true};
   mutable absl::Mutex mutex_;
@@ -87,10 +98,10 @@ class DirectoryWatcher {
   DirectoryWatcher& operator=(const DirectoryWatcher&) = delete;
 
   // Watches the directory open as `dir_fd` (the inode itself, through
-  // /proc/self/fd, so a path swapped meanwhile is not what gets watched).
-  // The same directory gets the same object. Null when it cannot be watched,
-  // or is on a filesystem the policy refuses.
-  std::shared_ptr<const WatchedDirectory> Watch(int dir_fd);
+  // /proc/self/fd, so a path swapped meanwhile is not what gets watched),
+  // scanned as `absolute_path`. The same directory gets the same object. Null when it
+  // cannot be watched, or is on a filesystem the policy refuses.
+  std::shared_ptr<const WatchedDirectory> Watch(int dir_fd, std::string absolute_path);
 
   // Applies every event queued so far.
   void Sync();
@@ -101,6 +112,8 @@ class DirectoryWatcher {
   int64_t refused() const { return refused_.load(std::memory_order_relaxed); }
   // Directories not watched because of their filesystem, counted at each scan.
   int64_t unwatchable() const { return unwatchable_.load(std::memory_order_relaxed); }
+  // New hard links to files seen in watched directories.
+  int64_t links_seen() const { return links_seen_.load(std::memory_order_relaxed); }
 
   // Test seam: discards the queued events unread and handles them as a queue
   // overflow, the way the kernel reports lost events.
@@ -111,7 +124,12 @@ class DirectoryWatcher {
   void ReadLoop();
   // Reads and applies queued events; false once nothing is queued.
   bool DrainOnce(bool apply) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Moves every generation: what was proven by watch is proven again by stamp.
+  void TrustNothing() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void Overflow() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Whether the new name `name` in `watched` is a file with other links.
+  bool IsExtraLink(const WatchedDirectory& watched, std::string_view name) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   const UniqueFd inotify_;
   const UniqueFd wake_;  // eventfd that ends the reader thread
@@ -123,6 +141,7 @@ class DirectoryWatcher {
   std::atomic<int64_t> overflows_{0};
   std::atomic<int64_t> refused_{0};
   std::atomic<int64_t> unwatchable_{0};
+  std::atomic<int64_t> links_seen_{0};
   std::thread reader_;
 };
 

@@ -10,7 +10,7 @@
 // read again next time (git's "racily clean" rule). When unsure, re-read: a
 // cached answer always equals what a cold read would return.
 //
-// With a watcher (--watch, directory_watcher.h) an entry also remembers the
+// With a watcher (the default, directory_watcher.h) an entry also remembers the
 // generation of its directory's watch observed before its file was last
 // stat'ed or read; while that generation has not moved, nothing in the
 // directory changed, so the entry is answered without a stat. That holds for
@@ -54,6 +54,7 @@ struct CacheFigures {
   int64_t watches = 0;               // directories watched with inotify
   int64_t watched_hits = 0;          // hits proven by a watch, without a stat
   int64_t watch_overflows = 0;       // times events were lost
+  int64_t watch_links_seen = 0;      // new hard links seen: every watch proof voided
   int64_t watch_refusals = 0;        // watches not added: a watch limit reached
   int64_t unwatchable_scans = 0;     // scans of directories on unwatchable filesystems
   int64_t directory_tallies = 0;     // held in the tally cache

@@ -1,6 +1,6 @@
 // Remembers what a tree operation made of one watched directory (its tally:
 // counts, sums), so asking again about an unchanged directory costs a lookup
-// instead of looking at each of its files (--watch only).
+// instead of looking at each of its files (only while watching).
 //
 // A tally is proven current by the directory's watch (directory_watcher.h):
 // it is kept only when every sidecar file it counts was proven at the

@@ -58,6 +58,7 @@ CacheFigures TreeCache::figures() const {
   if (watcher_ != nullptr) {
     figures.watches = watcher_->watches();
     figures.watch_overflows = watcher_->overflows();
+    figures.watch_links_seen = watcher_->links_seen();
     figures.watch_refusals = watcher_->refused();
     figures.unwatchable_scans = watcher_->unwatchable();
   }

@@ -236,7 +236,7 @@ absl::StatusOr<DirectoryScan> ScanDirectory(UniqueFd fd, std::string relative_pa
   // Watched first, so whatever is read from here on is covered by events.
   std::shared_ptr<const WatchedDirectory> watch;
   uint64_t watched_generation = 0;
-  if (options.watcher != nullptr) watch = options.watcher->Watch(fd.get());
+  if (options.watcher != nullptr) watch = options.watcher->Watch(fd.get(), absolute_path);
   if (watch != nullptr) watched_generation = watch->TrustedGeneration();
   auto entries = ListEntries(fd.get(), absolute_path, options.listings);
   if (!entries.ok()) return entries.status();

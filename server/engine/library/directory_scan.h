@@ -54,7 +54,7 @@ struct DirectoryScan {
   std::string absolute_path;
   UniqueFd fd;
   // The inotify watch on this directory, added before it was listed; null
-  // without --watch or when it could not be watched.
+  // with --no-watch or when it could not be watched.
   std::shared_ptr<const WatchedDirectory> watch;
   // The watch's generation read after it was added and before listing: the
   // state every later look at this directory is compared against; 0 with no

@@ -283,7 +283,9 @@ TEST_P(TreeCacheChangeTest, UnchangedWatchedDirectoriesNeedNoStat) {
     EXPECT_EQ(after.watches, 0);
     EXPECT_EQ(after.watched_hits, 0);
     // Every directory walked was refused for its filesystem, each time.
-    if (GetParam() == Proof::kNoEvents) EXPECT_GE(after.unwatchable_scans, 6);
+    if (GetParam() == Proof::kNoEvents) {
+      EXPECT_GE(after.unwatchable_scans, 6);
+    }
   } else if (GetParam() == Proof::kOneWatch) {
     EXPECT_EQ(after.watches, 1);  // the root; its subdirectories fall back to stamps
     EXPECT_EQ(after.watched_hits, watched_before);
@@ -379,9 +381,10 @@ TEST_P(TreeCacheChangeTest, HardLinkedFilesAreCheckedByStamp) {
   ASSERT_EQ(link(tree_.Path("2025/g1/IMG_2.json").c_str(), outside.Path("other.json").c_str()), 0);
   struct stat st {};
   ASSERT_EQ(stat(outside.Path("other.json").c_str(), &st), 0);
-  // A link made after the file was proven is not an event in its directory
-  // (a documented limit of --watch); here the directory sees one, so the
-  // next question stats the file and learns of the second link.
+  // A link made outside the watched directories after the file was proven
+  // is an event nowhere the daemon looks (a documented limit of watching);
+  // here the directory sees one, so the next question stats the file and
+  // learns of the second link.
   const struct timespec same[2] = {st.st_atim, st.st_mtim};
   ASSERT_EQ(utimensat(AT_FDCWD, tree_.Path("2025/g1/IMG_2.json").c_str(), same, 0), 0);
   ExpectWarmEqualsCold();
@@ -394,6 +397,36 @@ TEST_P(TreeCacheChangeTest, HardLinkedFilesAreCheckedByStamp) {
   close(fd);
   const struct timespec times[2] = {st.st_atim, st.st_mtim};
   ASSERT_EQ(utimensat(AT_FDCWD, outside.Path("other.json").c_str(), times, 0), 0);
+  ExpectWarmEqualsCold();
+}
+
+// A link made after the file was proven, in another watched directory: the
+// link's creation and the write through it are events of that directory
+// only (inotify reports neither to the file's own). The new name is seen to
+// be a file with other links, so nothing is trusted by watch until proven by
+// stamp again, and the file's tally is not used.
+TEST_P(TreeCacheChangeTest, ALinkMadeLaterInAWatchedDirectoryIsCaught) {
+  ExpectWarmEqualsCold();
+  ExpectWarmEqualsCold();  // IMG_2 and g1's tally proven by watch, where watched
+  const std::string original = tree_.Path("2025/g1/IMG_2.json");
+  const std::string link_path = tree_.Path("2025/g2/IMG_2-backup.dat");
+  ASSERT_EQ(link(original.c_str(), link_path.c_str()), 0);
+  struct stat st {};
+  ASSERT_EQ(stat(original.c_str(), &st), 0);
+  const size_t at = tree_.ReadFile("2025/g1/IMG_2.json").find("true");
+  ASSERT_NE(at, std::string::npos);
+  const int fd = open(link_path.c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(pwrite(fd, "nope", 4, static_cast<off_t>(at)), 4);  // no longer JSON
+  close(fd);
+  // Same size and modification time: only the change time tells.
+  const struct timespec times[2] = {st.st_atim, st.st_mtim};
+  ASSERT_EQ(utimensat(AT_FDCWD, link_path.c_str(), times, 0), 0);
+  ExpectWarmEqualsCold();
+  if (GetParam() == Proof::kWatch) {
+    EXPECT_EQ(cache_.figures().watch_links_seen, 1);
+  }
+  // From now on the file has two links and is proven by stamp every time.
   ExpectWarmEqualsCold();
 }
 
