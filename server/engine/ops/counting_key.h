@@ -42,8 +42,7 @@ inline void Append(std::string& key, std::string_view text) {
 }
 inline void Append(std::string& key, bool value) { key += value ? "T" : "F"; }
 template <std::integral T>
-  requires(!std::same_as<T, bool>)
-void Append(std::string& key, T value) {
+requires(!std::same_as<T, bool>) void Append(std::string& key, T value) {
   Append(key, std::string_view(std::to_string(value)));
 }
 template <typename T>
