@@ -43,7 +43,7 @@ int ExitStatusOfFailures(const Summary& summary) {
 // How one command's results and summary read.
 template <typename Response>
 struct ResultStream {
-  using Result = std::decay_t<decltype(ResultsOf(std::declval<Response>()))>::value_type;
+  using Result = typename std::decay_t<decltype(ResultsOf(std::declval<Response>()))>::value_type;
   using Summary = std::decay_t<decltype(std::declval<Response>().summary())>;
 
   // The progress line until the first results arrive.
