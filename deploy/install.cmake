@@ -4,7 +4,8 @@
 #
 #   P/bin/sidecard, P/bin/sidecarctl             the daemon and its client
 #   P/bin/sportball-sidecar-rust,
-#   P/bin/image-sidecar-rust                     the old tool's command line (Python)
+#   P/bin/image-sidecar-rust                     the old tool's command line (native)
+#   P/libexec/sidecard/rust-cli                  its Python implementation (SIDECARD_AUTOSTART)
 #   P/lib/systemd/system/sidecard.service        the unit, its paths pointing into P
 #   /etc/sidecard/sidecard.conf (P = /usr),      the configuration, from
 #   P/etc/sidecard/sidecard.conf (otherwise)     deploy/sidecard.conf; never overwritten
@@ -42,8 +43,14 @@ if(TARGET sidecard_python)
   # The shims would shadow real `sportball` modules: opt in with PYTHONPATH.
   install(DIRECTORY ${python_build}/compat/ DESTINATION ${CMAKE_INSTALL_DATADIR}/sidecard/python-compat
           PATTERN __pycache__ EXCLUDE)
-  install(PROGRAMS ${python_build}/bin/sportball-sidecar-rust ${python_build}/bin/image-sidecar-rust
-          DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(PROGRAMS ${python_build}/libexec/sidecard/rust-cli
+          DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/sidecard)
+endif()
+if(TARGET sidecard_rust_cli)
+  install(TARGETS sidecard_rust_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(CODE "file(CREATE_LINK sportball-sidecar-rust
+                \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/image-sidecar-rust\"
+                SYMBOLIC)")
 endif()
 
 # --- the .deb (cpack -G DEB in the build directory) ---------------------------------

@@ -33,6 +33,7 @@ fail() {
 stage=$tmp/stage
 cmake --install "$build_dir" --prefix "$stage" >"$tmp/install.log"
 for path in bin/sidecard bin/sidecarctl bin/sportball-sidecar-rust bin/image-sidecar-rust \
+  libexec/sidecard/rust-cli \
   lib/systemd/system/sidecard.service etc/sidecard/sidecard.conf \
   share/doc/sidecard/OPERATING.md share/doc/sidecard/examples/sidecard.conf \
   share/doc/sidecard/examples/sidecard.yaml \
@@ -96,8 +97,11 @@ assert sidecard.__file__.startswith(sys.argv[3] + "/"), sidecard.__file__
 print("installed Python package:", sidecard.__file__)
 PY
   fail "the installed Python package"
-PYTHONPATH="$stage/lib/python3/dist-packages" "$stage/bin/sportball-sidecar-rust" --help \
-  >/dev/null || fail "installed sportball-sidecar-rust --help"
+"$stage/bin/image-sidecar-rust" --help >/dev/null || fail "installed image-sidecar-rust --help"
+# The native command hands SIDECARD_AUTOSTART calls to the installed Python
+# implementation, found beside it.
+PYTHONPATH="$stage/lib/python3/dist-packages" "$stage/libexec/sidecard/rust-cli" --help \
+  >/dev/null || fail "installed libexec/sidecard/rust-cli --help"
 
 # A C++ program built against the staged CMake package.
 mkdir -p "$tmp/consumer"

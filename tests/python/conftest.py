@@ -31,6 +31,9 @@ DAEMON_BINARY = BUILD_DIR / "server" / "sidecard"
 PYTHON_DIR = BUILD_DIR / "python"
 COMPAT_DIR = PYTHON_DIR / "compat"
 CLI = PYTHON_DIR / "bin" / "sportball-sidecar-rust"
+# The Python implementation of the same command line, which the native one
+# runs for SIDECARD_AUTOSTART (and which its output is compared with).
+PYTHON_CLI = PYTHON_DIR / "libexec" / "sidecard" / "rust-cli"
 
 # The package and the opt-in shims, as a user would put them on the path.
 for _path in (COMPAT_DIR, PYTHON_DIR):

@@ -103,3 +103,33 @@ def test_a_missing_binary_is_reported(user: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("SIDECARD_BINARY", str(user / "no-such-sidecard"))
     with pytest.raises(sidecard.Unavailable, match="SIDECARD_BINARY"):
         sidecard.Client(autostart=True)
+
+
+def test_the_native_command_line_autostarts_through_python(user: Path) -> None:
+    # sportball-sidecar-rust is native; with SIDECARD_AUTOSTART it hands the
+    # call to its Python implementation, which starts the private daemon.
+    import json
+    import subprocess
+    import time
+
+    from conftest import CLI
+
+    home = Path(os.environ["HOME"])
+    (home / "photos").mkdir()
+    (home / "photos" / "IMG_1.jpg").write_bytes(b"\xff\xd8\xff\xd9")
+    environment = {key: value for key, value in os.environ.items() if key != "SIDECARD_ADDRESS"}
+    environment["SIDECARD_AUTOSTART"] = "1"
+    done = subprocess.run([str(CLI), "stats", "--input", str(home / "photos")],
+                          capture_output=True, text=True, env=environment, timeout=60)
+    pid_file = user / "sidecard" / "sidecard.pid"
+    try:
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)["total_images"] == 1
+        assert pid_file.exists()
+    finally:
+        if pid_file.exists():  # the daemon outlives the command; stop it
+            pid = int(pid_file.read_text())
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+                time.sleep(0.05)
