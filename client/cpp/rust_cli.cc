@@ -25,8 +25,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -273,6 +276,28 @@ absl::Status SetRootFromInput(Request& request, const std::string& input) {
   return absl::OkStatus();
 }
 
+// Makes the streamed `call`, handing each message to `on_message`, and
+// returns the summary its last message carried. On failure, reports it and
+// returns nullopt with the exit status it calls for in `*exit_status`.
+template <typename Request, typename Response, typename OnMessage>
+auto StreamToSummary(Client& client,
+                     grpc::Status (Client::*call)(const Request&,
+                                                  const std::function<void(const Response&)>&),
+                     const Request& request, OnMessage on_message, int* exit_status)
+    -> std::optional<std::decay_t<decltype(std::declval<Response>().summary())>> {
+  std::optional<std::decay_t<decltype(std::declval<Response>().summary())>> summary;
+  const grpc::Status status = (client.*call)(request, [&](const Response& message) {
+    on_message(message);
+    if (message.has_summary()) summary = message.summary();
+  });
+  if (!status.ok()) {
+    *exit_status = CallFailed(client, status);
+    return std::nullopt;
+  }
+  if (!summary) *exit_status = Failed("the daemon ended the stream without a summary");
+  return summary;
+}
+
 // One Validate report in the old tool's result shape, plus sidecard's
 // extras (sidecard.compat._legacy.validation_result).
 void LegacyResult(PythonJsonWriter& out, const v1::FileReport& report, const std::string& filter) {
@@ -329,13 +354,14 @@ int RunValidate(Client& client, const RustCliArgs& args) {
   request.set_operation_filter(filter);
   // The counts come first in the output and last in the stream.
   std::vector<v1::FileReport> reports;
-  std::optional<v1::ValidateSummary> summary;
-  const grpc::Status status = client.Validate(request, [&](const v1::ValidateResponse& message) {
-    for (const v1::FileReport& report : message.reports()) reports.push_back(report);
-    if (message.has_summary()) summary = message.summary();
-  });
-  if (!status.ok()) return CallFailed(client, status);
-  if (!summary) return Failed("the daemon ended the stream without a summary");
+  int exit_status = kExitOk;
+  const auto summary = StreamToSummary(
+      client, &Client::Validate, request,
+      [&](const v1::ValidateResponse& message) {
+        for (const v1::FileReport& report : message.reports()) reports.push_back(report);
+      },
+      &exit_status);
+  if (!summary) return exit_status;
   PythonJsonWriter out;
   out.BeginObject();
   out.Key("total_files");
@@ -434,34 +460,32 @@ int RunCleanup(Client& client, const RustCliArgs& args) {
     }
   }
   int64_t would_remove = 0;
-  v1::CleanupSummary summary;
-  bool summarised = false;
-  const grpc::Status status = client.Cleanup(request, [&](const v1::CleanupResponse& message) {
-    for (const v1::CleanupResult& item : message.results()) {
-      if (item.action() == v1::CLEANUP_ACTION_WOULD_REMOVE && !item.working_file()) {
-        ++would_remove;
-        Err(absl::StrCat("would remove: ", FilePathText(item.file()), "\n"));
-      } else if (item.action() == v1::CLEANUP_ACTION_FAILED) {
-        Err(absl::StrCat("could not remove ", FilePathText(item.file()), ": ", item.error(), "\n"));
-      }
-    }
-    if (message.has_summary()) {
-      summary = message.summary();
-      summarised = true;
-    }
-  });
-  if (!status.ok()) return CallFailed(client, status);
-  if (!summarised) return Failed("the daemon ended the stream without a summary");
+  int exit_status = kExitOk;
+  const auto summary = StreamToSummary(
+      client, &Client::Cleanup, request,
+      [&](const v1::CleanupResponse& message) {
+        for (const v1::CleanupResult& item : message.results()) {
+          if (item.action() == v1::CLEANUP_ACTION_WOULD_REMOVE && !item.working_file()) {
+            ++would_remove;
+            Err(absl::StrCat("would remove: ", FilePathText(item.file()), "\n"));
+          } else if (item.action() == v1::CLEANUP_ACTION_FAILED) {
+            Err(absl::StrCat("could not remove ", FilePathText(item.file()), ": ", item.error(),
+                             "\n"));
+          }
+        }
+      },
+      &exit_status);
+  if (!summary) return exit_status;
   if (args.dry_run) {
     Out(absl::StrCat("Removed 0 orphaned sidecar files (dry run: ", would_remove,
                      " would be removed)\n"));
     return kExitOk;
   }
-  const std::string moved = summary.quarantine_dir().empty()
+  const std::string moved = summary->quarantine_dir().empty()
                                 ? ""
-                                : absl::StrCat(" (moved to ", summary.quarantine_dir(), ")");
-  Out(absl::StrCat("Removed ", summary.removed(), " orphaned sidecar files", moved, "\n"));
-  return summary.failed() > 0 ? kExitFailed : kExitOk;
+                                : absl::StrCat(" (moved to ", summary->quarantine_dir(), ")");
+  Out(absl::StrCat("Removed ", summary->removed(), " orphaned sidecar files", moved, "\n"));
+  return summary->failed() > 0 ? kExitFailed : kExitOk;
 }
 
 int RunExport(Client& client, const RustCliArgs& args) {
@@ -474,20 +498,17 @@ int RunExport(Client& client, const RustCliArgs& args) {
   AtomicOutput file;
   if (absl::Status opened = file.Open(args.output); !opened.ok()) return Failed(opened.message());
   absl::Status written;
-  v1::ExportSummary summary;
-  bool summarised = false;
-  const grpc::Status status = client.Export(request, [&](const v1::ExportResponse& message) {
-    if (written.ok() && !message.chunk().empty()) written = file.Write(message.chunk());
-    if (message.has_summary()) {
-      summary = message.summary();
-      summarised = true;
-    }
-  });
-  if (!status.ok()) return CallFailed(client, status);
-  if (!summarised) return Failed("the daemon ended the stream without a summary");
+  int exit_status = kExitOk;
+  const auto summary = StreamToSummary(
+      client, &Client::Export, request,
+      [&](const v1::ExportResponse& message) {
+        if (written.ok() && !message.chunk().empty()) written = file.Write(message.chunk());
+      },
+      &exit_status);
+  if (!summary) return exit_status;
   if (written.ok()) written = file.Commit();
   if (!written.ok()) return Failed(written.message());
-  Out(absl::StrCat("Exported ", summary.exported(), " sidecar files to: ", args.output, "\n"));
+  Out(absl::StrCat("Exported ", summary->exported(), " sidecar files to: ", args.output, "\n"));
   return kExitOk;
 }
 
@@ -500,34 +521,32 @@ int RunConvert(Client& client, const RustCliArgs& args) {
                                                : v1::SIDECAR_FORMAT_BIN);
   request.set_apply(!args.dry_run);
   int64_t would_convert = 0;
-  v1::ConvertSummary summary;
-  bool summarised = false;
-  const grpc::Status status = client.Convert(request, [&](const v1::ConvertResponse& message) {
-    for (const v1::ConvertResult& item : message.results()) {
-      const std::string action = EnumName(*v1::ConvertAction_descriptor(), item.action());
-      if (action == "would_convert") ++would_convert;
-      if (action == "failed" || action == "skipped_unreadable" ||
-          action == "skipped_target_newer") {
-        std::vector<std::string> sources;
-        for (const v1::FilePath& source : item.sources()) sources.push_back(FilePathText(source));
-        Err(absl::StrCat(action, ": ", absl::StrJoin(sources, ", "), ": ", item.error(), "\n"));
-      }
-    }
-    if (message.has_summary()) {
-      summary = message.summary();
-      summarised = true;
-    }
-  });
-  if (!status.ok()) return CallFailed(client, status);
-  if (!summarised) return Failed("the daemon ended the stream without a summary");
+  int exit_status = kExitOk;
+  const auto summary = StreamToSummary(
+      client, &Client::Convert, request,
+      [&](const v1::ConvertResponse& message) {
+        for (const v1::ConvertResult& item : message.results()) {
+          const std::string action = EnumName(*v1::ConvertAction_descriptor(), item.action());
+          if (action == "would_convert") ++would_convert;
+          if (action == "failed" || action == "skipped_unreadable" ||
+              action == "skipped_target_newer") {
+            std::vector<std::string> sources;
+            for (const v1::FilePath& source : item.sources())
+              sources.push_back(FilePathText(source));
+            Err(absl::StrCat(action, ": ", absl::StrJoin(sources, ", "), ": ", item.error(), "\n"));
+          }
+        }
+      },
+      &exit_status);
+  if (!summary) return exit_status;
   if (args.dry_run) {
     Out(absl::StrCat("Dry run: would convert ", would_convert, " sidecar files to ", target, " (",
-                     summary.already_target(), " already ", target, ", ", summary.skipped(),
+                     summary->already_target(), " already ", target, ", ", summary->skipped(),
                      " skipped)\n"));
     return kExitOk;
   }
-  Out(absl::StrCat("Converted ", summary.converted(), " sidecar files to ", target, "\n"));
-  return summary.failed() > 0 ? kExitFailed : kExitOk;
+  Out(absl::StrCat("Converted ", summary->converted(), " sidecar files to ", target, "\n"));
+  return summary->failed() > 0 ? kExitFailed : kExitOk;
 }
 
 // The Python implementation, beside this program: <bin>/../libexec/sidecard/rust-cli.
