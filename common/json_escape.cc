@@ -2,9 +2,8 @@
 
 namespace sidecard {
 
-void AppendJsonString(std::string_view text, std::string& out) {
+void AppendJsonEscaped(std::string_view text, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
   for (const char c : text) {
     switch (c) {
       case '"':
@@ -40,6 +39,11 @@ void AppendJsonString(std::string_view text, std::string& out) {
       }
     }
   }
+}
+
+void AppendJsonString(std::string_view text, std::string& out) {
+  out += '"';
+  AppendJsonEscaped(text, out);
   out += '"';
 }
 

@@ -15,6 +15,10 @@ namespace sidecard {
 // serde_json writes them.
 void AppendJsonString(std::string_view text, std::string& out);
 
+// The same without the quotes, for writers that escape more (non-ASCII, as
+// Python's json.dumps does) and hand the rest to this.
+void AppendJsonEscaped(std::string_view text, std::string& out);
+
 }  // namespace sidecard
 
 #endif  // SIDECARD_COMMON_JSON_ESCAPE_H_

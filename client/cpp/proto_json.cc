@@ -8,6 +8,8 @@
 #include <system_error>
 #include <vector>
 
+#include "client/cpp/python_json.h"
+
 namespace sidecard {
 namespace {
 
@@ -60,7 +62,10 @@ struct MapEntry {
 class JsonWriter {
  public:
   JsonWriter(JsonLayout layout, std::string& out, int base_indent)
-      : layout_(layout), out_(out), base_indent_(base_indent) {}
+      : layout_(layout),
+        python_(layout == JsonLayout::kPython),
+        out_(out),
+        base_indent_(base_indent) {}
 
   void WriteMessage(const Message& message, int depth) {
     const Reflection& reflection = *message.GetReflection();
@@ -68,7 +73,10 @@ class JsonWriter {
     for (int i = 0; i < message.GetDescriptor()->field_count(); ++i) {
       const FieldDescriptor* field = message.GetDescriptor()->field(i);
       if (IsBytes(*field)) continue;
-      if (field->containing_oneof() != nullptr && !reflection.HasField(message, field)) continue;
+      if (!python_ && field->containing_oneof() != nullptr &&
+          !reflection.HasField(message, field)) {
+        continue;
+      }
       fields.push_back(field);
     }
     WriteContainer('{', '}', fields.size(), depth, [&](size_t i) {
@@ -169,12 +177,10 @@ class JsonWriter {
                      out_);
         break;
       case FieldDescriptor::CPPTYPE_DOUBLE:
-        AppendNumber(repeated ? r.GetRepeatedDouble(message, f, index) : r.GetDouble(message, f),
-                     out_);
+        AppendFloating(repeated ? r.GetRepeatedDouble(message, f, index) : r.GetDouble(message, f));
         break;
       case FieldDescriptor::CPPTYPE_FLOAT:
-        AppendNumber(repeated ? r.GetRepeatedFloat(message, f, index) : r.GetFloat(message, f),
-                     out_);
+        AppendFloating(repeated ? r.GetRepeatedFloat(message, f, index) : r.GetFloat(message, f));
         break;
       case FieldDescriptor::CPPTYPE_BOOL:
         out_ += (repeated ? r.GetRepeatedBool(message, f, index) : r.GetBool(message, f)) ? "true"
@@ -184,24 +190,31 @@ class JsonWriter {
         const int number =
             repeated ? r.GetRepeatedEnumValue(message, f, index) : r.GetEnumValue(message, f);
         const EnumValueDescriptor* value = field.enum_type()->FindValueByNumber(number);
-        if (value != nullptr) {
-          AppendJsonString(EnumValueJsonName(*value), out_);
-        } else {
+        if (value == nullptr) {
           AppendNumber(number, out_);
+        } else if (python_ && EnumValueJsonName(*value) == "unspecified") {
+          out_ += "null";
+        } else {
+          AppendString(EnumValueJsonName(*value));
         }
         break;
       }
       case FieldDescriptor::CPPTYPE_STRING: {
         std::string scratch;
-        AppendJsonString(repeated ? r.GetRepeatedStringReference(message, f, index, &scratch)
-                                  : r.GetStringReference(message, f, &scratch),
-                         out_);
+        AppendString(repeated ? r.GetRepeatedStringReference(message, f, index, &scratch)
+                              : r.GetStringReference(message, f, &scratch));
         break;
       }
-      case FieldDescriptor::CPPTYPE_MESSAGE:
-        WriteMessage(repeated ? r.GetRepeatedMessage(message, f, index) : r.GetMessage(message, f),
-                     depth);
+      case FieldDescriptor::CPPTYPE_MESSAGE: {
+        const Message& value =
+            repeated ? r.GetRepeatedMessage(message, f, index) : r.GetMessage(message, f);
+        if (python_ && value.GetDescriptor()->full_name() == "sidecar.v1.FilePath") {
+          WriteFilePath(value);
+        } else {
+          WriteMessage(value, depth);
+        }
         break;
+      }
     }
   }
 
@@ -220,17 +233,49 @@ class JsonWriter {
   }
 
   void WriteKey(std::string_view name) {
-    AppendJsonString(name, out_);
-    out_ += layout_ == JsonLayout::kIndented ? ": " : ":";
+    AppendString(name);
+    out_ += layout_ == JsonLayout::kCompact ? ":" : ": ";
+  }
+
+  void AppendString(std::string_view text) {
+    if (python_) {
+      AppendPythonJsonString(text, out_);
+    } else {
+      AppendJsonString(text, out_);
+    }
+  }
+
+  template <typename Floating>
+  void AppendFloating(Floating value) {
+    if (python_) {
+      out_ += PythonFloatRepr(value);
+    } else {
+      AppendNumber(value, out_);
+    }
+  }
+
+  // A FilePath as the Python client gives it: one string, its exact bytes
+  // (`raw_path` when set), or null when empty.
+  void WriteFilePath(const Message& path) {
+    const Reflection& r = *path.GetReflection();
+    const google::protobuf::Descriptor& type = *path.GetDescriptor();
+    std::string text = r.GetString(path, type.FindFieldByName("raw_path"));
+    if (text.empty()) text = r.GetString(path, type.FindFieldByName("path"));
+    if (text.empty()) {
+      out_ += "null";
+    } else {
+      AppendString(text);
+    }
   }
 
   void NewLine(int depth) {
-    if (layout_ != JsonLayout::kIndented) return;
+    if (layout_ == JsonLayout::kCompact) return;
     out_ += '\n';
     out_.append(static_cast<size_t>(2 * (base_indent_ + depth)), ' ');
   }
 
   const JsonLayout layout_;
+  const bool python_;
   std::string& out_;
   const int base_indent_;
 };

@@ -35,6 +35,12 @@ enum class JsonLayout {
   kCompact,
   // Two spaces per nesting level, one member or element per line.
   kIndented,
+  // kIndented, written as Python's json.dumps(sidecard._convert.to_dict(m),
+  // indent=2) writes it, for the old tool's command line: strings and floats
+  // as python_json.h writes them, an enum's UNSPECIFIED value `null`, a
+  // FilePath as one string (its exact bytes; `null` when empty), and unset
+  // oneof members too (to_dict has every field).
+  kPython,
 };
 
 // Appends `message` as JSON to `out`. With kIndented, nested lines are

@@ -5,14 +5,18 @@
 #include <cstdio>
 #include <cstdlib>
 
-namespace sidecard::ctl {
+#include "client/cpp/utf8.h"
+#include "common/json_escape.h"
+
+namespace sidecard {
 
 namespace {
 
+// `\uxxxx`, lowercase as Python writes it; `unit` is below 0x10000.
 void AppendEscapedCodeUnit(std::string& out, uint32_t unit) {
-  char buffer[8];
-  std::snprintf(buffer, sizeof buffer, "\\u%04x", unit);
-  out += buffer;
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += "\\u";
+  for (const int shift : {12, 8, 4, 0}) out += kHex[(unit >> shift) & 0xf];
 }
 
 void AppendEscapedCodePoint(std::string& out, uint32_t code_point) {
@@ -25,37 +29,32 @@ void AppendEscapedCodePoint(std::string& out, uint32_t code_point) {
   AppendEscapedCodeUnit(out, 0xdc00 + (code_point & 0x3ff));
 }
 
-// The code point of the UTF-8 sequence at `text[at]` and its length, or 0
-// bytes when it is not a valid one (overlong, surrogate, above U+10FFFF,
-// cut short), as Python's strict UTF-8 decoder judges it.
-std::pair<uint32_t, size_t> DecodeUtf8(std::string_view text, size_t at) {
-  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(at);
-  size_t length = 0;
-  uint32_t code_point = 0;
-  uint32_t minimum = 0;
-  if (lead >= 0xc2 && lead <= 0xdf) {
-    length = 2, code_point = lead & 0x1f, minimum = 0x80;
-  } else if (lead >= 0xe0 && lead <= 0xef) {
-    length = 3, code_point = lead & 0x0f, minimum = 0x800;
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    length = 4, code_point = lead & 0x07, minimum = 0x10000;
-  } else {
-    return {0, 0};
-  }
-  if (at + length > text.size()) return {0, 0};
-  for (size_t i = 1; i < length; ++i) {
-    if ((byte(at + i) & 0xc0) != 0x80) return {0, 0};
-    code_point = (code_point << 6) | (byte(at + i) & 0x3f);
-  }
-  if (code_point < minimum || code_point > 0x10ffff ||
-      (code_point >= 0xd800 && code_point <= 0xdfff)) {
-    return {0, 0};
-  }
-  return {code_point, length};
-}
-
 }  // namespace
+
+void AppendPythonJsonString(std::string_view text, std::string& out) {
+  out += '"';
+  size_t ascii_from = 0;
+  for (size_t at = 0; at < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[at]);
+    if (c < 0x80) {
+      ++at;
+      continue;
+    }
+    // ASCII is escaped as serde_json and Python both escape it.
+    AppendJsonEscaped(text.substr(ascii_from, at - ascii_from), out);
+    const auto [code_point, length] = DecodeUtf8At(text, at);
+    if (length == 0) {  // not UTF-8: os.fsdecode's surrogateescape
+      AppendEscapedCodeUnit(out, 0xdc00 + c);
+      ++at;
+    } else {
+      AppendEscapedCodePoint(out, code_point);
+      at += length;
+    }
+    ascii_from = at;
+  }
+  AppendJsonEscaped(text.substr(ascii_from), out);
+  out += '"';
+}
 
 std::string PythonFloatRepr(double value) {
   if (std::isnan(value)) return "NaN";
@@ -156,52 +155,7 @@ void PythonJsonWriter::Double(double value) {
 
 void PythonJsonWriter::String(std::string_view text) {
   BeforeValue();
-  out_ += '"';
-  for (size_t at = 0; at < text.size();) {
-    const unsigned char c = static_cast<unsigned char>(text[at]);
-    if (c < 0x80) {
-      switch (c) {
-        case '"':
-          out_ += "\\\"";
-          break;
-        case '\\':
-          out_ += "\\\\";
-          break;
-        case '\n':
-          out_ += "\\n";
-          break;
-        case '\r':
-          out_ += "\\r";
-          break;
-        case '\t':
-          out_ += "\\t";
-          break;
-        case '\b':
-          out_ += "\\b";
-          break;
-        case '\f':
-          out_ += "\\f";
-          break;
-        default:
-          if (c < 0x20) {
-            AppendEscapedCodeUnit(out_, c);
-          } else {
-            out_ += static_cast<char>(c);
-          }
-      }
-      ++at;
-      continue;
-    }
-    const auto [code_point, length] = DecodeUtf8(text, at);
-    if (length == 0) {  // not UTF-8: os.fsdecode's surrogateescape
-      AppendEscapedCodeUnit(out_, 0xdc00 + c);
-      ++at;
-      continue;
-    }
-    AppendEscapedCodePoint(out_, code_point);
-    at += length;
-  }
-  out_ += '"';
+  AppendPythonJsonString(text, out_);
 }
 
 std::string PythonJsonWriter::Take() {
@@ -212,4 +166,4 @@ std::string PythonJsonWriter::Take() {
   return text;
 }
 
-}  // namespace sidecard::ctl
+}  // namespace sidecard

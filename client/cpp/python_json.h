@@ -21,10 +21,13 @@
 #include <string_view>
 #include <vector>
 
-namespace sidecard::ctl {
+namespace sidecard {
 
 // Python's repr() of a float.
 std::string PythonFloatRepr(double value);
+
+// Appends `text` as a JSON string the way json.dumps writes it (see above).
+void AppendPythonJsonString(std::string_view text, std::string& out);
 
 class PythonJsonWriter {
  public:
@@ -58,6 +61,6 @@ class PythonJsonWriter {
   bool after_key_ = false;
 };
 
-}  // namespace sidecard::ctl
+}  // namespace sidecard
 
 #endif  // SIDECARD_CLIENT_CPP_PYTHON_JSON_H_

@@ -2,9 +2,10 @@
 // line, answered by the sidecard daemon, as a native program so that a caller
 // that shells out once per question (sportball does) waits milliseconds, not
 // the Python interpreter's start-up. Arguments (rust_cli_args.h), output
-// (JSON as Python's json.dumps(indent=2) wrote it, python_json.h; the one-line
-// reports callers parse) and exit codes are those of the Python
-// implementation, sidecard.compat.rust_cli, which stays the reference:
+// (JSON as Python's json.dumps(indent=2) wrote it: python_json.h and
+// proto_json.h's kPython layout; the one-line reports callers parse) and exit
+// codes are those of the Python implementation, sidecard.compat.rust_cli,
+// which stays the reference:
 //
 //   0 success (invalid sidecars are findings, not failures)
 //   1 the daemon could not be reached or refused the request, a file could
@@ -17,7 +18,6 @@
 // the Python implementation runs instead: starting daemons is its job.
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -26,6 +26,7 @@
 #include <cstring>
 #include <ctime>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -39,23 +40,21 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "client/cpp/client.h"
+#include "client/cpp/current_directory.h"
+#include "client/cpp/proto_json.h"
 #include "client/cpp/python_json.h"
 #include "client/cpp/request_path.h"
 #include "client/cpp/rust_cli_args.h"
 #include "client/cpp/sidecarctl_atomic_output.h"
 #include "client/cpp/sidecarctl_security.h"
 #include "google/protobuf/descriptor.h"
-#include "google/protobuf/reflection.h"
 
 namespace sidecard::ctl {
 namespace {
 
 namespace v1 = sidecar::v1;
-using google::protobuf::Descriptor;
 using google::protobuf::EnumDescriptor;
-using google::protobuf::FieldDescriptor;
-using google::protobuf::Message;
-using google::protobuf::Reflection;
+using google::protobuf::EnumValueDescriptor;
 
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
@@ -94,13 +93,9 @@ std::string Repr(absl::string_view text) { return absl::StrCat("'", text, "'"); 
 // never normalised (`..` after a symlink is the daemon's to resolve).
 absl::StatusOr<std::string> Absolute(const std::string& path) {
   if (!path.empty() && path[0] == '/') return path;
-  std::vector<char> buffer(4096);
-  while (getcwd(buffer.data(), buffer.size()) == nullptr) {
-    if (errno != ERANGE) return absl::InternalError(absl::StrCat("getcwd: ", std::strerror(errno)));
-    buffer.resize(buffer.size() * 2);
-  }
-  const std::string cwd(buffer.data());
-  return cwd == "/" ? "/" + path : absl::StrCat(cwd, "/", path);
+  absl::StatusOr<std::string> cwd = CurrentDirectory();
+  if (!cwd.ok()) return cwd.status();
+  return *cwd == "/" ? "/" + path : absl::StrCat(*cwd, "/", path);
 }
 
 // A FilePath as the Python client gives it: the exact bytes; None if empty.
@@ -117,138 +112,20 @@ std::string FilePathText(const v1::FilePath& path) {
   return path.raw_path().empty() ? path.path() : path.raw_path();
 }
 
-// `SIDECAR_FORMAT_BIN` -> "bin"; "" for the UNSPECIFIED value; the number
-// for one the descriptor does not know (sidecard._convert.enum_name).
-std::string EnumName(const EnumDescriptor& type, int number) {
-  const google::protobuf::EnumValueDescriptor* value = type.FindValueByNumber(number);
-  if (value == nullptr) return std::to_string(number);
-  std::string prefix;
-  for (const char c : type.name()) {
-    if (absl::ascii_isupper(c) && !prefix.empty()) prefix += '_';
-    prefix += absl::ascii_toupper(c);
-  }
-  prefix += '_';
-  std::string name = value->name();
-  if (name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
-  name = absl::AsciiStrToLower(name);
-  return name == "unspecified" ? "" : name;
-}
-
+// An enum value as sidecard._convert.enum_name gives it: its short name,
+// None for UNSPECIFIED, the number when the descriptor does not know it.
 void EnumValue(PythonJsonWriter& out, const EnumDescriptor& type, int number) {
-  const std::string name = EnumName(type, number);
-  if (name.empty()) {
-    out.Null();
-  } else if (type.FindValueByNumber(number) == nullptr) {
+  const EnumValueDescriptor* value = type.FindValueByNumber(number);
+  if (value == nullptr) {
     out.Int(number);
+    return;
+  }
+  const std::string name = EnumValueJsonName(*value);
+  if (name == "unspecified") {
+    out.Null();
   } else {
     out.String(name);
   }
-}
-
-void MessageValue(PythonJsonWriter& out, const Message& message);
-
-// One value of `field` (its `index`-th for a repeated one).
-void FieldValue(PythonJsonWriter& out, const Message& message, const FieldDescriptor& field,
-                int index) {
-  const Reflection& r = *message.GetReflection();
-  const bool repeated = field.is_repeated();
-  switch (field.cpp_type()) {
-    case FieldDescriptor::CPPTYPE_INT32:
-      out.Int(repeated ? r.GetRepeatedInt32(message, &field, index) : r.GetInt32(message, &field));
-      break;
-    case FieldDescriptor::CPPTYPE_INT64:
-      out.Int(repeated ? r.GetRepeatedInt64(message, &field, index) : r.GetInt64(message, &field));
-      break;
-    case FieldDescriptor::CPPTYPE_UINT32:
-      out.Int(repeated ? r.GetRepeatedUInt32(message, &field, index)
-                       : r.GetUInt32(message, &field));
-      break;
-    case FieldDescriptor::CPPTYPE_UINT64:
-      out.Int(static_cast<int64_t>(repeated ? r.GetRepeatedUInt64(message, &field, index)
-                                            : r.GetUInt64(message, &field)));
-      break;
-    case FieldDescriptor::CPPTYPE_DOUBLE:
-      out.Double(repeated ? r.GetRepeatedDouble(message, &field, index)
-                          : r.GetDouble(message, &field));
-      break;
-    case FieldDescriptor::CPPTYPE_FLOAT:
-      out.Double(repeated ? r.GetRepeatedFloat(message, &field, index)
-                          : r.GetFloat(message, &field));
-      break;
-    case FieldDescriptor::CPPTYPE_BOOL:
-      out.Bool(repeated ? r.GetRepeatedBool(message, &field, index) : r.GetBool(message, &field));
-      break;
-    case FieldDescriptor::CPPTYPE_ENUM:
-      EnumValue(out, *field.enum_type(),
-                repeated ? r.GetRepeatedEnumValue(message, &field, index)
-                         : r.GetEnumValue(message, &field));
-      break;
-    case FieldDescriptor::CPPTYPE_STRING:
-      out.String(repeated ? r.GetRepeatedString(message, &field, index)
-                          : r.GetString(message, &field));
-      break;
-    case FieldDescriptor::CPPTYPE_MESSAGE: {
-      const Message& value =
-          repeated ? r.GetRepeatedMessage(message, &field, index) : r.GetMessage(message, &field);
-      if (field.message_type()->full_name() == "sidecar.v1.FilePath") {
-        FilePathValue(out, static_cast<const v1::FilePath&>(value));
-      } else {
-        MessageValue(out, value);
-      }
-      break;
-    }
-  }
-}
-
-// A map field as an object, keys sorted (the order Python's dict of a
-// protobuf map has is unspecified; callers look keys up).
-void MapValue(PythonJsonWriter& out, const Message& message, const FieldDescriptor& field) {
-  const Reflection& r = *message.GetReflection();
-  const FieldDescriptor& key = *field.message_type()->map_key();
-  const FieldDescriptor& value = *field.message_type()->map_value();
-  std::vector<std::pair<std::string, const Message*>> entries;
-  for (int i = 0; i < r.FieldSize(message, &field); ++i) {
-    const Message& entry = r.GetRepeatedMessage(message, &field, i);
-    const Reflection& er = *entry.GetReflection();
-    entries.emplace_back(key.cpp_type() == FieldDescriptor::CPPTYPE_STRING
-                             ? er.GetString(entry, &key)
-                             : std::to_string(er.GetInt64(entry, &key)),
-                         &entry);
-  }
-  std::sort(entries.begin(), entries.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  out.BeginObject();
-  for (const auto& [name, entry] : entries) {
-    out.Key(name);
-    FieldValue(out, *entry, value, 0);
-  }
-  out.EndObject();
-}
-
-// A message as sidecard._convert.to_dict makes it: every field, in
-// declaration order, by its proto name; an unset message field None.
-void MessageValue(PythonJsonWriter& out, const Message& message) {
-  const Descriptor& type = *message.GetDescriptor();
-  const Reflection& r = *message.GetReflection();
-  out.BeginObject();
-  for (int i = 0; i < type.field_count(); ++i) {
-    const FieldDescriptor& field = *type.field(i);
-    if (field.type() == FieldDescriptor::TYPE_BYTES) continue;  // raw_ twins: in FilePath
-    out.Key(field.name());
-    if (field.is_map()) {
-      MapValue(out, message, field);
-    } else if (field.is_repeated()) {
-      out.BeginArray();
-      for (int j = 0; j < r.FieldSize(message, &field); ++j) FieldValue(out, message, field, j);
-      out.EndArray();
-    } else if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
-               !r.HasField(message, &field)) {
-      out.Null();
-    } else {
-      FieldValue(out, message, field, 0);
-    }
-  }
-  out.EndObject();
 }
 
 // Writes `json` (plus a newline) to stdout, or atomically to the file
@@ -385,9 +262,7 @@ int RunStats(Client& client, const RustCliArgs& args) {
   v1::StatsResponse stats;
   const grpc::Status status = client.Stats(request, &stats);
   if (!status.ok()) return CallFailed(client, status);
-  PythonJsonWriter out;
-  MessageValue(out, stats);
-  std::string json = out.Take();
+  std::string json = MessageToJson(stats, JsonLayout::kPython);
   // The old tool's "filter_applied": null when no filter was applied.
   if (stats.filter_applied().empty()) {
     const std::string empty = "\"filter_applied\": \"\"";
@@ -428,9 +303,15 @@ int RunFormatStats(Client& client, const RustCliArgs& args) {
   out.Key("directory");
   out.String(stats.directory());
   out.Key("format_distribution");
-  MapValue(out, stats, *stats.GetDescriptor()->FindFieldByName("files_by_format"));
+  out.BeginObject();
   int64_t total = 0;
-  for (const auto& [format, count] : stats.files_by_format()) total += count;
+  for (const auto& [format, count] : std::map<std::string, int64_t>(
+           stats.files_by_format().begin(), stats.files_by_format().end())) {
+    out.Key(format);
+    out.Int(count);
+    total += count;
+  }
+  out.EndObject();
   out.Key("total_files");
   out.Int(total);
   out.Key("generated_at");
@@ -526,7 +407,10 @@ int RunConvert(Client& client, const RustCliArgs& args) {
       client, &Client::Convert, request,
       [&](const v1::ConvertResponse& message) {
         for (const v1::ConvertResult& item : message.results()) {
-          const std::string action = EnumName(*v1::ConvertAction_descriptor(), item.action());
+          const EnumValueDescriptor* value =
+              v1::ConvertAction_descriptor()->FindValueByNumber(item.action());
+          const std::string action =
+              value != nullptr ? EnumValueJsonName(*value) : std::to_string(item.action());
           if (action == "would_convert") ++would_convert;
           if (action == "failed" || action == "skipped_unreadable" ||
               action == "skipped_target_newer") {

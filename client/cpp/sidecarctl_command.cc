@@ -1,10 +1,6 @@
 #include "client/cpp/sidecarctl_command.h"
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <vector>
 
@@ -12,23 +8,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "client/cpp/current_directory.h"
 
 namespace sidecard::ctl {
 namespace {
 
 void WriteErr(absl::string_view text) { std::fwrite(text.data(), 1, text.size(), stderr); }
-
-absl::StatusOr<std::string> CurrentDirectory() {
-  std::vector<char> buffer(4096);
-  while (getcwd(buffer.data(), buffer.size()) == nullptr) {
-    if (errno != ERANGE) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("cannot tell the current directory: ", std::strerror(errno)));
-    }
-    buffer.resize(buffer.size() * 2);
-  }
-  return std::string(buffer.data());
-}
 
 }  // namespace
 
