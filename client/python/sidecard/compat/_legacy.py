@@ -16,6 +16,20 @@ def name_of(value: str | enum.Enum) -> str:
     return str(value.value) if isinstance(value, enum.Enum) else str(value)
 
 
+#: sidecard's format names, and the other spellings the old tool accepted.
+_FORMAT_NAMES = {"json": "json", "bin": "bin", "binary": "bin", "rkyv": "rkyv"}
+
+
+def format_name(value: object, error: type[Exception] = ValueError) -> str:
+    """A format given in any old spelling (`binary`, `BIN`, a format object whose
+    str() is its name) as sidecard's name (`bin`); `error("Unknown format: ...")`
+    for anything else."""
+    name = _FORMAT_NAMES.get(str(value).lower())
+    if name is None:
+        raise error(f"Unknown format: {value}")
+    return name
+
+
 def cleanup_mode(dry_run: bool) -> str:
     """The Cleanup mode of a legacy cleanup: a dry run, else delete (as the old tool
     did) unless SIDECARD_COMPAT_CLEANUP=quarantine asks for a reversible move."""
