@@ -45,10 +45,11 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+S = TypeVar("S")
 R = TypeVar("R")
 
 
-class Stream(StreamBase[T]):
+class Stream(StreamBase[T, S]):
     """The items of one server-streaming call, as an iterator.
 
     Items arrive as the daemon streams them; :attr:`summary` is the final
@@ -57,7 +58,7 @@ class Stream(StreamBase[T]):
     you stop iterating early.
     """
 
-    def __iter__(self) -> Stream[T]:
+    def __iter__(self) -> Stream[T, S]:
         return self
 
     def __next__(self) -> T:
@@ -77,7 +78,7 @@ class Stream(StreamBase[T]):
             self._take(response)
         return self._pending.popleft()
 
-    def __enter__(self) -> Stream[T]:
+    def __enter__(self) -> Stream[T, S]:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -161,7 +162,7 @@ class Client(ClientBase):
             raise from_rpc_error(error, self.address) from None
         return call.result(answer)
 
-    def _streaming(self, call: _calls.Streaming[T]) -> Stream[T]:
+    def _streaming(self, call: _calls.Streaming[T, S]) -> Stream[T, S]:
         """Starts a server-streaming call."""
         return Stream(self._start(call), call.unpack, self.address)
 
