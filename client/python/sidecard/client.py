@@ -9,9 +9,9 @@
 
 Every method returns plain dicts (proto field names, every field present,
 64-bit integers as ``int``, enums as short names such as ``"bin"``, file paths
-as ``str``; see :mod:`sidecard._convert`) or the dataclasses of
-:mod:`sidecard.results`, and raises a :class:`sidecard.errors.SidecardError`
-subclass when a call fails.
+as ``str``; see :mod:`sidecard._convert`), described by the TypedDicts of
+:mod:`sidecard.types`, or the dataclasses of :mod:`sidecard.results`, and
+raises a :class:`sidecard.errors.SidecardError` subclass when a call fails.
 """
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ R = TypeVar("R")
 
 
 class Stream(StreamBase[T, S]):
-    """The items of one server-streaming call, as an iterator.
+    """The items of one server-streaming call, as an iterator: a
+    ``Stream[FileReport, ValidateSummary]`` yields FileReport dicts and ends
+    with a ValidateSummary (:mod:`sidecard.types`).
 
     Items arrive as the daemon streams them; :attr:`summary` is the final
     summary dict, available once the stream has been read to the end. Use it as

@@ -22,7 +22,7 @@ class ValidateResult:
 
     Attributes:
         reports: one :class:`~sidecard.types.FileReport` per sidecar file, in sorted path order.
-        summary: the :class:`~sidecard.types.ValidateSummary` (totals, by format, by operation, ...).
+        summary: the :class:`~sidecard.types.ValidateSummary` (totals, by format, ...).
     """
 
     reports: list[FileReport]
@@ -62,7 +62,7 @@ class ExportResult:
     """What an Export call produced.
 
     Attributes:
-        summary: the :class:`~sidecard.types.ExportSummary` (documents exported, unreadable, bytes, ...).
+        summary: the :class:`~sidecard.types.ExportSummary` (documents exported, bytes, ...).
         data: the whole output when it was not written to a file or stream, else None.
     """
 
