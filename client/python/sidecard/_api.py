@@ -192,8 +192,9 @@ class ClientBase:
         return doc
 
     # --- the methods --------------------------------------------------------
-    # Each function takes the method's arguments (no self) and describes the
-    # call; its decorator makes it a method of both clients.
+    # Each function takes the method's arguments (no self: a static method)
+    # and describes the call; its decorator makes it a method of both clients,
+    # typed for checkers by the call's result (sidecard.types).
 
     # --- the daemon ---------------------------------------------------------
 
