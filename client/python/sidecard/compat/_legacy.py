@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import os
+from collections.abc import Mapping
 from typing import Any
 
 #: Environment variable choosing what a non-dry-run legacy cleanup does.
@@ -41,7 +42,7 @@ def cleanup_mode(dry_run: bool) -> str:
     return mode
 
 
-def validation_result(report: dict[str, Any], operation_filter: str | None) -> dict[str, Any]:
+def validation_result(report: Mapping[str, Any], operation_filter: str | None) -> dict[str, Any]:
     """A Validate report in the old tool's result shape, plus sidecard's extras.
 
     Old keys: `file_path`, `is_valid`, `error` (None when valid), `processing_time`
@@ -72,7 +73,7 @@ def validation_result(report: dict[str, Any], operation_filter: str | None) -> d
     }
 
 
-def statistics(stats: dict[str, Any]) -> dict[str, Any]:
+def statistics(stats: Mapping[str, Any]) -> dict[str, Any]:
     """Stats in the old tool's shape: its keys, with `filter_applied` None when no
     filter was applied, plus sidecard's extras."""
     return {**stats, "filter_applied": stats["filter_applied"] or None}

@@ -189,12 +189,15 @@ class PyImageSidecar:
         saved = self._client.save_sidecar(
             image_path, operation.name, data, format=self._default_format.name
         )
+        sidecar_path = saved["sidecar"]
+        if sidecar_path is None:  # a successful save always names its file
+            raise SidecarError(f"the daemon saved {os.fspath(image_path)} without naming the file")
         return PySidecarInfo(
             image_path=os.fspath(image_path),
-            sidecar_path=saved["sidecar"],
+            sidecar_path=sidecar_path,
             operation=operation.name,
             data_size=saved["size_bytes"],
-            created_at=_written_at(saved["sidecar"]),
+            created_at=_written_at(sidecar_path),
             is_valid=True,
             extras={"format": saved["format"], "created": saved["created"]},
         )
