@@ -242,8 +242,29 @@ def test_the_readme_examples_run_from_the_environment(
     print(done.stdout)
 
 
+def shim_modules() -> list[str]:
+    """The module names the opt-in shims of client/python/compat provide."""
+    compat = REPO / "client" / "python" / "compat"
+    names = []
+    for path in sorted(compat.rglob("*.py")):
+        parts = list(path.relative_to(compat).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        names.append(".".join(parts))
+    return names
+
+
 def test_the_opt_in_provides_the_old_names(venv: Path, daemon: Daemon, library: Path,
                                           tmp_path: Path) -> None:
+    modules = shim_modules()
+    assert "image_sidecar_rust" in modules and "sportball.detection.rust_sidecar" in modules
+    files = in_venv(venv, f"""if True:
+        import importlib, json
+        print(json.dumps([importlib.import_module(name).__file__ for name in {modules!r}]))""",
+        cwd=tmp_path)
+    shims = site_packages(venv) / "sidecard_compat" / "shims"
+    for name, file in zip(modules, files):
+        assert Path(file).is_relative_to(shims), (name, file)
     found = in_venv(venv, f"""if True:
         import json
         import image_sidecar_rust

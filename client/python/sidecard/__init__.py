@@ -7,6 +7,9 @@
 
 - :class:`Client` (blocking) and :class:`sidecard.aio.Client` (asyncio): one
   method per RPC, plain dicts and dataclasses out.
+- :mod:`sidecard.types`: the TypedDicts that describe those dicts
+  (:class:`FileReport`, :class:`Stats`, :class:`ServerInfo`, ...), for
+  editors and type checkers.
 - :mod:`sidecard.errors`: one exception class per gRPC status code.
 - :mod:`sidecard.autostart`: a private per-user daemon when none is running.
 - :mod:`sidecard.compat`: drop-in replacements for the old Rust tool's Python
@@ -31,26 +34,70 @@ from sidecard.errors import (
     Unimplemented,
 )
 from sidecard.results import CleanupResult, ConvertResult, ExportResult, ValidateResult
+from sidecard.types import (
+    CacheFigures,
+    CleanupActionName,
+    CleanupItem,
+    CleanupModeName,
+    CleanupSummary,
+    ConvertActionName,
+    ConvertItem,
+    ConvertSummary,
+    DocumentLayoutName,
+    ExportSummary,
+    FileReport,
+    HealthStatus,
+    MethodFigures,
+    ReadSidecarResult,
+    SaveSidecarResult,
+    ServerInfo,
+    SidecarFormatName,
+    SkippedSidecar,
+    StartupSweepFigures,
+    Stats,
+    ValidateSummary,
+)
 
 __all__ = [
     "SYSTEM_ADDRESS",
     "Aborted",
+    "CacheFigures",
     "Cancelled",
+    "CleanupActionName",
+    "CleanupItem",
+    "CleanupModeName",
     "CleanupResult",
+    "CleanupSummary",
     "Client",
+    "ConvertActionName",
+    "ConvertItem",
     "ConvertResult",
+    "ConvertSummary",
     "DeadlineExceeded",
+    "DocumentLayoutName",
     "ExportResult",
+    "ExportSummary",
     "FailedPrecondition",
+    "FileReport",
+    "HealthStatus",
     "InvalidArgument",
+    "MethodFigures",
     "NotFound",
     "PermissionDenied",
+    "ReadSidecarResult",
     "ResourceExhausted",
+    "SaveSidecarResult",
+    "ServerInfo",
+    "SidecarFormatName",
     "SidecardError",
+    "SkippedSidecar",
+    "StartupSweepFigures",
+    "Stats",
     "Stream",
     "Unauthenticated",
     "Unavailable",
     "Unimplemented",
     "ValidateResult",
+    "ValidateSummary",
     "__version__",
 ]

@@ -6,7 +6,7 @@ method of each client, which makes the call its own way).
 
 from __future__ import annotations
 
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import grpc
 
@@ -17,6 +17,20 @@ from sidecard._requests import Payload
 from sidecard._stubs import health_pb2_grpc, sidecar_pb2_grpc
 from sidecard.config import Settings, resolve
 from sidecard.results import CleanupResult, ConvertResult, ExportResult, ValidateResult
+from sidecard.types import (
+    CleanupItem,
+    CleanupSummary,
+    ConvertItem,
+    ConvertSummary,
+    ExportSummary,
+    FileReport,
+    HealthStatus,
+    ReadSidecarResult,
+    SaveSidecarResult,
+    ServerInfo,
+    Stats,
+    ValidateSummary,
+)
 
 #: Channel options: documents and batches may exceed gRPC's 4 MiB default.
 CHANNEL_OPTIONS = (("grpc.max_receive_message_length", -1), ("grpc.max_send_message_length", -1))
@@ -61,8 +75,28 @@ def _results(response: Any) -> tuple[list[Any], dict[str, Any] | None]:
     return _convert.batch(response, "results")
 
 
-def _export_result(chunks: list[bytes] | None, summary: dict[str, Any]) -> ExportResult:
+def _export_result(chunks: list[bytes] | None, summary: ExportSummary) -> ExportResult:
     return ExportResult(summary, None if chunks is None else b"".join(chunks))
+
+
+# The answers of the unary calls, as the dicts sidecard.types describes (the
+# tests check that they are).
+
+
+def _server_info(answer: Any) -> ServerInfo:
+    return cast(ServerInfo, _convert.to_dict(answer))
+
+
+def _stats(answer: Any) -> Stats:
+    return cast(Stats, _convert.to_dict(answer))
+
+
+def _read_result(answer: Any) -> ReadSidecarResult:
+    return cast(ReadSidecarResult, _convert.read_result(answer))
+
+
+def _save_result(answer: Any) -> SaveSidecarResult:
+    return cast(SaveSidecarResult, _convert.to_dict(answer))
 
 
 # The streams of the iter_ methods, which the collecting methods read too
@@ -71,28 +105,28 @@ def _export_result(chunks: list[bytes] | None, summary: dict[str, Any]) -> Expor
 
 def _validate_stream(
     root: RequestPath, operation: str | None, recursive: bool, summary_only: bool, batch_size: int
-) -> Streaming[dict[str, Any]]:
+) -> Streaming[FileReport, ValidateSummary]:
     request = _requests.validate(root, operation, recursive, summary_only, batch_size)
     return Streaming("Validate", request, _reports)
 
 
 def _cleanup_stream(
     root: RequestPath, mode: str, min_age_seconds: int, recursive: bool, batch_size: int
-) -> Streaming[dict[str, Any]]:
+) -> Streaming[CleanupItem, CleanupSummary]:
     request = _requests.cleanup(root, mode, min_age_seconds, recursive, batch_size)
     return Streaming("Cleanup", request, _results)
 
 
 def _export_stream(
     root: RequestPath, format: str, content: str | None, operation: str | None, recursive: bool
-) -> Streaming[bytes]:
+) -> Streaming[bytes, ExportSummary]:
     request = _requests.export(root, format, content, operation, recursive)
     return Streaming("Export", request, _convert.export_batch)
 
 
 def _convert_stream(
     root: RequestPath, to: str, apply: bool, recursive: bool, batch_size: int
-) -> Streaming[dict[str, Any]]:
+) -> Streaming[ConvertItem, ConvertSummary]:
     request = _requests.convert(root, to, apply, recursive, batch_size)
     return Streaming("Convert", request, _results)
 
@@ -136,7 +170,7 @@ class ClientBase:
         self._stub = sidecar_pb2_grpc.SidecarServiceStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
 
-    def _start(self, call: Unary[Any] | Streaming[Any]) -> Any:
+    def _start(self, call: Unary[Any] | Streaming[Any, Any]) -> Any:
         """Starts `call` on its stub: the answer (or its awaitable), or the stream."""
         stub = self._health if isinstance(call, Unary) and call.health else self._stub
         timeout = call.timeout if isinstance(call, Unary) else None
@@ -158,13 +192,15 @@ class ClientBase:
         return doc
 
     # --- the methods --------------------------------------------------------
-    # Each function takes the method's arguments (no self) and describes the
-    # call; its decorator makes it a method of both clients.
+    # Each function takes the method's arguments (no self: a static method)
+    # and describes the call; its decorator makes it a method of both clients,
+    # typed for checkers by the call's result (sidecard.types).
 
     # --- the daemon ---------------------------------------------------------
 
     @unary
-    def health(service: str = "", timeout: float | None = None) -> Unary[str]:
+    @staticmethod
+    def health(service: str = "", timeout: float | None = None) -> Unary[HealthStatus]:
         """Asks the standard health service: SERVING, NOT_SERVING or SERVICE_UNKNOWN.
 
         `service` "" asks about the daemon as a whole; `timeout` overrides the
@@ -175,13 +211,15 @@ class ClientBase:
         return Unary("Check", request, _requests.serving_status, timeout, health=True)
 
     @unary
-    def server_info() -> Unary[dict[str, Any]]:
+    @staticmethod
+    def server_info() -> Unary[ServerInfo]:
         """Version, uptime, workers, allowed roots and call counters of the daemon."""
-        return Unary("GetServerInfo", _requests.server_info(), _convert.to_dict)
+        return Unary("GetServerInfo", _requests.server_info(), _server_info)
 
     # --- trees --------------------------------------------------------------
 
     @streaming
+    @staticmethod
     def iter_validate(
         root: RequestPath,
         *,
@@ -189,7 +227,7 @@ class ClientBase:
         recursive: bool = True,
         summary_only: bool = False,
         batch_size: int = 0,
-    ) -> Streaming[dict[str, Any]]:
+    ) -> Streaming[FileReport, ValidateSummary]:
         """Streams one report dict per sidecar file under `root`; then `.summary` is set.
 
         Args:
@@ -201,6 +239,7 @@ class ClientBase:
         return _validate_stream(root, operation, recursive, summary_only, batch_size)
 
     @collected
+    @staticmethod
     def validate(
         root: RequestPath,
         *,
@@ -213,17 +252,19 @@ class ClientBase:
         return Collected(stream, ValidateResult)
 
     @unary
+    @staticmethod
     def stats(
         root: RequestPath, *, operation: str | None = None, recursive: bool = True
-    ) -> Unary[dict[str, Any]]:
+    ) -> Unary[Stats]:
         """Counts images, sidecars, operations, coverage and detections under `root`.
 
         The dict has the old Rust tool's keys (`directory`, `total_images`, ...,
         `filter_applied`) and the extras of StatsResponse.
         """
-        return Unary("Stats", _requests.stats(root, operation, recursive), _convert.to_dict)
+        return Unary("Stats", _requests.stats(root, operation, recursive), _stats)
 
     @streaming
+    @staticmethod
     def iter_cleanup(
         root: RequestPath,
         mode: str = "dry_run",
@@ -231,7 +272,7 @@ class ClientBase:
         *,
         recursive: bool = True,
         batch_size: int = 0,
-    ) -> Streaming[dict[str, Any]]:
+    ) -> Streaming[CleanupItem, CleanupSummary]:
         """Streams one result dict per orphan (or kept unreadable file); then `.summary`.
 
         Args:
@@ -242,6 +283,7 @@ class ClientBase:
         return _cleanup_stream(root, mode, min_age_seconds, recursive, batch_size)
 
     @collected
+    @staticmethod
     def cleanup(
         root: RequestPath,
         mode: str = "dry_run",
@@ -253,6 +295,7 @@ class ClientBase:
         return Collected(_cleanup_stream(root, mode, min_age_seconds, recursive, 0), CleanupResult)
 
     @streaming
+    @staticmethod
     def iter_export(
         root: RequestPath,
         *,
@@ -260,7 +303,7 @@ class ClientBase:
         content: str | None = None,
         operation: str | None = None,
         recursive: bool = True,
-    ) -> Streaming[bytes]:
+    ) -> Streaming[bytes, ExportSummary]:
         """Streams the export of `root` as chunks of output text; then `.summary` is set.
 
         Args:
@@ -271,6 +314,7 @@ class ClientBase:
         return _export_stream(root, format, content, operation, recursive)
 
     @collected
+    @staticmethod
     def export(
         root: RequestPath,
         output: PathArg | IO[bytes] | None = None,
@@ -290,6 +334,7 @@ class ClientBase:
         return Collected(stream, _export_result, output)
 
     @streaming
+    @staticmethod
     def iter_convert(
         root: RequestPath,
         to: str,
@@ -297,7 +342,7 @@ class ClientBase:
         apply: bool = False,
         recursive: bool = True,
         batch_size: int = 0,
-    ) -> Streaming[dict[str, Any]]:
+    ) -> Streaming[ConvertItem, ConvertSummary]:
         """Streams one result dict per image converted (or that would be); then `.summary`.
 
         Args:
@@ -307,6 +352,7 @@ class ClientBase:
         return _convert_stream(root, to, apply, recursive, batch_size)
 
     @collected
+    @staticmethod
     def convert(
         root: RequestPath, to: str, *, apply: bool = False, recursive: bool = True
     ) -> Collected[ConvertResult]:
@@ -316,16 +362,18 @@ class ClientBase:
     # --- one image ----------------------------------------------------------
 
     @unary
-    def read_sidecar(image: RequestPath) -> Unary[dict[str, Any]]:
+    @staticmethod
+    def read_sidecar(image: RequestPath) -> Unary[ReadSidecarResult]:
         """Reads the sidecar document of `image` (any file name: str, bytes or os.PathLike).
 
         Returns the ReadSidecarResponse fields with `document` (the parsed
         document, ``{}`` when `found` is False) in place of `document_json`.
         Raises NotFound when the image does not exist.
         """
-        return Unary("ReadSidecar", _requests.read_sidecar(image), _convert.read_result)
+        return Unary("ReadSidecar", _requests.read_sidecar(image), _read_result)
 
     @unary
+    @staticmethod
     def save_sidecar(
         image: RequestPath,
         operation: str,
@@ -334,7 +382,7 @@ class ClientBase:
         format: str | None = None,
         overwrite_corrupt: bool = False,
         allow_missing_image: bool = False,
-    ) -> Unary[dict[str, Any]]:
+    ) -> Unary[SaveSidecarResult]:
         """Merges `payload` into the sidecar of `image` under `operation` (or
         `operation.backend`) and writes it atomically.
 
@@ -350,4 +398,4 @@ class ClientBase:
         request = _requests.save_sidecar(
             image, operation, payload, backend, format, overwrite_corrupt, allow_missing_image
         )
-        return Unary("SaveSidecar", request, _convert.to_dict)
+        return Unary("SaveSidecar", request, _save_result)

@@ -8,15 +8,31 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Generic, Optional, ParamSpec, TypeVar
+from typing import (
+    IO,
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Coroutine,
+    Generic,
+    Optional,
+    ParamSpec,
+    TypeVar,
+    overload,
+)
 
 from sidecard._paths import PathArg
+
+if TYPE_CHECKING:
+    from sidecard.aio import AsyncStream, Client as AsyncClient
+    from sidecard.client import Client, Stream
 
 P = ParamSpec("P")
 R = TypeVar("R")
 T = TypeVar("T")
+S = TypeVar("S")
 #: Splits one streamed message into its items and, on the last one, the summary.
-Unpack = Callable[[Any], tuple[list[Any], Optional[dict[str, Any]]]]
+Unpack = Callable[[Any], tuple[list[Any], Optional[Any]]]
 
 
 @dataclass(frozen=True)
@@ -33,8 +49,9 @@ class Unary(Generic[R]):
 
 
 @dataclass(frozen=True)
-class Streaming(Generic[T]):
-    """A server-streaming call, handed to the caller as a stream of items."""
+class Streaming(Generic[T, S]):
+    """A server-streaming call, handed to the caller as a stream of items (T)
+    that ends with a summary (S)."""
 
     method: str
     request: Any
@@ -46,8 +63,9 @@ class Collected(Generic[R]):
     """A server-streaming call read to its end: `result(items, summary)`, or,
     with an `output`, the items (bytes) written there and `result(None, summary)`."""
 
-    stream: Streaming[Any]
-    result: Callable[[list[Any] | None, dict[str, Any]], R]
+    stream: Streaming[Any, Any]
+    #: Called with the items (a list, or None) and the summary.
+    result: Callable[[Any, Any], R]
     output: PathArg | IO[bytes] | None = None
 
 
@@ -58,13 +76,17 @@ class Method(Generic[P]):
     method `_unary`, `_streaming` or `_collected`."""
 
     def __init__(self, build: Callable[P, Any], kind: type) -> None:
-        self.build = build
+        # The build functions are static methods of the shared base class.
+        self.build: Callable[P, Any] = getattr(build, "__func__", build)
         self.kind = kind
 
-    def __get__(self, client: object, owner: type | None = None) -> Callable[P, Any]:
-        # Reached only through the shared base class: each client class holds
-        # its own function instead (function_for).
-        return self.build
+    if not TYPE_CHECKING:
+        # (Type checkers see the typed __get__ of each kind below.)
+
+        def __get__(self, client, owner=None):
+            # Reached only through the shared base class: each client class
+            # holds its own function instead (function_for).
+            return self.build
 
     def function_for(self, cls: Any, name: str) -> Callable[..., Any]:
         """The method `name` of the client class `cls`: builds the call, then
@@ -105,16 +127,71 @@ def _returned(annotation: str, stream_name: str) -> str:
     return f"{stream_name}[{returned}]" if kind == "Streaming" else returned
 
 
-def unary(build: Callable[P, Unary[Any]]) -> Method[P]:
-    """Makes `build` a method that makes a unary call."""
-    return Method(build, Unary)
+# What each kind of method is, for type checkers: the blocking client's
+# method returns R (or a Stream), the asyncio client's a coroutine (or an
+# AsyncStream). At run time every client class holds plain functions.
 
 
-def streaming(build: Callable[P, Streaming[Any]]) -> Method[P]:
-    """Makes `build` a method that returns the stream of a server-streaming call."""
-    return Method(build, Streaming)
+class UnaryMethod(Method[P], Generic[P, R]):
+    """A method that makes a unary call whose answer becomes an R."""
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __get__(self, client: None, owner: Any = None) -> UnaryMethod[P, R]: ...
+        @overload
+        def __get__(
+            self, client: AsyncClient, owner: Any = None
+        ) -> Callable[P, Coroutine[Any, Any, R]]: ...
+        @overload
+        def __get__(self, client: Client, owner: Any = None) -> Callable[P, R]: ...
+        def __get__(self, client: Any, owner: Any = None) -> Any: ...
 
 
-def collected(build: Callable[P, Collected[Any]]) -> Method[P]:
-    """Makes `build` a method that reads a server-streaming call to its end."""
-    return Method(build, Collected)
+class StreamingMethod(Method[P], Generic[P, T, S]):
+    """A method that returns the stream of items T, ending with summary S."""
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __get__(self, client: None, owner: Any = None) -> StreamingMethod[P, T, S]: ...
+        @overload
+        def __get__(
+            self, client: AsyncClient, owner: Any = None
+        ) -> Callable[P, AsyncStream[T, S]]: ...
+        @overload
+        def __get__(self, client: Client, owner: Any = None) -> Callable[P, Stream[T, S]]: ...
+        def __get__(self, client: Any, owner: Any = None) -> Any: ...
+
+
+class CollectedMethod(Method[P], Generic[P, R]):
+    """A method that reads a stream to its end into an R."""
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __get__(self, client: None, owner: Any = None) -> CollectedMethod[P, R]: ...
+        @overload
+        def __get__(
+            self, client: AsyncClient, owner: Any = None
+        ) -> Callable[P, Coroutine[Any, Any, R]]: ...
+        @overload
+        def __get__(self, client: Client, owner: Any = None) -> Callable[P, R]: ...
+        def __get__(self, client: Any, owner: Any = None) -> Any: ...
+
+
+def unary(build: Callable[P, Unary[R]]) -> UnaryMethod[P, R]:
+    """Makes `build` (a static method) a method that makes a unary call."""
+    return UnaryMethod(build, Unary)
+
+
+def streaming(build: Callable[P, Streaming[T, S]]) -> StreamingMethod[P, T, S]:
+    """Makes `build` (a static method) a method that returns the stream of a
+    server-streaming call."""
+    return StreamingMethod(build, Streaming)
+
+
+def collected(build: Callable[P, Collected[R]]) -> CollectedMethod[P, R]:
+    """Makes `build` (a static method) a method that reads a server-streaming
+    call to its end."""
+    return CollectedMethod(build, Collected)

@@ -59,7 +59,9 @@ def file_path(message: Message) -> str | None:
 
 
 def _is_map(field: FieldDescriptor) -> bool:
-    return field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.GetOptions().map_entry
+    return field.type == FieldDescriptor.TYPE_MESSAGE and bool(
+        field.message_type.GetOptions().map_entry
+    )
 
 
 def _value(field: FieldDescriptor, value: Any) -> Any:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Mapping
+from typing import Any, Mapping, cast
 
 from sidecard._convert import enum_label
 from sidecard._paths import RequestPath
 from sidecard._stubs import health_pb2, sidecar_pb2 as pb
+from sidecard.types import HealthStatus
 
 #: A payload for SaveSidecar: a JSON object, as a mapping or as JSON text.
 Payload = Mapping[str, Any] | str | bytes
@@ -35,7 +36,7 @@ def absolute(path: RequestPath) -> bytes:
     return raw if os.path.isabs(raw) else os.path.join(os.getcwdb(), raw)
 
 
-def path_field(name: str, path: RequestPath) -> dict[str, str | bytes]:
+def path_field(name: str, path: RequestPath) -> dict[str, Any]:
     """The request field for `path`: `{name: text}`, or `{"raw_" + name: bytes}` when
     its bytes are not UTF-8 (which a proto3 string must be)."""
     raw = absolute(path)
@@ -165,6 +166,6 @@ def health(service: str) -> health_pb2.HealthCheckRequest:
     return health_pb2.HealthCheckRequest(service=service)
 
 
-def serving_status(response: health_pb2.HealthCheckResponse) -> str:
+def serving_status(response: health_pb2.HealthCheckResponse) -> HealthStatus:
     """The status name of a health answer: SERVING, NOT_SERVING, SERVICE_UNKNOWN or UNKNOWN."""
-    return health_pb2.HealthCheckResponse.ServingStatus.Name(response.status)
+    return cast(HealthStatus, health_pb2.HealthCheckResponse.ServingStatus.Name(response.status))

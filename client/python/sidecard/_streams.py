@@ -14,6 +14,8 @@ from sidecard._calls import Unpack
 from sidecard.errors import SidecardError
 
 T = TypeVar("T")
+#: The summary dict the stream ends with (a TypedDict of sidecard.types).
+S = TypeVar("S")
 
 
 def missing_summary(address: str) -> SidecardError:
@@ -21,8 +23,8 @@ def missing_summary(address: str) -> SidecardError:
     return SidecardError(grpc.StatusCode.INTERNAL, "the stream ended without its summary", address)
 
 
-class StreamBase(Generic[T]):
-    """The state of one server-streaming call's items."""
+class StreamBase(Generic[T, S]):
+    """The state of one server-streaming call's items (of type T) and summary (S)."""
 
     def __init__(self, call: Any, unpack: Unpack, address: str) -> None:
         self._call = call
@@ -30,10 +32,10 @@ class StreamBase(Generic[T]):
         self._address = address
         self._pending: collections.deque[T] = collections.deque()
         self._done = False
-        self._summary: dict[str, Any] | None = None
+        self._summary: S | None = None
 
     @property
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> S:
         """The summary the daemon sends last; RuntimeError before the stream is read."""
         if self._summary is None:
             raise RuntimeError("the summary comes at the end: read the stream to its end first")

@@ -30,10 +30,11 @@ from sidecard.client import output_file
 from sidecard.errors import from_rpc_error
 
 T = TypeVar("T")
+S = TypeVar("S")
 R = TypeVar("R")
 
 
-class AsyncStream(StreamBase[T]):
+class AsyncStream(StreamBase[T, S]):
     """The items of one server-streaming call, as an async iterator.
 
     :attr:`summary` is the final summary dict, available once the stream has
@@ -41,7 +42,7 @@ class AsyncStream(StreamBase[T]):
     work when you stop iterating early.
     """
 
-    def __aiter__(self) -> AsyncStream[T]:
+    def __aiter__(self) -> AsyncStream[T, S]:
         return self
 
     async def __anext__(self) -> T:
@@ -54,14 +55,14 @@ class AsyncStream(StreamBase[T]):
                 self._done = True
                 raise from_rpc_error(error, self._address) from None
             if response is grpc.aio.EOF:
-                error = self._ended()
-                if error is not None:
-                    raise error
+                missing = self._ended()
+                if missing is not None:
+                    raise missing
                 raise StopAsyncIteration
             self._take(response)
         return self._pending.popleft()
 
-    async def __aenter__(self) -> AsyncStream[T]:
+    async def __aenter__(self) -> AsyncStream[T, S]:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -86,7 +87,7 @@ class Client(ClientBase):
             raise from_rpc_error(error, self.address) from None
         return call.result(answer)
 
-    def _streaming(self, call: _calls.Streaming[T]) -> AsyncStream[T]:
+    def _streaming(self, call: _calls.Streaming[T, S]) -> AsyncStream[T, S]:
         """Starts a server-streaming call."""
         return AsyncStream(self._start(call), call.unpack, self.address)
 

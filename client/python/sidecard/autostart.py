@@ -92,7 +92,7 @@ def is_serving(address: str, timeout: float = _PROBE_SECONDS) -> bool:
             )
         except grpc.RpcError:
             return False
-    return response.status == health_pb2.HealthCheckResponse.SERVING
+    return bool(response.status == health_pb2.HealthCheckResponse.SERVING)
 
 
 def _make_private_dir() -> Path:

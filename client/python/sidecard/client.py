@@ -9,9 +9,9 @@
 
 Every method returns plain dicts (proto field names, every field present,
 64-bit integers as ``int``, enums as short names such as ``"bin"``, file paths
-as ``str``; see :mod:`sidecard._convert`) or the dataclasses of
-:mod:`sidecard.results`, and raises a :class:`sidecard.errors.SidecardError`
-subclass when a call fails.
+as ``str``; see :mod:`sidecard._convert`), described by the TypedDicts of
+:mod:`sidecard.types`, or the dataclasses of :mod:`sidecard.results`, and
+raises a :class:`sidecard.errors.SidecardError` subclass when a call fails.
 """
 
 from __future__ import annotations
@@ -45,11 +45,14 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+S = TypeVar("S")
 R = TypeVar("R")
 
 
-class Stream(StreamBase[T]):
-    """The items of one server-streaming call, as an iterator.
+class Stream(StreamBase[T, S]):
+    """The items of one server-streaming call, as an iterator: a
+    ``Stream[FileReport, ValidateSummary]`` yields FileReport dicts and ends
+    with a ValidateSummary (:mod:`sidecard.types`).
 
     Items arrive as the daemon streams them; :attr:`summary` is the final
     summary dict, available once the stream has been read to the end. Use it as
@@ -57,7 +60,7 @@ class Stream(StreamBase[T]):
     you stop iterating early.
     """
 
-    def __iter__(self) -> Stream[T]:
+    def __iter__(self) -> Stream[T, S]:
         return self
 
     def __next__(self) -> T:
@@ -77,7 +80,7 @@ class Stream(StreamBase[T]):
             self._take(response)
         return self._pending.popleft()
 
-    def __enter__(self) -> Stream[T]:
+    def __enter__(self) -> Stream[T, S]:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -161,7 +164,7 @@ class Client(ClientBase):
             raise from_rpc_error(error, self.address) from None
         return call.result(answer)
 
-    def _streaming(self, call: _calls.Streaming[T]) -> Stream[T]:
+    def _streaming(self, call: _calls.Streaming[T, S]) -> Stream[T, S]:
         """Starts a server-streaming call."""
         return Stream(self._start(call), call.unpack, self.address)
 

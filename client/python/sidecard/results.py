@@ -1,9 +1,19 @@
-"""The results of the collecting (non-iterating) calls of a client."""
+"""The results of the collecting (non-iterating) calls of a client: dataclasses
+holding the dicts described in :mod:`sidecard.types`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from sidecard.types import (
+    CleanupItem,
+    CleanupSummary,
+    ConvertItem,
+    ConvertSummary,
+    ExportSummary,
+    FileReport,
+    ValidateSummary,
+)
 
 
 @dataclass
@@ -11,12 +21,12 @@ class ValidateResult:
     """Everything a Validate call streamed.
 
     Attributes:
-        reports: one dict per sidecar file (FileReport fields), in sorted path order.
-        summary: the ValidateSummary fields (totals, by format, by operation, ...).
+        reports: one :class:`~sidecard.types.FileReport` per sidecar file, in sorted path order.
+        summary: the :class:`~sidecard.types.ValidateSummary` (totals, by format, ...).
     """
 
-    reports: list[dict[str, Any]]
-    summary: dict[str, Any]
+    reports: list[FileReport]
+    summary: ValidateSummary
 
 
 @dataclass
@@ -24,12 +34,13 @@ class CleanupResult:
     """Everything a Cleanup call streamed.
 
     Attributes:
-        results: one dict per orphan or kept unreadable file (CleanupResult fields).
-        summary: the CleanupSummary fields (orphans found, removed, failed, ...).
+        results: one :class:`~sidecard.types.CleanupItem` per orphan, kept unreadable
+            file or working file (the protocol's CleanupResult fields).
+        summary: the :class:`~sidecard.types.CleanupSummary` (orphans found, removed, ...).
     """
 
-    results: list[dict[str, Any]]
-    summary: dict[str, Any]
+    results: list[CleanupItem]
+    summary: CleanupSummary
 
 
 @dataclass
@@ -37,12 +48,13 @@ class ConvertResult:
     """Everything a Convert call streamed.
 
     Attributes:
-        results: one dict per image whose sidecars were looked at (ConvertResult fields).
-        summary: the ConvertSummary fields (converted, already in target, skipped, ...).
+        results: one :class:`~sidecard.types.ConvertItem` per image whose sidecars were
+            looked at (the protocol's ConvertResult fields).
+        summary: the :class:`~sidecard.types.ConvertSummary` (converted, already in target, ...).
     """
 
-    results: list[dict[str, Any]]
-    summary: dict[str, Any]
+    results: list[ConvertItem]
+    summary: ConvertSummary
 
 
 @dataclass
@@ -50,9 +62,9 @@ class ExportResult:
     """What an Export call produced.
 
     Attributes:
-        summary: the ExportSummary fields (documents exported, unreadable, bytes, ...).
+        summary: the :class:`~sidecard.types.ExportSummary` (documents exported, bytes, ...).
         data: the whole output when it was not written to a file or stream, else None.
     """
 
-    summary: dict[str, Any]
+    summary: ExportSummary
     data: bytes | None = None

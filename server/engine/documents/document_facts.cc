@@ -199,7 +199,18 @@ class Analyzer {
       facts_.warnings.push_back(Concat(where, " is empty"));
       return;
     }
-    for (const Value::Member* live : LiveMembers(value)) {
+    const std::vector<const Value::Member*> members = LiveMembers(value);
+    // A map of backends has payload objects for values. With none at all the
+    // value is a payload of the caller's own shape (a Save of {"score": 0.9}
+    // writes exactly that): valid, but worth a warning.
+    if (std::none_of(members.begin(), members.end(),
+                     [](const Value::Member* member) { return member->value.IsObject(); })) {
+      facts_.warnings.push_back(
+          Concat(where, " has none of success, faces, objects, detections or metadata"));
+      AnalyzePayload(operation, "", value, where);
+      return;
+    }
+    for (const Value::Member* live : members) {
       const Value::Member& backend = *live;
       const std::string_view name = View(backend.name);
       const std::string location = Concat(where, ".", name);

@@ -137,6 +137,31 @@ TEST(DocumentFactsTest, OperationThatIsNotAnObjectIsAProblem) {
   EXPECT_THAT(facts.problems, ElementsAre("yolov8 is an array, expected an object"));
 }
 
+// What a caller saves is what Validate judges: a payload of the caller's own
+// shape (no success, faces, ...) is valid with a warning, not misread as a map
+// of backends whose values "are not payload objects" (the old package's own
+// tests save {"test": "data", "confidence": 0.95} and expect a valid file).
+TEST(DocumentFactsTest, APayloadOfTheCallersOwnShapeIsValidWithAWarning) {
+  const DocumentFacts facts =
+      Analyze(R"({"face_detection": {"test": "data", "confidence": 0.95}})");
+  EXPECT_TRUE(facts.valid()) << ::testing::PrintToString(facts.problems);
+  EXPECT_THAT(facts.operations, ElementsAre("face_detection"));
+  ASSERT_EQ(facts.payloads.size(), 1u);
+  EXPECT_EQ(facts.payloads[0].backend, "");
+  EXPECT_THAT(facts.warnings, ElementsAre("face_detection has none of success, faces, objects, "
+                                          "detections or metadata"));
+}
+
+// With at least one object member the value is a map of backends, and a
+// member that is not an object is still a problem.
+TEST(DocumentFactsTest, ABackendThatIsNotAnObjectIsAProblem) {
+  const DocumentFacts facts =
+      Analyze(R"({"face_detection": {"insightface": {"success": true}, "note": 5}})");
+  EXPECT_FALSE(facts.valid());
+  EXPECT_THAT(facts.problems,
+              ElementsAre("face_detection.note is a number, expected a payload object"));
+}
+
 TEST(DocumentFactsTest, UnknownKeysAreKeptAsWarnings) {
   const DocumentFacts facts = Analyze(
       R"({"sidecar_info": {}, "notes": "hello",

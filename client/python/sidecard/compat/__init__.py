@@ -3,7 +3,7 @@
 - :mod:`sidecard.compat.rust_sidecar`: ``RustSidecarConfig`` and
   ``RustSidecarManager``, as ``sportball.detection.rust_sidecar`` had them;
 - :mod:`sidecard.compat.image_sidecar_rust`: the ``image_sidecar_rust`` binding
-  module (``ImageSidecar``, ``OperationType``, ``SidecarFormat``);
+  package (``ImageSidecar``, ``OperationType``, ``SidecarFormat``, the exception classes);
 - :mod:`sidecard.compat.rust_cli`: the ``sportball-sidecar-rust`` /
   ``image-sidecar-rust`` command line.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 import os
+from collections.abc import Mapping
 from typing import Any
 
 #: Environment variable choosing what a non-dry-run legacy cleanup does.
@@ -14,6 +15,20 @@ CLEANUP_ENV = "SIDECARD_COMPAT_CLEANUP"
 def name_of(value: str | enum.Enum) -> str:
     """An operation or format given as a str or an enum member, as its str value."""
     return str(value.value) if isinstance(value, enum.Enum) else str(value)
+
+
+#: sidecard's format names, and the other spellings the old tool accepted.
+_FORMAT_NAMES = {"json": "json", "bin": "bin", "binary": "bin", "rkyv": "rkyv"}
+
+
+def format_name(value: object, error: type[Exception] = ValueError) -> str:
+    """A format given in any old spelling (`binary`, `BIN`, a format object whose
+    str() is its name) as sidecard's name (`bin`); `error("Unknown format: ...")`
+    for anything else."""
+    name = _FORMAT_NAMES.get(str(value).lower())
+    if name is None:
+        raise error(f"Unknown format: {value}")
+    return name
 
 
 def cleanup_mode(dry_run: bool) -> str:
@@ -27,7 +42,7 @@ def cleanup_mode(dry_run: bool) -> str:
     return mode
 
 
-def validation_result(report: dict[str, Any], operation_filter: str | None) -> dict[str, Any]:
+def validation_result(report: Mapping[str, Any], operation_filter: str | None) -> dict[str, Any]:
     """A Validate report in the old tool's result shape, plus sidecard's extras.
 
     Old keys: `file_path`, `is_valid`, `error` (None when valid), `processing_time`
@@ -58,7 +73,7 @@ def validation_result(report: dict[str, Any], operation_filter: str | None) -> d
     }
 
 
-def statistics(stats: dict[str, Any]) -> dict[str, Any]:
+def statistics(stats: Mapping[str, Any]) -> dict[str, Any]:
     """Stats in the old tool's shape: its keys, with `filter_applied` None when no
     filter was applied, plus sidecard's extras."""
     return {**stats, "filter_applied": stats["filter_applied"] or None}

@@ -35,7 +35,6 @@ from typing import Any, Callable
 
 from sidecard.client import Client, atomic_output
 from sidecard.compat import _legacy
-from sidecard.compat.image_sidecar_rust import SidecarFormat
 from sidecard.errors import SidecardError
 
 Handler = Callable[[Client, argparse.Namespace], int]
@@ -99,7 +98,7 @@ def _export(client: Client, args: argparse.Namespace) -> int:
 
 
 def _convert(client: Client, args: argparse.Namespace) -> int:
-    target = SidecarFormat(args.format).value
+    target = _legacy.format_name(args.format)
     result = client.convert(args.input, target, apply=not args.dry_run)
     for item in result.results:
         if item["action"] in ("failed", "skipped_unreadable", "skipped_target_newer"):

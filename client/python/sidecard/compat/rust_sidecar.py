@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -194,7 +195,7 @@ class RustSidecarManager:
         """The old keys (`rust_available`, `rust_binary_path`, `fallback_enabled`,
         `max_workers`, `timeout`) plus `backend` ("sidecard"), `address`, and the
         daemon's `server` info (None when it cannot be asked)."""
-        server: dict[str, Any] | None = None
+        server: Mapping[str, Any] | None = None
         if self._client is not None:
             try:
                 server = self._client.server_info()
