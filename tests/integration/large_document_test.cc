@@ -211,6 +211,25 @@ TEST_F(LargeDocumentTest, FileAboveTheLimitIsReportedByName) {
   EXPECT_THAT(refused.error_message(), HasSubstr(too_large));
 }
 
+// A save whose sidecar would be larger than --max-sidecar-bytes (a payload
+// within --max-payload-bytes) is refused naming the file, and nothing is
+// written: the daemon never writes a sidecar it would then not read.
+TEST_F(LargeDocumentTest, SaveNeverWritesASidecarAboveTheLimit) {
+  Restart({"--max-sidecar-bytes", std::to_string(5u << 20)});
+  tree_.WriteFile("IMG_1.jpg", "");
+  Share();
+  v1::SaveSidecarRequest save;
+  save.set_image_path(P("IMG_1.jpg"));
+  save.set_operation("face_detection");
+  save.set_payload_json(R"({"pad":")" + std::string(kSixMiB, 'x') + R"("})");
+  v1::SaveSidecarResponse saved;
+  const grpc::Status refused = client_->SaveSidecar(save, &saved);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("the sidecar " + P("IMG_1.bin") + " would be "));
+  EXPECT_THAT(refused.error_message(), HasSubstr("(limit " + std::to_string(5u << 20) + ")"));
+  EXPECT_FALSE(tree_.Exists("IMG_1.bin"));
+}
+
 // A file within --max-sidecar-bytes whose document is longer as JSON than a
 // response may carry (numbers written shorter in the file: 1e15 is
 // 1000000000000000.0): RESOURCE_EXHAUSTED naming the file and the flag, from
