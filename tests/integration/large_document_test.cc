@@ -113,7 +113,8 @@ TEST_F(LargeDocumentTest, DocumentsOverFourMiBAreReadWhole) {
   }
 }
 
-// A SaveSidecar payload over 4 MiB is sent whole, merged and read back whole.
+// A SaveSidecar payload over 4 MiB is sent whole (by the client and by
+// sidecarctl), merged and read back whole.
 TEST_F(LargeDocumentTest, PayloadOverFourMiBIsSavedAndReadBack) {
   tree_.WriteFile("IMG_1.jpg", "");
   Share();
@@ -135,6 +136,16 @@ TEST_F(LargeDocumentTest, PayloadOverFourMiBIsSavedAndReadBack) {
   ASSERT_TRUE(Read("IMG_1.jpg", read).ok());
   EXPECT_TRUE(read.found());
   EXPECT_EQ(read.format(), v1::SIDECAR_FORMAT_BIN);
+  EXPECT_THAT(read.document_json(), HasSubstr(R"({"face_detection":)" + payload + ","));
+
+  // The same through sidecarctl save --file, then sidecarctl read.
+  tree_.WriteFile("IMG_2.jpg", "");
+  tree_.WriteFile("payload.json", payload);
+  const RunResult ctl_saved =
+      Ctl({"save", P("IMG_2.jpg"), "face_detection", "--file", P("payload.json")});
+  EXPECT_EQ(ctl_saved.exit_code, 0) << ctl_saved;
+  read.Clear();
+  ASSERT_TRUE(Read("IMG_2.jpg", read).ok());
   EXPECT_THAT(read.document_json(), HasSubstr(R"({"face_detection":)" + payload + ","));
 }
 
