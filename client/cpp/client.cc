@@ -34,6 +34,14 @@ grpc::ChannelArguments ChannelArguments(const ClientOptions& options) {
   arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  // Messages of any size. The daemon bounds what it sends (a document by
+  // --max-sidecar-bytes; one too long to send it refuses, naming the file),
+  // so whatever it sends is read here: gRPC's default receive limit of 4 MiB
+  // would fail a larger document with a transport error, and no fixed limit
+  // could follow a daemon started with another --max-sidecar-bytes. What it
+  // accepts is its own limit (--max-payload-bytes).
+  arguments.SetMaxReceiveMessageSize(-1);
+  arguments.SetMaxSendMessageSize(-1);
   if (options.max_attempts > 1) {
     arguments.SetServiceConfigJSON(R"({"methodConfig": [{
         "name": [{"service": "sidecar.v1.SidecarService"}, {"service": "grpc.health.v1.Health"}],

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <set>
 
 #include "absl/base/const_init.h"
@@ -187,5 +188,17 @@ absl::StatusOr<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>&
 }
 
 bool IsUnixSocketAddress(const std::string& address) { return address.rfind("unix:", 0) == 0; }
+
+MessageLimits MessageLimitsFor(const DaemonOptions& options) {
+  // Room for everything around the payload or the document.
+  constexpr size_t kHeadroom = 1u << 20;
+  constexpr size_t kLargest = std::numeric_limits<int>::max();
+  return {
+      .max_receive_bytes =
+          static_cast<int>(std::min(options.max_payload_bytes, kLargest - kHeadroom) + kHeadroom),
+      .max_send_bytes = static_cast<int>(
+          std::min(options.max_sidecar_bytes, (kLargest - kHeadroom) / 2) * 2 + kHeadroom),
+  };
+}
 
 }  // namespace sidecard

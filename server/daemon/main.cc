@@ -19,7 +19,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -96,22 +95,17 @@ void SetServing(grpc::Server& server, grpc::Server* health_server, bool serving)
   }
 }
 
-// gRPC's share of the limits. Messages: a request holds at most one
-// SaveSidecar payload plus paths and names; a response at most what the daemon
-// reads (a document merged from sidecar files of up to --max-sidecar-bytes, or
-// a bounded batch); gRPC refuses larger ones with RESOURCE_EXHAUSTED. Threads:
-// each call runs on a gRPC thread, so they are capped a little above
+// gRPC's share of the limits. Messages: as MessageLimitsFor says; a request
+// or response beyond them gets RESOURCE_EXHAUSTED from gRPC (the service
+// refuses a document too long to send before that, naming its file).
+// Threads: each call runs on a gRPC thread, so they are capped a little above
 // --max-concurrent-calls; the spare ones serve health probes and refuse excess
 // calls with a clear message; past them gRPC itself answers RESOURCE_EXHAUSTED
 // ("Server Threadpool Exhausted") instead of starting a thread per call.
 void ApplyLimits(const DaemonOptions& options, grpc::ServerBuilder& builder) {
-  constexpr size_t kMessageHeadroom = 1u << 20;
-  constexpr size_t kLargest = std::numeric_limits<int>::max();
-  builder.SetMaxReceiveMessageSize(static_cast<int>(
-      std::min(options.max_payload_bytes, kLargest - kMessageHeadroom) + kMessageHeadroom));
-  builder.SetMaxSendMessageSize(
-      static_cast<int>(std::min(options.max_sidecar_bytes, (kLargest - kMessageHeadroom) / 2) * 2 +
-                       kMessageHeadroom));
+  const MessageLimits messages = MessageLimitsFor(options);
+  builder.SetMaxReceiveMessageSize(messages.max_receive_bytes);
+  builder.SetMaxSendMessageSize(messages.max_send_bytes);
   constexpr int kSpareThreads = 16;
   grpc::ResourceQuota quota("sidecard");
   quota.SetMaxThreads(options.max_concurrent_calls + kSpareThreads);
@@ -313,6 +307,7 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   config.store = &store;
   config.max_sidecar_bytes = options.max_sidecar_bytes;
   config.max_payload_bytes = options.max_payload_bytes;
+  config.max_response_bytes = static_cast<size_t>(MessageLimitsFor(options).max_send_bytes);
   config.default_save_format = *engine::FormatFromName(options.save_format);
   config.read_only = options.read_only;
   service::TokenTable start_tokens;  // for the reloader to tell what changed
