@@ -48,7 +48,7 @@ constexpr char kExitCodes[] = R"(Exit status:
 )";
 
 struct GlobalOptions {
-  std::string address = DefaultAddress();
+  std::string address;  // empty: DefaultAddress(), looked up only then
   std::chrono::milliseconds timeout{0};
   bool json = false;
   SecurityFlags security;
@@ -77,7 +77,12 @@ Global flags (before or after the command):
   --address ADDR      the daemon: unix:/path/to.sock or host:port; default:
                       $SIDECARD_ADDRESS if set and not empty, else
                       )",
-                  kSystemSocketAddress, R"( (now: )", DefaultAddress(), R"()
+                  kSystemSocketAddress, R"( if a daemon listens there,
+                      else the private daemon the Python client autostarts
+                      ()",
+                  PrivateDaemonDirectory(), R"(/sidecard.sock) if one
+                      listens there (now: )",
+                  DefaultAddress(), R"()
   --timeout SECONDS   give up on a call after SECONDS (default 0: no limit)
   --json              print JSON for scripts instead of text for people
   --token-file FILE   send the bearer token in FILE (its first line) with
@@ -179,6 +184,7 @@ int Main(const std::vector<std::string>& argv) {
       return UsageError(status.message(), command->name);
     }
   }
+  if (options.address.empty()) options.address = DefaultAddress();
   ClientOptions client_options{.address = options.address, .timeout = options.timeout};
   if (absl::Status status = ApplySecurity(options.security, client_options); !status.ok()) {
     return UsageError(status.message(), command->name);

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <limits>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "absl/base/const_init.h"
 #include "absl/synchronization/mutex.h"
@@ -22,6 +24,8 @@ struct Parse {
   bool version = false;
   // Repeatable flags seen so far: the first occurrence replaces the default.
   std::set<std::string> lists_given;
+  // The --config files read, for a message that says which one to edit.
+  std::vector<std::string> config_files;
 };
 
 absl::Status CheckSecurity(const DaemonOptions& o) {
@@ -96,6 +100,7 @@ absl::Status ReadFlagFile(const std::string& directive, const std::string& path,
   std::ifstream file(path);
   if (!file) return Invalid("--" + directive + ": cannot read " + path);
   const bool abseil_format = directive == "flagfile";
+  if (!abseil_format) parse.config_files.push_back(path);
   std::vector<std::string> args;
   std::string line;
   while (std::getline(file, line)) {
@@ -181,6 +186,13 @@ absl::StatusOr<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>&
   options.version = parse.version;
   if (options.help || options.version) return options;
   if (options.allowed_roots.empty()) {
+    // The shipped configuration has every line commented out: say what to
+    // edit (this is what `systemctl status` shows).
+    if (!parse.config_files.empty()) {
+      return Invalid("no allowed roots configured: edit " + parse.config_files.front() +
+                     " and add allowed-root=DIR (--allowed-root is required: the directories "
+                     "sidecard may read and change)");
+    }
     return Invalid("--allowed-root is required: the directories sidecard may read and change");
   }
   if (auto s = CheckSecurity(options); !s.ok()) return s;

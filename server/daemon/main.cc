@@ -35,6 +35,7 @@
 #include "server/daemon/metrics_endpoint.h"
 #include "server/daemon/network_credentials.h"
 #include "server/daemon/reload.h"
+#include "server/daemon/socket_claim.h"
 #include "server/daemon/startup_sweep.h"
 #include "server/daemon/systemd_notify.h"
 #include "server/daemon/token_file.h"
@@ -269,6 +270,18 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   daemon::ConfigureLogging(options.log_level);
   if (!returns_freed_memory) {  // e.g. under a sanitizer's allocator
     spdlog::info("malloc's thresholds not set: freed memory may stay with the daemon");
+  }
+
+  // Before anything else: a daemon already serving a socket is left alone.
+  std::vector<std::unique_ptr<daemon::SocketClaim>> socket_claims;
+  for (const std::string& address : options.listen) {
+    if (!IsUnixSocketAddress(address)) continue;
+    auto claim = daemon::SocketClaim::Claim(address);
+    if (!claim.ok()) {
+      spdlog::critical("{}", std::string(claim.status().message()));
+      return 1;
+    }
+    socket_claims.push_back(*std::move(claim));
   }
 
   auto roots = engine::AllowedRoots::Create(options.allowed_roots);

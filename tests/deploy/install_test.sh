@@ -58,6 +58,32 @@ grep -qx "allowed-root=/edited" "$stage/etc/sidecard/sidecard.conf" ||
   fail "a reinstall overwrote the configuration"
 echo "layout: ok"
 
+# --- as shipped: every line of the configuration is commented out ----------------
+# The installed daemon refuses to start with exit status 2 (which the unit
+# does not retry) and says which file to edit: what `systemctl status` shows.
+pristine=$stage/share/doc/sidecard/examples/sidecard.conf
+if "$stage/bin/sidecard" --config "$pristine" 2>"$tmp/unconfigured.log"; then
+  fail "the daemon started with the shipped configuration"
+else
+  status=$?
+fi
+[[ $status == 2 ]] || fail "unconfigured daemon: exit $status, not 2"
+grep -qF "no allowed roots configured: edit $pristine and add allowed-root=DIR" \
+  "$tmp/unconfigured.log" || fail "unconfigured daemon said: $(cat "$tmp/unconfigured.log")"
+grep -qx 'RestartPreventExitStatus=2' "$source_dir/deploy/sidecard.service" ||
+  fail "the unit retries a configuration error"
+# The package says so at install time (postinst's note, run on the files).
+sed -n '/^# --- unconfigured: begin/,/^# --- unconfigured: end/p' \
+  "$source_dir/deploy/debian/postinst" >"$tmp/note.sh"
+[[ -s $tmp/note.sh ]] || fail "postinst has no unconfigured note"
+note=$(sh -c '. "$1"; unconfigured "$2"' sh "$tmp/note.sh" "$pristine" 2>&1)
+grep -q "names no photo folder yet" <<<"$note" || fail "no note for the shipped file: '$note'"
+grep -q "allowed-root=/srv/photos" <<<"$note" || fail "the note does not say what to add"
+printf '# photos\nallowed-root=/srv/photos\n' >"$tmp/edited.conf"
+note=$(sh -c '. "$1"; unconfigured "$2"' sh "$tmp/note.sh" "$tmp/edited.conf" 2>&1)
+[[ -z $note ]] || fail "a note for a configured file: '$note'"
+echo "as shipped: refused with exit 2 and the file to edit; postinst notes it"
+
 # --- the installed daemon and clients -------------------------------------------
 photos=$tmp/photos
 mkdir -p "$photos/game"
