@@ -43,7 +43,7 @@ for path in bin/sidecard bin/sidecarctl bin/sportball-sidecar-rust bin/image-sid
   lib/cmake/sidecard/sidecardConfig.cmake lib/cmake/sidecard/sidecardTargets.cmake \
   lib/python3/dist-packages/sidecard/__init__.py \
   lib/python3/dist-packages/sidecard/_gen/sidecar/v1/sidecar_pb2.py \
-  share/sidecard/python-compat/image_sidecar_rust.py; do
+  share/sidecard/python-compat/image_sidecar_rust/__init__.py; do
   [[ -e $stage/$path ]] || fail "not installed: $path"
 done
 cmp -s "$source_dir/deploy/sidecard.conf" "$stage/etc/sidecard/sidecard.conf" ||
