@@ -32,9 +32,9 @@ constexpr FlagSpec kGlobalFlags[] = {{"address", true}, {"timeout", true}, {"jso
                                      {"tls"},           {"tls-ca", true},  {"tls-cert", true},
                                      {"tls-key", true}};
 
-constexpr const Command* kCommands[] = {&kValidateCommand, &kStatsCommand, &kCleanupCommand,
-                                        &kReadCommand,     &kSaveCommand,  &kExportCommand,
-                                        &kConvertCommand,  &kInfoCommand,  &kHealthCommand};
+constexpr const Command* kCommands[] = {
+    &kValidateCommand, &kStatsCommand,   &kCleanupCommand, &kReadCommand,   &kSaveCommand,
+    &kExportCommand,   &kConvertCommand, &kInfoCommand,    &kHealthCommand, &kVersionCommand};
 
 constexpr char kExitCodes[] = R"(Exit status:
   0  success
@@ -94,7 +94,8 @@ Global flags (before or after the command):
   --tls-cert FILE     client certificate and key (PEM) for mutual TLS
   --tls-key FILE      (default $SIDECARD_TLS_CERT, $SIDECARD_TLS_KEY)
   -h, --help          show help
-  --version           print sidecarctl's version
+  --version           print sidecarctl's version ('sidecarctl version' adds
+                      the daemon's)
 
 DIR and IMAGE arguments may be relative; they are made absolute before they are
 sent. Streaming commands (validate, cleanup, export, convert) show a live
@@ -156,7 +157,8 @@ int Main(const std::vector<std::string>& argv) {
   }
   if (rest.empty()) {
     return UsageError(
-        "missing COMMAND (validate, stats, cleanup, read, save, export, convert, info, health)");
+        "missing COMMAND (validate, stats, cleanup, read, save, export, convert, info, health, "
+        "version)");
   }
   if (rest[0] == "help") {
     const Command* command = FindCommand(rest[1]);

@@ -45,6 +45,7 @@
 #include "server/engine/fs/path_text.h"
 #include "server/engine/store/image_locks.h"
 #include "server/engine/store/sidecar_store.h"
+#include "server/service/reflection_v1.h"
 #include "server/service/sidecar_service.h"
 
 namespace sidecard {
@@ -141,6 +142,7 @@ Listening Listen(const DaemonOptions& options, const std::vector<std::string>& a
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  builder.SetOption(service::ReflectionV1Option());  // beside v1alpha, for current grpcurl
   std::vector<int> ports(addresses.size(), 0);
   for (size_t i = 0; i < addresses.size(); ++i) {
     // The Unix socket's file permissions say who may connect; network
