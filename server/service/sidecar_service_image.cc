@@ -42,6 +42,9 @@ grpc::Status SidecarService::ReadSidecar(grpc::ServerContext* context,
     entry->set_error(engine::DisplayPath(skipped.error));
   }
   for (const std::string& path : outcome->shadowed) FillPath(path, *response->add_shadowed());
+  for (const std::string& path : outcome->merged_from) {
+    FillPath(path, *response->add_merged_from());
+  }
   FillPath(outcome->image_path, *response->mutable_image());
   return call.Finish(grpc::Status::OK);
 }
