@@ -69,7 +69,7 @@ std::string FormatResult(const CleanupResult& result) {
       label = "SKIPPED";
       detail = " (changed during the run)";
       break;
-    case sidecar::v1::CLEANUP_ACTION_KEPT_UNREADABLE:
+    case sidecar::v1::CLEANUP_ACTION_KEPT_UNREADABLE:  // from older daemons only
       label = "KEPT unreadable";
       break;
     case sidecar::v1::CLEANUP_ACTION_FAILED:
@@ -116,8 +116,8 @@ std::string FormatSummary(const CleanupSummary& summary, int64_t would_remove) {
                   Counted(summary.sidecars_examined(), "sidecar file", "sidecar files"), " under ",
                   summary.root(), " in ", Duration(summary.duration_seconds()), ": ",
                   Counted(summary.orphans_found(), "orphan", "orphans"), ", ",
-                  Count(summary.skipped()), " skipped, ", Count(summary.kept_unreadable()),
-                  " unreadable kept, ", Count(summary.failed()), " failed.\n");
+                  Count(summary.skipped()), " skipped, ", Count(summary.failed()), " failed; ",
+                  Count(summary.foreign_files()), " foreign left alone.\n");
   if (summary.working_files() > 0) {
     absl::StrAppend(
         &out, Counted(summary.working_files(), "working file", "working files"), " of the daemon (",

@@ -315,7 +315,9 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   }
   engine::TreeCache cache({options.cache_max_bytes, options.max_sidecar_bytes}, std::move(watcher));
   engine::ImageLocks image_locks;
-  engine::SidecarStore store(image_locks, options.max_sidecar_bytes);
+  engine::SidecarStore store(
+      image_locks, options.max_sidecar_bytes,
+      custom_extensions ? custom_extensions.get() : &engine::ImageExtensions::Default());
   service::ServiceConfig config{SIDECARD_VERSION, *roots, &pool, &cache};
   if (custom_extensions) config.image_extensions = custom_extensions.get();
   config.image_locks = &image_locks;

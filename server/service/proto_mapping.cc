@@ -43,8 +43,6 @@ v1::CleanupAction ToProto(engine::CleanupAction action) {
       return v1::CLEANUP_ACTION_QUARANTINED;
     case engine::CleanupAction::kSkippedTooRecent:
       return v1::CLEANUP_ACTION_SKIPPED_TOO_RECENT;
-    case engine::CleanupAction::kKeptUnreadable:
-      return v1::CLEANUP_ACTION_KEPT_UNREADABLE;
     case engine::CleanupAction::kFailed:
       return v1::CLEANUP_ACTION_FAILED;
     case engine::CleanupAction::kSkippedChanged:
@@ -230,7 +228,6 @@ void FillCleanupSummary(const engine::CleanupSummary& summary, v1::CleanupSummar
   out.set_orphans_found(summary.orphans_found);
   out.set_removed(summary.removed);
   out.set_skipped(summary.skipped);
-  out.set_kept_unreadable(summary.kept_unreadable);
   out.set_failed(summary.failed);
   out.set_bytes(summary.bytes);
   out.set_quarantine_dir(engine::DisplayPath(summary.quarantine_dir));
@@ -242,6 +239,7 @@ void FillCleanupSummary(const engine::CleanupSummary& summary, v1::CleanupSummar
   out.set_working_files_removed(summary.working_files_removed);
   out.set_working_files_restored(summary.working_files_restored);
   out.set_working_files_kept_as_conflict(summary.working_files_kept_as_conflict);
+  out.set_foreign_files(summary.foreign_files);
 }
 
 void FillSweepFigures(const engine::SweepFigures& figures, v1::StartupSweepFigures& out) {

@@ -42,6 +42,9 @@ grpc::Status SidecarService::ReadSidecar(grpc::ServerContext* context,
     entry->set_error(engine::DisplayPath(skipped.error));
   }
   for (const std::string& path : outcome->shadowed) FillPath(path, *response->add_shadowed());
+  for (const std::string& path : outcome->merged_from) {
+    FillPath(path, *response->add_merged_from());
+  }
   FillPath(outcome->image_path, *response->mutable_image());
   // Past the send limit gRPC would fail the call with "Sent message larger
   // than max", which names nothing; the file is named here instead.

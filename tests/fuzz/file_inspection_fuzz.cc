@@ -1,6 +1,6 @@
 // Fuzzes the inspection of one sidecar file as the tree operations do it:
 // read from a real file (with a size limit), decoded, analysed, then
-// classified as paired, orphan, foreign or unreadable. The result must agree
+// classified as paired, orphan or foreign. The result must agree
 // with decoding the same bytes in memory, and the classification must follow
 // the rules (only decodable sidecar documents without an image are orphans).
 #include <fuzzer/FuzzedDataProvider.h>
@@ -11,7 +11,7 @@
 
 #include "fuzz/fuzz_check.h"
 #include "fuzz/fuzz_directory.h"
-#include "server/engine/cache/inspection_source.h"
+#include "server/engine/documents/sidecar_membership.h"
 #include "server/engine/library/directory_scan.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -66,8 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else if (inspection.IsSidecarDocument()) {
     Check(role == SidecarRole::kOrphan, "an unpaired sidecar document is an orphan");
   } else {
-    Check(role == (inspection.decoded ? SidecarRole::kForeign : SidecarRole::kUnreadableUnpaired),
-          "an unpaired file that is not a sidecar document is foreign or unreadable");
+    Check(role == SidecarRole::kForeign,
+          "an unpaired file that is not a sidecar document is foreign");
     Check(!engine::IsReportedSidecar(role), "and is never reported (or removed) as a sidecar");
   }
   return 0;

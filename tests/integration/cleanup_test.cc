@@ -62,16 +62,17 @@ TEST_F(CleanupTest, Regression_CleanupDryRunChangesNothing) {
 
   const CleanupRun run = CleanupOk(tree_.root(), v1::CLEANUP_MODE_DRY_RUN);
   EXPECT_EQ(ListTree(tree_.root()), before);
+  // Foreign files (by name, or without an image and not a sidecar document:
+  // model.bin, broken.json, config.json) are not listed, only counted.
   EXPECT_THAT(CleanupActions(run),
-              ElementsAre(Pair(P("broken.json"), "CLEANUP_ACTION_KEPT_UNREADABLE"),
-                          Pair(P("deep/er/gone3.rkyv"), "CLEANUP_ACTION_WOULD_REMOVE"),
+              ElementsAre(Pair(P("deep/er/gone3.rkyv"), "CLEANUP_ACTION_WOULD_REMOVE"),
                           Pair(P("gone.bin"), "CLEANUP_ACTION_WOULD_REMOVE"),
-                          Pair(P("model.bin"), "CLEANUP_ACTION_KEPT_UNREADABLE"),
                           Pair(P("sub/gone2.json"), "CLEANUP_ACTION_WOULD_REMOVE")));
   EXPECT_EQ(run.summary.mode(), v1::CLEANUP_MODE_DRY_RUN);
   EXPECT_EQ(run.summary.orphans_found(), 3);
   EXPECT_EQ(run.summary.removed(), 0);
-  EXPECT_EQ(run.summary.kept_unreadable(), 2);
+  EXPECT_EQ(run.summary.kept_unreadable(), 0);
+  EXPECT_EQ(run.summary.foreign_files(), 5);
   EXPECT_EQ(run.summary.failed(), 0);
   EXPECT_EQ(run.summary.bytes(), OrphanBytes());
   EXPECT_EQ(run.summary.root(), tree_.root());
@@ -99,22 +100,20 @@ TEST_F(CleanupTest, DeleteRemovesExactlyTheOrphans) {
   const CleanupRun run = CleanupOk(tree_.root(), v1::CLEANUP_MODE_DELETE);
   EXPECT_EQ(ListTree(tree_.root()), expected);
   EXPECT_THAT(CleanupActions(run),
-              ElementsAre(Pair(P("broken.json"), "CLEANUP_ACTION_KEPT_UNREADABLE"),
-                          Pair(P("deep/er/gone3.rkyv"), "CLEANUP_ACTION_DELETED"),
+              ElementsAre(Pair(P("deep/er/gone3.rkyv"), "CLEANUP_ACTION_DELETED"),
                           Pair(P("gone.bin"), "CLEANUP_ACTION_DELETED"),
-                          Pair(P("model.bin"), "CLEANUP_ACTION_KEPT_UNREADABLE"),
                           Pair(P("sub/gone2.json"), "CLEANUP_ACTION_DELETED")));
   // Results come in sorted path order.
-  ASSERT_EQ(run.results.size(), 5u);
-  EXPECT_EQ(run.results[0].file().path(), P("broken.json"));
-  EXPECT_EQ(run.results[4].file().path(), P("sub/gone2.json"));
-  EXPECT_EQ(run.results[2].size_bytes(), BinSize(kFaceDoc));
-  EXPECT_THAT(run.results[0].error(), HasSubstr("invalid JSON at byte offset"));
+  ASSERT_EQ(run.results.size(), 3u);
+  EXPECT_EQ(run.results[0].file().path(), P("deep/er/gone3.rkyv"));
+  EXPECT_EQ(run.results[2].file().path(), P("sub/gone2.json"));
+  EXPECT_EQ(run.results[1].size_bytes(), BinSize(kFaceDoc));
   EXPECT_EQ(run.summary.mode(), v1::CLEANUP_MODE_DELETE);
   EXPECT_EQ(run.summary.orphans_found(), 3);
   EXPECT_EQ(run.summary.removed(), 3);
   EXPECT_EQ(run.summary.skipped(), 0);
-  EXPECT_EQ(run.summary.kept_unreadable(), 2);
+  EXPECT_EQ(run.summary.kept_unreadable(), 0);
+  EXPECT_EQ(run.summary.foreign_files(), 5);
   EXPECT_EQ(run.summary.failed(), 0);
   EXPECT_EQ(run.summary.bytes(), OrphanBytes());
   EXPECT_EQ(run.summary.sidecars_examined(), 10);
@@ -207,12 +206,11 @@ TEST_F(CleanupTest, Regression_CleanupNeverDeletesForeignFiles) {
   const CleanupRun run = CleanupOk(tree_.root(), v1::CLEANUP_MODE_DELETE);
   EXPECT_EQ(ListTree(tree_.root()), before);
   EXPECT_EQ(ListTree(outside.root()), outside_before);
-  EXPECT_THAT(CleanupActions(run),
-              ElementsAre(Pair(P("model.bin"), "CLEANUP_ACTION_KEPT_UNREADABLE"),
-                          Pair(P("weights.rkyv"), "CLEANUP_ACTION_KEPT_UNREADABLE")));
+  EXPECT_THAT(CleanupActions(run), IsEmpty());  // foreign files are only counted
   EXPECT_EQ(run.summary.orphans_found(), 0);
   EXPECT_EQ(run.summary.removed(), 0);
-  EXPECT_EQ(run.summary.kept_unreadable(), 2);
+  EXPECT_EQ(run.summary.kept_unreadable(), 0);
+  EXPECT_EQ(run.summary.foreign_files(), 12);
 
   const CleanupRun quarantine = CleanupOk(tree_.root(), v1::CLEANUP_MODE_QUARANTINE);
   EXPECT_EQ(quarantine.summary.removed(), 0);

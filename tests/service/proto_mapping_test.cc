@@ -246,7 +246,6 @@ TEST(FillCleanupResult, EveryActionHasItsOwnValue) {
       {engine::CleanupAction::kDeleted, v1::CLEANUP_ACTION_DELETED},
       {engine::CleanupAction::kQuarantined, v1::CLEANUP_ACTION_QUARANTINED},
       {engine::CleanupAction::kSkippedTooRecent, v1::CLEANUP_ACTION_SKIPPED_TOO_RECENT},
-      {engine::CleanupAction::kKeptUnreadable, v1::CLEANUP_ACTION_KEPT_UNREADABLE},
       {engine::CleanupAction::kFailed, v1::CLEANUP_ACTION_FAILED},
       {engine::CleanupAction::kSkippedChanged, v1::CLEANUP_ACTION_SKIPPED_CHANGED},
       {engine::CleanupAction::kWouldRestore, v1::CLEANUP_ACTION_WOULD_RESTORE},
@@ -271,7 +270,7 @@ TEST(FillCleanupSummary, EveryFigureAndTheMode) {
   summary.orphans_found = 9;
   summary.removed = 6;
   summary.skipped = 1;
-  summary.kept_unreadable = 1;
+  summary.foreign_files = 3;
   summary.failed = 1;
   summary.bytes = 4096;
   summary.quarantine_dir = "/p/.sidecar-quarantine/2025";
@@ -290,7 +289,8 @@ TEST(FillCleanupSummary, EveryFigureAndTheMode) {
   EXPECT_EQ(out.orphans_found(), 9);
   EXPECT_EQ(out.removed(), 6);
   EXPECT_EQ(out.skipped(), 1);
-  EXPECT_EQ(out.kept_unreadable(), 1);
+  EXPECT_EQ(out.foreign_files(), 3);
+  EXPECT_EQ(out.kept_unreadable(), 0);  // no longer sent
   EXPECT_EQ(out.failed(), 1);
   EXPECT_EQ(out.bytes(), 4096);
   EXPECT_EQ(out.quarantine_dir(), "/p/.sidecar-quarantine/2025");

@@ -8,11 +8,4 @@ std::shared_ptr<const SidecarInspection> DirectInspector::Inspect(const Director
       InspectSidecarAt(directory.fd.get(), file.name, file.format, max_bytes_));
 }
 
-SidecarRole ClassifySidecar(const SidecarFile& file, const SidecarInspection& inspection) {
-  if (file.image.has_value()) return SidecarRole::kPaired;
-  if (inspection.IsSidecarDocument()) return SidecarRole::kOrphan;
-  if (inspection.decoded) return SidecarRole::kForeign;
-  return SidecarRole::kUnreadableUnpaired;
-}
-
 }  // namespace sidecard::engine

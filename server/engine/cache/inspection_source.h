@@ -1,7 +1,7 @@
 // Where the inspection of one sidecar file comes from. The direct inspector
 // reads every file; the tree cache (tree_cache.h, same interface) answers from
-// memory for files whose watch or stamp proves them unchanged. And what a
-// sidecar-extension file turns out to be once inspected.
+// memory for files whose watch or stamp proves them unchanged. What the file
+// then is (paired, orphan, foreign) is sidecar_membership.h's to say.
 #ifndef SIDECARD_SERVER_ENGINE_CACHE_INSPECTION_SOURCE_H_
 #define SIDECARD_SERVER_ENGINE_CACHE_INSPECTION_SOURCE_H_
 
@@ -30,20 +30,6 @@ class DirectInspector : public SidecarInspector {
  private:
   size_t max_bytes_;
 };
-
-// What a sidecar-extension file turns out to be once inspected.
-enum class SidecarRole {
-  kPaired,              // an image of its stem exists beside it
-  kOrphan,              // no image, and it decodes as a sidecar document
-  kForeign,             // no image, decodes, but is not a sidecar document
-  kUnreadableUnpaired,  // no image and does not decode: not provably a sidecar
-};
-SidecarRole ClassifySidecar(const SidecarFile& file, const SidecarInspection& inspection);
-
-// True for roles that are reported as sidecars (paired or orphan).
-inline bool IsReportedSidecar(SidecarRole role) {
-  return role == SidecarRole::kPaired || role == SidecarRole::kOrphan;
-}
 
 }  // namespace sidecard::engine
 

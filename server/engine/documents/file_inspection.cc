@@ -101,4 +101,27 @@ SidecarInspection InspectSidecarAt(int directory_fd, const std::string& name, Si
   return inspection;
 }
 
+LoadedSidecar LoadSidecarAt(int directory_fd, const std::string& name, SidecarFormat format,
+                            size_t max_bytes) {
+  LoadedSidecar loaded;
+  SidecarInspection& inspection = loaded.inspection;
+  inspection.format = format;
+  auto bytes = ReadRegularFileAt(directory_fd, name, max_bytes, inspection.stamp);
+  if (!bytes.ok()) {
+    loaded.vanished = absl::IsNotFound(bytes.status());
+    inspection.error = std::string(bytes.status().message());
+    return loaded;
+  }
+  auto decoded = DecodeSidecar(format, *bytes);
+  if (!decoded.ok()) {
+    inspection.error = std::string(decoded.status().message());
+    return loaded;
+  }
+  inspection.decoded = true;
+  inspection.decode_warnings = std::move(decoded->warnings);
+  inspection.facts = AnalyzeDocument(decoded->document);
+  loaded.document.Swap(decoded->document);
+  return loaded;
+}
+
 }  // namespace sidecard::engine

@@ -4,6 +4,8 @@
 #ifndef SIDECARD_SERVER_ENGINE_DOCUMENTS_FILE_INSPECTION_H_
 #define SIDECARD_SERVER_ENGINE_DOCUMENTS_FILE_INSPECTION_H_
 
+#include <rapidjson/document.h>
+
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -49,6 +51,22 @@ absl::StatusOr<std::string> ReadRegularFileAt(int directory_fd, const std::strin
 // fails: problems land in `error`.
 SidecarInspection InspectSidecarAt(int directory_fd, const std::string& name, SidecarFormat format,
                                    size_t max_bytes = kDefaultMaxSidecarBytes);
+
+// One file read whole with its document, for the operations that need the
+// content itself (Read, Save, Export, Convert), parsed exactly.
+struct LoadedSidecar {
+  SidecarInspection inspection;
+  rapidjson::Document document;  // null unless decoded
+  // Gone since it was listed (another program removed it): not a problem.
+  bool vanished = false;
+
+  // Decoded to a JSON object, so its content can be merged.
+  bool readable() const {
+    return inspection.decoded && inspection.facts.layout != DocumentLayout::kNotAnObject;
+  }
+};
+LoadedSidecar LoadSidecarAt(int directory_fd, const std::string& name, SidecarFormat format,
+                            size_t max_bytes = kDefaultMaxSidecarBytes);
 
 }  // namespace sidecard::engine
 

@@ -2,13 +2,10 @@
 
 #include <algorithm>
 
+#include "server/engine/documents/sidecar_membership.h"
+
 namespace sidecard::engine {
 namespace {
-
-// Read priority: .bin, .rkyv, .json, then old per-operation files.
-int MemberRank(const GroupMember& member) {
-  return ReadPriority(member.file->format) + (member.file->legacy_operation_file ? 10 : 0);
-}
 
 bool IsReadable(const SidecarInspection& inspection) {
   return inspection.decoded && inspection.facts.layout != DocumentLayout::kNotAnObject;
@@ -21,8 +18,9 @@ bool SidecarGroup::HasOperation(std::string_view operation) const {
 }
 
 SidecarGroup CombineGroup(std::vector<GroupMember>& members) {
-  std::stable_sort(members.begin(), members.end(),
-                   [](const auto& a, const auto& b) { return MemberRank(a) < MemberRank(b); });
+  std::stable_sort(members.begin(), members.end(), [](const auto& a, const auto& b) {
+    return MemberRank(*a.file) < MemberRank(*b.file);
+  });
   SidecarGroup group;
   for (const GroupMember& member : members) {
     const SidecarInspection& inspection = *member.inspection;

@@ -9,6 +9,7 @@
 
 #include "absl/time/clock.h"
 #include "server/engine/base/text.h"
+#include "server/engine/documents/sidecar_membership.h"
 #include "server/engine/fs/file_stamp.h"
 #include "server/engine/fs/guarded_write.h"
 #include "server/engine/fs/make_directories.h"
@@ -33,8 +34,8 @@ class Cleaner {
   void set_root_fd(int fd) { root_fd_ = fd; }
 
   // Decides and, outside a dry run, acts on one inspected file. Returns
-  // false when the file needs no report line (a sidecar with its image, or a
-  // foreign file).
+  // false when the file needs no report line: a sidecar with its image, or a
+  // foreign file (counted only, as Validate and Stats count it).
   bool Process(const InspectedSidecar& item, CleanupResult& result) {
     const DirectoryScan& dir = *item.ref.directory;
     const SidecarFile& file = item.ref.file();
@@ -44,13 +45,10 @@ class Cleaner {
         dir.AbsolutePathOf(file.name), CleanupAction::kWouldRemove, {}, {}, inspection.stamp.size};
     switch (ClassifySidecar(file, inspection)) {
       case SidecarRole::kPaired:
-      case SidecarRole::kForeign:
         return false;
-      case SidecarRole::kUnreadableUnpaired:
-        result.action = CleanupAction::kKeptUnreadable;
-        result.error = inspection.error;  // the action already says "kept, unreadable"
-        ++summary_.kept_unreadable;
-        return true;
+      case SidecarRole::kForeign:
+        ++summary_.foreign_files;
+        return false;
       case SidecarRole::kOrphan:
         break;
     }
@@ -175,7 +173,8 @@ absl::StatusOr<CleanupSummary> CleanupTree(
   WorkingFileCleaner working_files(root, options, summary);
 
   WalkOptions walk_options = WalkOptionsFor(context, options.recursive);
-  walk_options.on_directory = [&working_files](const DirectoryScan& scan) {
+  walk_options.on_directory = [&working_files, &summary](const DirectoryScan& scan) {
+    summary.foreign_files += static_cast<int64_t>(scan.foreign_files.size());  // by name
     working_files.OnDirectory(scan);
     return true;
   };

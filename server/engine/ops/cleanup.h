@@ -3,9 +3,10 @@
 // when asked, deletes them or moves them into a quarantine folder inside the
 // root from which they can be moved back.
 //
-// Never touched: foreign files, sidecars whose image exists, files that do
-// not decode (reported as kept), anything outside the root, anything changed
-// since it was inspected. One failure never stops the rest.
+// Never touched: foreign files (sidecar_membership.h: among them files
+// without an image that do not decode), sidecars whose image exists,
+// anything outside the root, anything changed since it was inspected. One
+// failure never stops the rest.
 //
 // The daemon's own working files under the root are listed too, and their
 // strays resolved with the orphans (working_file_cleanup.h).
@@ -32,7 +33,6 @@ enum class CleanupAction {
   kDeleted,
   kQuarantined,
   kSkippedTooRecent,
-  kKeptUnreadable,
   kFailed,
   kSkippedChanged,
   // A stray `.sidecard-held-` working file (working_file_cleanup.h).
@@ -70,12 +70,14 @@ struct CleanupSummary {
   int64_t orphans_found = 0;
   int64_t removed = 0;
   int64_t skipped = 0;
-  int64_t kept_unreadable = 0;
   int64_t failed = 0;
   int64_t bytes = 0;
   std::string quarantine_dir;  // absolute; set in quarantine mode
   int64_t sidecars_examined = 0;
   int64_t unreadable_directories = 0;
+  // Sidecar-extension files that are not sidecars (by name, by content, or
+  // a symlink): never touched, counted as Validate and Stats count them.
+  int64_t foreign_files = 0;
   double duration_seconds = 0;
   // The daemon's working files (working_file_cleanup.h), each a result too.
   int64_t working_files = 0;

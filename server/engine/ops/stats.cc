@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "server/engine/base/saturating.h"
 #include "server/engine/documents/sidecar_group.h"
+#include "server/engine/documents/sidecar_membership.h"
 #include "server/engine/fs/sandboxed_open.h"
 #include "server/engine/ops/counting_key.h"
 #include "server/engine/ops/directory_counting.h"

@@ -7,73 +7,12 @@
 #include <cstdint>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "server/engine/base/text.h"
-#include "server/engine/cache/inspection_source.h"
 #include "server/engine/documents/document_merge.h"
-#include "server/engine/documents/operations.h"
-#include "server/engine/library/naming.h"
+#include "server/engine/documents/sidecar_membership.h"
 
 namespace sidecard::engine {
 namespace {
-
-// Read priority: .bin, .rkyv, .json, then old per-operation files.
-int MemberRank(const SidecarFile& file) {
-  return ReadPriority(file.format) + (file.legacy_operation_file ? 10 : 0);
-}
-
-// One file read and decoded, its document kept (an inspection drops it).
-struct ReadMember {
-  GroupFile file;
-  rapidjson::Document document;
-};
-
-ReadMember Read(const DirectoryScan& directory, const SidecarFile& file, size_t max_bytes) {
-  ReadMember read;
-  read.file.file = &file;
-  SidecarInspection& inspection = read.file.inspection;
-  inspection.format = file.format;
-  auto bytes = ReadRegularFileAt(directory.fd.get(), file.name, max_bytes, inspection.stamp);
-  if (!bytes.ok()) {
-    inspection.error = std::string(bytes.status().message());
-    return read;
-  }
-  auto decoded = DecodeSidecar(file.format, *bytes);
-  if (!decoded.ok()) {
-    inspection.error = std::string(decoded.status().message());
-    return read;
-  }
-  inspection.decoded = true;
-  inspection.decode_warnings = std::move(decoded->warnings);
-  inspection.facts = AnalyzeDocument(decoded->document);
-  read.document.Swap(decoded->document);
-  return read;
-}
-
-// An old `<stem>_<operation>.json` file may hold its operation's bare payload
-// (`{"success": true, "faces": [...]}`). Moves such content under the
-// operation its name gives, so merging puts it where it belongs instead of
-// scattering payload fields over the top level.
-void PlaceLegacyPayload(const GroupFile& member, rapidjson::Document& document) {
-  if (!member.file->legacy_operation_file || !member.inspection.facts.operations.empty()) return;
-  const auto legacy = SplitLegacyOperationStem(SplitName(member.file->name).stem);
-  if (!legacy) return;
-  auto& allocator = document.GetAllocator();
-  rapidjson::Value payload(rapidjson::kObjectType);
-  rapidjson::Value rest(rapidjson::kObjectType);
-  for (auto& entry : document.GetObject()) {
-    const std::string_view key(entry.name.GetString(), entry.name.GetStringLength());
-    (key == kSidecarInfoKey ? rest : payload).AddMember(entry.name, entry.value, allocator);
-  }
-  if (!payload.ObjectEmpty()) {
-    rest.AddMember(
-        rapidjson::Value(legacy->operation.data(),
-                         static_cast<rapidjson::SizeType>(legacy->operation.size()), allocator),
-        payload, allocator);
-  }
-  rapidjson::Value& root = document;
-  root = rest;  // moves
-}
 
 // Walks a tree and hands every directory's groups on, a batch at a time.
 class GroupWalker {
@@ -153,19 +92,6 @@ size_t GroupDocument::unreadable_count() const {
       std::count_if(files.begin(), files.end(), [](const GroupFile& f) { return !f.readable(); }));
 }
 
-std::vector<GroupPlan> PlanGroups(const DirectoryScan& directory) {
-  std::vector<GroupPlan> plans;
-  absl::flat_hash_map<std::string, size_t> plan_of_key;
-  // `sidecars` is in name order, so groups come out ordered by first file.
-  for (size_t i = 0; i < directory.sidecars.size(); ++i) {
-    const std::string& key = directory.sidecars[i].group_key;
-    const auto [it, inserted] = plan_of_key.try_emplace(key, plans.size());
-    if (inserted) plans.push_back({key, {}});
-    plans[it->second].sidecars.push_back(i);
-  }
-  return plans;
-}
-
 GroupDocument LoadGroup(const DirectoryScan& directory, const GroupPlan& plan, size_t max_bytes) {
   std::vector<size_t> order = plan.sidecars;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -175,21 +101,20 @@ GroupDocument LoadGroup(const DirectoryScan& directory, const GroupPlan& plan, s
   group.key = plan.key;
   for (size_t index : order) {
     const SidecarFile& file = directory.sidecars[index];
-    ReadMember member = Read(directory, file, max_bytes);
-    if (!IsReportedSidecar(ClassifySidecar(file, member.file.inspection))) continue;
+    LoadedSidecar loaded = LoadSidecarAt(directory.fd.get(), file.name, file.format, max_bytes);
+    if (!IsReportedSidecar(ClassifySidecar(file, loaded.inspection))) continue;
     if (file.image) group.image = file.image;
-    if (member.file.readable()) {
-      PlaceLegacyPayload(member.file, member.document);
-      NormalizeLayout(member.document);
+    if (loaded.readable()) {
+      PrepareMemberForMerge(file, loaded.inspection, loaded.document);
       if (group.document.IsNull()) {
-        group.document.Swap(member.document);
+        group.document.Swap(loaded.document);
       } else {
-        for (std::string& where : MergeLowerPriority(group.document, member.document)) {
-          group.conflicts.push_back(Concat(member.file.file->name, ": ", where));
+        for (std::string& where : MergeLowerPriority(group.document, loaded.document)) {
+          group.conflicts.push_back(Concat(file.name, ": ", where));
         }
       }
     }
-    group.files.push_back(std::move(member.file));
+    group.files.push_back({&file, std::move(loaded.inspection)});
   }
   if (!group.document.IsNull()) group.facts = AnalyzeDocument(group.document);
   return group;

@@ -26,6 +26,7 @@
 #include "server/engine/base/cancellation.h"
 #include "server/engine/documents/document_facts.h"
 #include "server/engine/documents/file_inspection.h"
+#include "server/engine/documents/sidecar_membership.h"
 #include "server/engine/library/tree_walk.h"
 #include "server/engine/ops/parallel_inspection.h"
 
@@ -104,20 +105,10 @@ absl::StatusOr<std::vector<TreeWalk::DirectoryError>> ForEachGroup(
     const std::string& root, const GroupWalkOptions& options, const EngineContext& context,
     const Cancellation& cancellation, const GroupWork& work, const GroupSink& sink);
 
-// The sidecar-extension files of `directory` grouped by group key (before
-// classification): indices into `directory.sidecars`, groups ordered by
-// their first file's name.
-struct GroupPlan {
-  std::string key;
-  std::vector<size_t> sidecars;
-};
-std::vector<GroupPlan> PlanGroups(const DirectoryScan& directory);
-
-// Reads, decodes and classifies the files of `plan`, keeps the reported ones
-// (paired, or orphans that are sidecar documents) and merges their documents:
-// each is normalized (NormalizeLayout), then merged in read priority order
-// (MergeLowerPriority). An old `<stem>_<operation>.json` file that holds no
-// operation key (a bare payload) is first placed under its operation.
+// Reads, decodes and classifies the files of `plan` (PlanGroups,
+// sidecar_membership.h), keeps the members (paired, or orphans) and merges
+// their documents in read priority order: each prepared
+// (PrepareMemberForMerge), then merged (MergeLowerPriority).
 GroupDocument LoadGroup(const DirectoryScan& directory, const GroupPlan& plan, size_t max_bytes);
 
 }  // namespace sidecard::engine

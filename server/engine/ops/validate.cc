@@ -1,6 +1,7 @@
 #include "server/engine/ops/validate.h"
 
 #include "absl/time/clock.h"
+#include "server/engine/documents/sidecar_membership.h"
 #include "server/engine/ops/counting_key.h"
 #include "server/engine/ops/directory_counting.h"
 #include "server/engine/recovery/working_files.h"

@@ -12,6 +12,7 @@
 #include "server/engine/documents/document_merge.h"
 #include "server/engine/documents/file_inspection.h"
 #include "server/engine/documents/operations.h"
+#include "server/engine/documents/sidecar_membership.h"
 #include "server/engine/fs/file_stamp.h"
 #include "server/engine/fs/guarded_write.h"
 #include "server/engine/fs/path_text.h"
@@ -25,24 +26,27 @@ namespace {
 
 using rapidjson::Value;
 
-// One existing sidecar file of the image, decoded (or not).
-struct ExistingFile {
-  std::string name;
-  SidecarFormat format;
-  absl::StatusOr<rapidjson::Document> document = absl::UnknownError("not read");
-  FileStamp stamp;  // the version read; a write replaces only this version
+// One sidecar file of the image (sidecar_membership.h), read.
+struct MemberFile {
+  const SidecarFile* file = nullptr;  // in ImageFiles::scan
+  LoadedSidecar loaded;               // its stamp is the version a write may replace
 };
 
-// The image's sidecar files: regular files in read priority order (same
-// stem, any case of a sidecar extension; never foreign names), and the names
-// of same-stem sidecar names that are symlinks (never read nor replaced: a
-// link may point anywhere, outside the roots too).
-struct SidecarFiles {
-  std::vector<ExistingFile> files;
+// The image's files as every operation sees them (sidecar_membership.h).
+struct ImageFiles {
+  DirectoryScan scan;
+  // Members in read priority order, each read; never a foreign file.
+  std::vector<MemberFile> members;
+  // Candidates by name that are not sidecars (without an image, not a
+  // sidecar document): never read as the image's, merged or replaced.
+  std::vector<std::string> foreign;
+  // Same-stem sidecar names that are symlinks (never read nor replaced: a
+  // link may point anywhere, outside the roots too).
   std::vector<std::string> links;
 };
 
-absl::StatusOr<SidecarFiles> ListSidecarFiles(const ImageLocation& location, int directory_fd) {
+absl::StatusOr<ImageFiles> ListImageFiles(const ImageLocation& location, int directory_fd,
+                                          const ScanOptions& options, size_t max_bytes) {
   // A new open file description (not a dup, which would share the read
   // position), so a save that starts over lists the directory afresh.
   UniqueFd listing(openat(directory_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -50,19 +54,22 @@ absl::StatusOr<SidecarFiles> ListSidecarFiles(const ImageLocation& location, int
     return absl::InternalError(
         Concat("cannot list ", DisplayPath(location.directory), ": ", std::strerror(errno)));
   }
-  auto scan = ScanDirectory(std::move(listing), "", location.directory, ScanOptions{});
+  auto scan = ScanDirectory(std::move(listing), "", location.directory, options);
   if (!scan.ok()) return scan.status();
-  const std::string key = FoldCase(location.stem);
-  SidecarFiles found;
-  for (const SidecarFile& file : scan->sidecars) {
-    if (FoldCase(SplitName(file.name).stem) == key)
-      found.files.push_back({file.name, file.format, absl::UnknownError("not read"), {}});
+  ImageFiles found{*std::move(scan), {}, {}, {}};
+  for (size_t index : ImageCandidates(found.scan, location.stem)) {
+    const SidecarFile& file = found.scan.sidecars[index];
+    LoadedSidecar loaded = LoadSidecarAt(directory_fd, file.name, file.format, max_bytes);
+    // Removed since it was listed (a concurrent cleanup): it is simply gone.
+    if (loaded.vanished) continue;
+    if (IsReportedSidecar(ClassifySidecar(file, loaded.inspection))) {
+      found.members.push_back({&file, std::move(loaded)});
+    } else {
+      found.foreign.push_back(file.name);
+    }
   }
-  std::stable_sort(found.files.begin(), found.files.end(),
-                   [](const ExistingFile& a, const ExistingFile& b) {
-                     return ReadPriority(a.format) < ReadPriority(b.format);
-                   });
-  for (const std::string& name : scan->foreign_files) {
+  const std::string key = FoldCase(location.stem);
+  for (const std::string& name : found.scan.foreign_files) {
     struct stat st {};
     if (FoldCase(SplitName(name).stem) == key &&
         fstatat(directory_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
@@ -70,6 +77,15 @@ absl::StatusOr<SidecarFiles> ListSidecarFiles(const ImageLocation& location, int
     }
   }
   return found;
+}
+
+// Pairs as the tree operations do: their image extensions, and symlinked
+// images resolved inside the roots.
+ScanOptions ScanOptionsFor(const AllowedRoots& roots, const ImageExtensions* image_extensions) {
+  ScanOptions options;
+  options.image_extensions = image_extensions;
+  options.allowed_roots = &roots;
+  return options;
 }
 
 // A save replaces its target by rename, which would silently drop a symlink
@@ -85,18 +101,6 @@ absl::Status CheckReplaceable(int directory_fd, const std::string& directory,
       Concat("sidecar ", path, S_ISLNK(st.st_mode) ? " is a symlink" : " is not a regular file",
              "; sidecard never writes through or replaces it. Remove it, or save in another "
              "format"));
-}
-
-absl::StatusOr<rapidjson::Document> DecodeObject(int directory_fd, const ExistingFile& file,
-                                                 size_t max_bytes, FileStamp& stamp) {
-  auto bytes = ReadRegularFileAt(directory_fd, file.name, max_bytes, stamp);
-  if (!bytes.ok()) return bytes.status();
-  auto decoded = DecodeSidecar(file.format, *bytes);
-  if (!decoded.ok()) return decoded.status();
-  if (!decoded->document.IsObject()) {
-    return absl::InvalidArgumentError("the document is not a JSON object");
-  }
-  return std::move(decoded->document);
 }
 
 std::string PathIn(const std::string& directory, const std::string& name) {
@@ -175,7 +179,8 @@ absl::StatusOr<ReadOutcome> SidecarStore::Read(const AllowedRoots& roots,
   if (!location.ok()) return location.status();
   auto fd = OpenDirectoryBeneath(roots, location->directory);
   if (!fd.ok()) return fd.status();
-  auto listed = ListSidecarFiles(*location, fd->get());
+  auto listed = ListImageFiles(*location, fd->get(), ScanOptionsFor(roots, image_extensions_),
+                               max_sidecar_bytes_);
   if (!listed.ok()) return listed.status();
   ReadOutcome outcome;
   outcome.image_path = location->image_path;
@@ -183,23 +188,37 @@ absl::StatusOr<ReadOutcome> SidecarStore::Read(const AllowedRoots& roots,
   for (const std::string& link : listed->links) {
     outcome.skipped.push_back({PathIn(location->directory, link), "a symlink, never followed"});
   }
-  for (ExistingFile& file : listed->files) {
-    const std::string path = PathIn(location->directory, file.name);
-    if (outcome.found) {
+  // The first readable file named after the image, then the readable old
+  // per-operation files, which are merged below it.
+  std::vector<MemberFile*> sources;
+  bool have_base = false;
+  for (MemberFile& member : listed->members) {
+    const std::string path = PathIn(location->directory, member.file->name);
+    const bool legacy = member.file->legacy_operation_file;
+    if (!legacy && have_base) {
       outcome.shadowed.push_back(path);
-      continue;
+    } else if (!member.loaded.readable()) {
+      outcome.skipped.push_back({path, member.loaded.inspection.FirstError()});
+    } else {
+      sources.push_back(&member);
+      have_base = true;
     }
-    auto document = DecodeObject(fd->get(), file, max_sidecar_bytes_, file.stamp);
-    // Removed since it was listed (a concurrent cleanup): it is simply gone.
-    if (absl::IsNotFound(document.status())) continue;
-    if (!document.ok()) {
-      outcome.skipped.push_back({path, std::string(document.status().message())});
-      continue;
-    }
-    outcome.found = true;
-    outcome.document = *std::move(document);
-    outcome.sidecar_path = path;
-    outcome.format = file.format;
+  }
+  if (sources.empty()) return outcome;
+  outcome.found = true;
+  outcome.sidecar_path = PathIn(location->directory, sources.front()->file->name);
+  outcome.format = sources.front()->file->format;
+  outcome.document = std::move(sources.front()->loaded.document);
+  if (sources.size() == 1 && !sources.front()->file->legacy_operation_file) return outcome;
+  // Old per-operation files are shown as a save would merge them: every
+  // document normalized, each legacy one below what is read before it.
+  for (MemberFile* source : sources) {
+    rapidjson::Document& document =
+        source == sources.front() ? outcome.document : source->loaded.document;
+    PrepareMemberForMerge(*source->file, source->loaded.inspection, document);
+    if (source == sources.front()) continue;
+    MergeLowerPriority(outcome.document, document);
+    outcome.merged_from.push_back(PathIn(location->directory, source->file->name));
   }
   return outcome;
 }
@@ -222,7 +241,7 @@ absl::StatusOr<SaveOutcome> SidecarStore::Save(const AllowedRoots& roots,
   std::string corrupt_kept_as;
   absl::Status lost_race;
   for (int attempt = 0; attempt < kSaveAttempts; ++attempt) {
-    auto saved = SaveOnce(*location, directory.get(), request, corrupt_kept_as);
+    auto saved = SaveOnce(roots, *location, directory.get(), request, corrupt_kept_as);
     if (saved.ok() || !IsLostRace(saved.status())) return saved;
     lost_race = saved.status();
   }
@@ -231,67 +250,64 @@ absl::StatusOr<SaveOutcome> SidecarStore::Save(const AllowedRoots& roots,
       kSaveAttempts, " attempts; last: ", lost_race.message(), "); nothing was saved, try again"));
 }
 
-absl::StatusOr<SaveOutcome> SidecarStore::SaveOnce(const ImageLocation& location, int directory_fd,
+absl::StatusOr<SaveOutcome> SidecarStore::SaveOnce(const AllowedRoots& roots,
+                                                   const ImageLocation& location, int directory_fd,
                                                    const SaveRequest& request,
                                                    std::string& corrupt_kept_as) const {
-  auto listed = ListSidecarFiles(location, directory_fd);
+  // Every member is read first: a corrupt one stops the save before
+  // anything is written.
+  auto listed = ListImageFiles(location, directory_fd, ScanOptionsFor(roots, image_extensions_),
+                               max_sidecar_bytes_);
   if (!listed.ok()) return listed.status();
-  std::vector<ExistingFile>& files = listed->files;
-
-  // Decode everything first: a corrupt file stops the save before anything
-  // is written.
-  for (ExistingFile& file : files) {
-    file.document = DecodeObject(directory_fd, file, max_sidecar_bytes_, file.stamp);
-  }
-  // A file removed since it was listed (a concurrent cleanup of an orphan)
-  // is gone, not corrupt.
-  std::erase_if(files,
-                [](const ExistingFile& file) { return absl::IsNotFound(file.document.status()); });
-  std::vector<const ExistingFile*> corrupt;
-  for (ExistingFile& file : files) {
-    if (!file.document.ok()) corrupt.push_back(&file);
+  std::vector<MemberFile>& files = listed->members;
+  std::vector<const MemberFile*> corrupt;
+  for (const MemberFile& file : files) {
+    if (!file.loaded.readable()) corrupt.push_back(&file);
   }
   if (!corrupt.empty() && !request.overwrite_corrupt) {
-    const ExistingFile& first = *corrupt.front();
+    const MemberFile& first = *corrupt.front();
     return absl::FailedPreconditionError(
-        Concat("sidecar ", DisplayPath(PathIn(location.directory, first.name)), " is corrupt (",
-               first.document.status().message(),
+        Concat("sidecar ", DisplayPath(PathIn(location.directory, first.file->name)),
+               " is corrupt (", first.loaded.inspection.FirstError(),
                "); it was left untouched. Fix or move it, or save with overwrite_corrupt to keep "
                "it aside and write a new sidecar"));
   }
 
   SaveOutcome outcome;
   // A save must be what readers see: when a file of a higher read priority
-  // exists (a .bin when .json was asked for), the save goes into it.
+  // exists (a .bin when .json was asked for), the save goes into it. Old
+  // per-operation files are merged in but never written to.
   outcome.format = request.format;
-  for (const ExistingFile& file : files) {
-    if (file.document.ok() && ReadPriority(file.format) < ReadPriority(outcome.format)) {
-      outcome.format = file.format;
+  for (const MemberFile& file : files) {
+    if (file.loaded.readable() && !file.file->legacy_operation_file &&
+        ReadPriority(file.file->format) < ReadPriority(outcome.format)) {
+      outcome.format = file.file->format;
     }
   }
   outcome.created = files.empty();
   rapidjson::Document merged(rapidjson::kObjectType);
   bool have_base = false;
-  for (ExistingFile& file : files) {
-    if (!file.document.ok()) continue;
-    NormalizeLayout(*file.document);
+  for (MemberFile& file : files) {
+    if (!file.loaded.readable()) continue;
+    rapidjson::Document& document = file.loaded.document;
+    PrepareMemberForMerge(*file.file, file.loaded.inspection, document);
     if (!have_base) {
-      merged.CopyFrom(*file.document, merged.GetAllocator());
+      merged.CopyFrom(document, merged.GetAllocator());
       have_base = true;
     } else {
-      MergeLowerPriority(merged, *file.document);
+      MergeLowerPriority(merged, document);
     }
-    outcome.merged_from.push_back(PathIn(location.directory, file.name));
+    outcome.merged_from.push_back(PathIn(location.directory, file.file->name));
   }
   PutOperation(merged, request.operation, request.backend, *request.payload);
   UpdateSidecarInfo(merged, location, request);
 
   // Write to the existing file of the format (keeping its name's case).
   std::string target = Concat(location.stem, ".", FormatName(outcome.format));
-  const ExistingFile* replaced = nullptr;
-  for (const ExistingFile& file : files) {
-    if (file.format == outcome.format) {
-      target = file.name;
+  const MemberFile* replaced = nullptr;
+  for (const MemberFile& file : files) {
+    if (file.file->format == outcome.format && !file.file->legacy_operation_file) {
+      target = file.file->name;
       replaced = &file;
       break;
     }
@@ -302,12 +318,24 @@ absl::StatusOr<SaveOutcome> SidecarStore::SaveOnce(const ImageLocation& location
   }
   // A foreign name (`package.json` for `package.jpg`) is never read as a
   // sidecar, so a save there would be lost to readers, and the file there
-  // may be someone else's: refused.
+  // may be someone else's: refused. So is a file there that is not a
+  // sidecar by content (`model.bin` beside no image).
   if (replaced == nullptr && IsForeignName(target)) {
     return absl::FailedPreconditionError(
         Concat(DisplayPath(PathIn(location.directory, target)),
                " is a foreign file name (never read as a sidecar, and never replaced); save "
                "this image in another format"));
+  }
+  if (replaced == nullptr) {
+    const std::string folded = FoldCase(target);
+    for (const std::string& name : listed->foreign) {
+      if (FoldCase(name) != folded) continue;
+      return absl::FailedPreconditionError(
+          Concat(DisplayPath(PathIn(location.directory, name)), " is not a sidecar of ",
+                 DisplayPath(location.image_path),
+                 " (without the image it is not a sidecar document, so it is a foreign file: never "
+                 "merged or replaced); save this image in another format"));
+    }
   }
   // Never written: a sidecar the daemon would then refuse to read (and every
   // later save take for corrupt).
@@ -317,16 +345,17 @@ absl::StatusOr<SaveOutcome> SidecarStore::SaveOnce(const ImageLocation& location
         "the sidecar ", DisplayPath(PathIn(location.directory, target)), " would be ", bytes.size(),
         " bytes, more than the daemon reads (limit ", max_sidecar_bytes_, "); nothing was saved"));
   }
-  for (const ExistingFile* file : corrupt) {
-    const std::string aside = CorruptName(file->name, request.now);
+  for (const MemberFile* file : corrupt) {
+    const std::string& name = file->file->name;
+    const std::string aside = CorruptName(name, request.now);
     if (absl::Status moved =
-            MoveFileGuarded(directory_fd, file->name, directory_fd, aside, file->stamp);
+            MoveFileGuarded(directory_fd, name, directory_fd, aside, file->loaded.inspection.stamp);
         !moved.ok()) {
       // Replaced or removed since it was read: start over from what is there.
       if (absl::IsAborted(moved) || absl::IsNotFound(moved)) {
         return absl::AbortedError(moved.message());
       }
-      return absl::Status(moved.code(), Concat("cannot keep the corrupt sidecar ", file->name,
+      return absl::Status(moved.code(), Concat("cannot keep the corrupt sidecar ", name,
                                                " aside: ", moved.message()));
     }
     if (corrupt_kept_as.empty()) corrupt_kept_as = PathIn(location.directory, aside);
@@ -334,8 +363,9 @@ absl::StatusOr<SaveOutcome> SidecarStore::SaveOnce(const ImageLocation& location
   }
   outcome.corrupt_kept_as = corrupt_kept_as;
   const absl::Status written =
-      replaced != nullptr ? ReplaceFileGuarded(directory_fd, target, bytes, replaced->stamp)
-                          : CreateFileGuarded(directory_fd, target, bytes);
+      replaced != nullptr
+          ? ReplaceFileGuarded(directory_fd, target, bytes, replaced->loaded.inspection.stamp)
+          : CreateFileGuarded(directory_fd, target, bytes);
   if (!written.ok()) {
     if (IsLostRace(written)) return written;
     return absl::Status(written.code(),

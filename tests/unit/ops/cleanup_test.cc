@@ -108,16 +108,20 @@ TEST_F(CleanupTest, Regression_ForeignFilesAreNeverTouched) {
                            "g1_summary.json", "notes.json"}) {
     EXPECT_TRUE(tree_.Exists(name)) << name;
   }
-  ASSERT_NE(run.For("model.bin"), nullptr);
-  EXPECT_EQ(run.For("model.bin")->action, CleanupAction::kKeptUnreadable);
-  EXPECT_THAT(run.For("model.bin")->error, HasSubstr("length header says"));
+  // Foreign, as Validate and Stats see them: counted, never listed.
+  EXPECT_TRUE(run.results.empty());
+  EXPECT_EQ(run.summary.foreign_files, 6);
 }
 
-TEST_F(CleanupTest, UndecodableFileWithoutImageIsKept) {
+// docs/CONTRACT.md §1: a file without an image that does not decode is not
+// provably a sidecar, so it is foreign (once "kept unreadable" here only).
+TEST_F(CleanupTest, Regression_AnUndecodableFileWithoutImageIsForeign) {
   tree_.WriteFile("broken.json", R"({"face_detection": {"success": tr)");
   const CleanupRun run = Cleanup(Mode(CleanupMode::kDelete));
   EXPECT_TRUE(tree_.Exists("broken.json"));
-  EXPECT_EQ(run.summary.kept_unreadable, 1);
+  EXPECT_EQ(run.For("broken.json"), nullptr);
+  EXPECT_EQ(run.summary.foreign_files, 1);
+  EXPECT_EQ(run.summary.orphans_found, 0);
 }
 
 TEST_F(CleanupTest, SymlinkToExistingImageCountsAsImage) {

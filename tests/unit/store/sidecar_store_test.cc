@@ -319,6 +319,161 @@ TEST_F(SidecarStoreTest, Regression_ASaveNeverReplacesOrCreatesAForeignName) {
   EXPECT_EQ(tree_.ReadFile("package.json"), R"({"name": "my-gallery", "version": "1.0.0"})");
 }
 
+// docs/CONTRACT.md §1: old per-operation files are members of the image's
+// group for Read too, shown merged below the file read, each under its
+// operation.
+TEST_F(SidecarStoreTest, Regression_ReadShowsOldPerOperationFilesMerged) {
+  tree_.WriteFile("IMG_1.jpg", "");
+  tree_.WriteBin("IMG_1.bin", R"({"yolov8": {"success": true}, "sidecar_info": {"a": 1}})");
+  tree_.WriteFile("IMG_1_face_detection.json", R"({"success": true, "faces": [{"id": 7}]})");
+  tree_.WriteFile("IMG_1_ball_detection.json",
+                  R"({"ball_detection": {"success": false}, "yolov8": {"success": false}})");
+  auto read = store_.Read(*roots_, tree_.Path("IMG_1.jpg"));
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_TRUE(read->found);
+  EXPECT_EQ(read->sidecar_path, tree_.Path("IMG_1.bin"));
+  EXPECT_EQ(read->format, SidecarFormat::kBin);
+  // The .bin wins what both hold (yolov8); the rest comes from the old files.
+  EXPECT_EQ(CanonicalJson(read->document),
+            R"({"ball_detection":{"success":false},"face_detection":{"faces":[{"id":7}],)"
+            R"("success":true},"sidecar_info":{"a":1},"yolov8":{"success":true}})");
+  EXPECT_THAT(read->merged_from, ElementsAre(tree_.Path("IMG_1_ball_detection.json"),
+                                             tree_.Path("IMG_1_face_detection.json")));
+  EXPECT_TRUE(read->shadowed.empty());
+  EXPECT_TRUE(read->skipped.empty());
+}
+
+TEST_F(SidecarStoreTest, ReadOfOnlyOldPerOperationFilesFindsThem) {
+  tree_.WriteFile("IMG_1.jpg", "");
+  tree_.WriteFile("IMG_1_face_detection.json", R"({"success": true, "faces": []})");
+  tree_.WriteFile("IMG_1_yolov8.json", "{broken");
+  auto read = store_.Read(*roots_, tree_.Path("IMG_1.jpg"));
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_TRUE(read->found);
+  EXPECT_EQ(read->sidecar_path, tree_.Path("IMG_1_face_detection.json"));
+  EXPECT_EQ(CanonicalJson(read->document), R"({"face_detection":{"faces":[],"success":true}})");
+  EXPECT_TRUE(read->merged_from.empty());
+  ASSERT_EQ(read->skipped.size(), 1u);  // the one that does not decode
+  EXPECT_EQ(read->skipped[0].path, tree_.Path("IMG_1_yolov8.json"));
+}
+
+TEST_F(SidecarStoreTest, ReadWithoutOldFilesReturnsTheFileAsItIs) {
+  tree_.WriteFile("IMG_1.jpg", "");
+  const std::string envelope =
+      R"({"data":{"success":true},"sidecar_info":{"operation_type":"yolov8"}})";
+  tree_.WriteBin("IMG_1.bin", envelope);
+  tree_.WriteFile("IMG_1.json", R"({"face_detection": {"success": true}})");
+  auto read = store_.Read(*roots_, tree_.Path("IMG_1.jpg"));
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(CanonicalJson(read->document), envelope);  // not normalized, nothing merged
+  EXPECT_THAT(read->shadowed, ElementsAre(tree_.Path("IMG_1.json")));
+  EXPECT_TRUE(read->merged_from.empty());
+}
+
+// docs/CONTRACT.md §4: a save merges old per-operation files in as it merges
+// a lower-priority .json, so nothing is lost; they are left in place.
+TEST_F(SidecarStoreTest, Regression_SaveMergesOldPerOperationFilesIn) {
+  tree_.WriteFile("IMG_1.jpg", "");
+  const std::string legacy = R"({"success": true, "faces": [{"id": 7}]})";
+  tree_.WriteFile("IMG_1_face_detection.json", legacy);
+  tree_.WriteFile("IMG_2_yolov8.json", R"({"success": true})");  // another image's
+  auto saved = Save("IMG_1.jpg", "yolov8", R"({"success": true, "objects": []})");
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  EXPECT_EQ(saved->sidecar_path, tree_.Path("IMG_1.bin"));
+  EXPECT_FALSE(saved->created);
+  EXPECT_THAT(saved->merged_from, ElementsAre(tree_.Path("IMG_1_face_detection.json")));
+  const rapidjson::Document document = Decode("IMG_1.bin");
+  EXPECT_EQ(CanonicalJson(document["face_detection"]), R"({"faces":[{"id":7}],"success":true})");
+  EXPECT_EQ(CanonicalJson(document["yolov8"]), R"({"objects":[],"success":true})");
+  EXPECT_FALSE(document.HasMember("success"));  // the bare payload went under its operation
+  EXPECT_EQ(tree_.ReadFile("IMG_1_face_detection.json"), legacy);
+  // A save in JSON never writes into the old file: it creates IMG_1.json...
+  // unless a readable file of higher priority exists, as here (IMG_1.bin).
+  auto again =
+      Save("IMG_1.jpg", "ball_detection", R"({"success": true})", "", SidecarFormat::kJson);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->sidecar_path, tree_.Path("IMG_1.bin"));
+  EXPECT_EQ(tree_.ReadFile("IMG_1_face_detection.json"), legacy);
+}
+
+TEST_F(SidecarStoreTest, AJsonSaveBesideOnlyAnOldPerOperationFileCreatesTheImagesJson) {
+  tree_.WriteFile("IMG_1.jpg", "");
+  tree_.WriteFile("IMG_1_face_detection.json", R"({"success": true})");
+  auto saved = Save("IMG_1.jpg", "yolov8", R"({"success": true})", "", SidecarFormat::kJson);
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  EXPECT_EQ(saved->sidecar_path, tree_.Path("IMG_1.json"));
+  const rapidjson::Document document = Decode("IMG_1.json");
+  EXPECT_EQ(CanonicalJson(document["face_detection"]), R"({"success":true})");
+  EXPECT_EQ(tree_.ReadFile("IMG_1_face_detection.json"), R"({"success": true})");
+}
+
+TEST_F(SidecarStoreTest, ACorruptOldPerOperationFileStopsTheSaveLikeAnyCorruptMember) {
+  tree_.WriteFile("IMG_1.jpg", "");
+  tree_.WriteFile("IMG_1_face_detection.json", "{broken");
+  auto saved = Save("IMG_1.jpg", "yolov8", R"({"success": true})");
+  EXPECT_TRUE(absl::IsFailedPrecondition(saved.status())) << saved.status();
+  EXPECT_THAT(saved.status().message(), HasSubstr("IMG_1_face_detection.json is corrupt"));
+  EXPECT_FALSE(tree_.Exists("IMG_1.bin"));
+}
+
+// docs/CONTRACT.md §1: `model.bin` beside no `model.*` image does not decode,
+// so it is foreign: never the sidecar of `model.jpg`, never merged, never
+// replaced or kept aside.
+TEST_F(SidecarStoreTest, Regression_AForeignFileIsNeverReadMergedOrReplaced) {
+  const std::string model(64, '\x01');
+  tree_.WriteFile("model.bin", model);
+  tree_.WriteFile("settings.json", R"({"display": {"metadata": {}}})");
+  EXPECT_TRUE(absl::IsNotFound(store_.Read(*roots_, tree_.Path("model.jpg")).status()));
+
+  auto payload = ParseJson(R"({"success": true})");
+  ASSERT_TRUE(payload.ok());
+  SaveRequest request;
+  request.image_path = tree_.Path("model.jpg");
+  request.operation = "yolov8";
+  request.payload = &*payload;
+  request.allow_missing_image = true;
+  for (bool overwrite_corrupt : {false, true}) {
+    request.overwrite_corrupt = overwrite_corrupt;
+    auto saved = store_.Save(*roots_, request);
+    EXPECT_TRUE(absl::IsFailedPrecondition(saved.status())) << saved.status();
+    EXPECT_THAT(saved.status().message(), HasSubstr("is not a sidecar of"));
+    EXPECT_EQ(tree_.ReadFile("model.bin"), model);
+  }
+  // In another format the save is the image's first sidecar: nothing merged.
+  request.format = SidecarFormat::kJson;
+  auto json = store_.Save(*roots_, request);
+  ASSERT_TRUE(json.ok()) << json.status();
+  EXPECT_TRUE(json->created);
+  EXPECT_TRUE(json->merged_from.empty());
+  EXPECT_TRUE(json->corrupt_kept_as.empty());
+  EXPECT_EQ(tree_.ReadFile("model.bin"), model);
+  // A file that decodes but is no sidecar document is not merged either.
+  request.image_path = tree_.Path("settings.jpg");
+  request.format = SidecarFormat::kBin;
+  auto settings = store_.Save(*roots_, request);
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_TRUE(settings->merged_from.empty());
+  EXPECT_FALSE(Decode("settings.bin").HasMember("display"));
+  EXPECT_EQ(tree_.ReadFile("settings.json"), R"({"display": {"metadata": {}}})");
+}
+
+// Read and Save pair by the daemon's image extensions, as Validate does.
+TEST_F(SidecarStoreTest, ReadPairsByTheConfiguredImageExtensions) {
+  const ImageExtensions only_jpg({"jpg"});
+  SidecarStore store(locks_, 1 << 20, &only_jpg);
+  tree_.WriteFile("model.png", "");  // not an image here
+  tree_.WriteFile("model.bin", std::string(64, '\x01'));
+  auto read = store.Read(*roots_, tree_.Path("model.png"));
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_FALSE(read->found);
+  EXPECT_TRUE(read->skipped.empty());  // foreign: not the image's, not even skipped
+  // With png an image, model.bin is its (corrupt) sidecar.
+  auto paired = store_.Read(*roots_, tree_.Path("model.png"));
+  ASSERT_TRUE(paired.ok()) << paired.status();
+  ASSERT_EQ(paired->skipped.size(), 1u);
+  EXPECT_EQ(paired->skipped[0].path, tree_.Path("model.bin"));
+}
+
 // Another program (the old pipeline) writes the sidecar the usual way, a
 // temporary file renamed over the name, exactly between the save's read and
 // its write. Its result must survive, and so must the save.
