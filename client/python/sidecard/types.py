@@ -254,7 +254,7 @@ class CleanupSummary(TypedDict):
     removed: int
     #: Orphans kept because they are too recent or changed during the run.
     skipped: int
-    #: Files without an image that do not decode, kept.
+    #: Always 0 since such files count as foreign (`foreign_files`); kept for old callers.
     kept_unreadable: int
     #: Removals that failed.
     failed: int
@@ -278,6 +278,9 @@ class CleanupSummary(TypedDict):
     working_files_restored: int
     #: Held strays kept as ``<name>.conflict-<UTC time>`` (or that would be).
     working_files_kept_as_conflict: int
+    #: Files with a sidecar extension that are not sidecars (``package.json``,
+    #: ``model.bin`` beside no image): never touched; the same count as Validate's.
+    foreign_files: int
 
 
 # --- Convert --------------------------------------------------------------
@@ -373,6 +376,9 @@ class ReadSidecarResult(TypedDict):
     image: str | None
     #: Lower-priority files that also exist (a save merges their content in).
     shadowed: list[str]
+    #: Old per-operation files (``<stem>_<operation>.json``) whose content is merged
+    #: into ``document`` below the file read, each under its operation.
+    merged_from: list[str]
 
 
 class SaveSidecarResult(TypedDict):
