@@ -9,7 +9,8 @@
 #   P/lib/systemd/system/sidecard.service        the unit, its paths pointing into P
 #   /etc/sidecard/sidecard.conf (P = /usr),      the configuration, from
 #   P/etc/sidecard/sidecard.conf (otherwise)     deploy/sidecard.conf; never overwritten
-#   P/share/doc/sidecard/                        OPERATING.md, examples/ (config, Kubernetes)
+#   P/share/doc/sidecard/                        OPERATING.md, examples/ (config, Kubernetes,
+#                                                container/: the Containerfile)
 #   P/include/sidecard/                          C++ client headers (client/cpp/...) and
 #                                                the generated ones (sidecar/v1, grpc/health/v1)
 #   P/<libdir>/libsidecard_{client,proto,json_escape}.a,
@@ -34,6 +35,11 @@ install(SCRIPT ${CMAKE_CURRENT_LIST_DIR}/install_files.cmake)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/OPERATING.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/sidecard.conf ${CMAKE_CURRENT_LIST_DIR}/kubernetes/sidecard.yaml
         DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/kubernetes/sidecard-daemonset.yaml
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/container/Containerfile
+              ${CMAKE_CURRENT_LIST_DIR}/container/sidecard.conf
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples/container)
 
 # --- the Python package -------------------------------------------------------------
 if(TARGET sidecard_python)
