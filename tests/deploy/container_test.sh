@@ -233,7 +233,7 @@ assert health_cmd[-1] == "health", health_cmd
 doc = open(f"{source_dir}/deploy/OPERATING.md").read()
 section = re.search(r"^### Build the image\n(.*?)(?=^###)", doc, re.M | re.S).group(1)
 block = re.search(r"^```sh\n(.*?)^```", section, re.M | re.S).group(1)
-lines = [shlex.split(l, comments=True) for l in block.splitlines()]
+lines = [shlex.split(l, comments=True) for l in block.replace("\\\n", " ").splitlines()]
 cp = next(l for l in lines if l and l[0] == "cp")
 assert cp == [f"build/{deb_name}", "deploy/container/"], (cp, deb_name)
 build = next(l for l in lines if l[:2] == ["podman", "build"])
@@ -248,7 +248,12 @@ tcp_conf = re.search(r"^```\n(.*?)^```", section, re.M | re.S).group(1)
 assert "listen=0.0.0.0:50051" in tcp_conf and "token-file=" in tcp_conf, tcp_conf
 
 # The image's paths, moved into the scratch directory.
-moved = lambda path: re.sub(r"^(/usr/)", tmp + r"/root\1", re.sub(r"^/(run|srv|etc)/", tmp + r"/\1/", path))
+def moved(path):
+    path = re.sub(r"^/(run|srv|etc)/", tmp + r"/\1/", path)
+    return re.sub(r"^/usr/", tmp + "/root/usr/", path)
+
+
+
 with open(f"{tmp}/image.conf", "w") as f:
     for line in image_conf.splitlines():
         key, eq, value = line.partition("=")
@@ -260,7 +265,7 @@ os.rename(f"{tmp}/image.conf", moved(config))
 with open(f"{tmp}/image.argv", "w") as f:
     f.write("".join(moved(a) + "\n" for a in argv))
 with open(f"{tmp}/health.argv", "w") as f:
-    f.write("".join((("unix:" + moved(a[5:])) if a.startswith("unix:") else moved(a)) + "\n"
+    f.write("".join(("unix:" + moved(a[5:]) if a.startswith("unix:") else moved(a)) + "\n"
                     for a in health_cmd))
 with open(f"{tmp}/dirs", "w") as f:
     f.write("".join(moved(d) + "\n" for d in dirs))
@@ -270,7 +275,8 @@ with open(f"{tmp}/socket", "w") as f:
     f.write(moved(sockets[0]))
 with open(f"{tmp}/root-dir", "w") as f:
     f.write(moved(roots[0]))
-print(f"Containerfile: FROM debian:12-slim, USER {user}, installs {os.path.basename(deb_in_image)};",
+print(f"Containerfile: FROM debian:12-slim, USER {user},",
+      f"installs {os.path.basename(deb_in_image)};",
       f"runs {' '.join(argv)}; health: {' '.join(health_cmd)}; image {image}")
 PY
   fail "the Containerfile, against $(basename "$deb")"
@@ -298,8 +304,8 @@ for _ in $(seq 1 500); do
 done
 said=$("${health[@]}") || fail "the HEALTHCHECK command failed (exit $?): ${health[*]}"
 [[ $said == SERVING ]] || fail "the HEALTHCHECK command said '$said'"
-stats=$("$tmp/root/usr/bin/sidecarctl" --address "unix:$socket" --timeout 10 --json stats "$photos") ||
-  fail "stats: exit $?"
+stats=$("$tmp/root/usr/bin/sidecarctl" --address "unix:$socket" --timeout 10 \
+  --json stats "$photos") || fail "stats: exit $?"
 /usr/bin/python3 -c 'import json, sys; assert json.loads(sys.argv[1])["total_images"] == 1' \
   "$stats" || fail "stats: $stats"
 kill -TERM "$daemon_pid"

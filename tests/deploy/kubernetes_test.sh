@@ -208,8 +208,8 @@ done
 /usr/bin/python3 - "$source_dir/deploy/OPERATING.md" "$tmp" <<'PY' || fail "OPERATING.md's routing"
 import re, sys
 text = open(sys.argv[1]).read()
-section = re.search(r"^### A library per node\n(.*?)(?=^##)", text, re.M | re.S).group(1)
-sh = re.findall(r"^```sh\n.*?^(sidecard_node_address\(\) \{\n.*?^\}\n)", section, re.M | re.S)
+section = re.search(r"^### A library per node\n(.*?)(?=^##|\Z)", text, re.M | re.S).group(1)
+sh = re.findall(r"^```sh\n.*?^(sidecard_node_address\(\) \{.*?^\}\n)", section, re.M | re.S)
 py = re.findall(r"^```python\n.*?^(def sidecard_node_address\(.*?)(?=^\S)", section, re.M | re.S)
 assert len(sh) == 1 and len(py) == 1, ("one shell and one Python sidecard_node_address", sh, py)
 open(sys.argv[2] + "/route.sh", "w").write(sh[0])
@@ -218,8 +218,8 @@ PY
 # shellcheck source=/dev/null
 source "$tmp/route.sh"
 route_py() {
-  /usr/bin/python3 -c 'import sys; exec(open(sys.argv[1]).read()); print(sidecard_node_address(sys.argv[2]))' \
-    "$tmp/route.py" "$1"
+  /usr/bin/python3 -c 'import sys; exec(open(sys.argv[1]).read())
+print(sidecard_node_address(sys.argv[2]))' "$tmp/route.py" "$1"
 }
 for case in "/srv/photos/node-a/game/IMG_1.jpg node-a" "/srv/photos/node-b/game node-b" \
   "/srv/photos/node-b node-b"; do
