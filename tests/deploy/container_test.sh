@@ -86,7 +86,7 @@ for line in open(containerfile).read().splitlines():
     if not pending and (not line.strip() or line.lstrip().startswith("#")):
         continue
     if line.endswith("\\"):
-        pending += line[:-1] + "\n"
+        pending += line[:-1]  # the engine joins the lines as they are
         continue
     text = pending + line
     pending = ""
@@ -232,10 +232,11 @@ assert health_cmd[-1] == "health", health_cmd
 # OPERATING.md builds it as the manifests name it.
 doc = open(f"{source_dir}/deploy/OPERATING.md").read()
 section = re.search(r"^### Build the image\n(.*?)(?=^###)", doc, re.M | re.S).group(1)
-block = re.search(r"^```sh\n(.*?)^```", section, re.M | re.S).group(1)
+block = next(body for lang, body in re.findall(r"^```(\w*)\n(.*?)^```\n", section, re.M | re.S)
+             if lang == "sh")
 lines = [shlex.split(l, comments=True) for l in block.replace("\\\n", " ").splitlines()]
 cp = next(l for l in lines if l and l[0] == "cp")
-assert cp == [f"build/{deb_name}", "deploy/container/"], (cp, deb_name)
+assert cp[1:] == [f"build/{deb_name}", "deploy/container/"], (cp, deb_name)
 build = next(l for l in lines if l[:2] == ["podman", "build"])
 image = f"localhost/sidecard:{version}"
 assert option(build, "-t", "--tag") == image, (build, image)
@@ -244,7 +245,8 @@ assert option(build, "--format") == "docker", "the OCI format drops the HEALTHCH
 assert build[-1] == "deploy/container", build
 # The TCP configuration of "Run it" parses (below).
 section = re.search(r"^### Run it\n(.*?)(?=^###)", doc, re.M | re.S).group(1)
-tcp_conf = re.search(r"^```\n(.*?)^```", section, re.M | re.S).group(1)
+tcp_conf = next(body for lang, body in re.findall(r"^```(\w*)\n(.*?)^```\n", section, re.M | re.S)
+                if not lang)
 assert "listen=0.0.0.0:50051" in tcp_conf and "token-file=" in tcp_conf, tcp_conf
 
 # The image's paths, moved into the scratch directory.
