@@ -9,8 +9,14 @@
 #   P/lib/systemd/system/sidecard.service        the unit, its paths pointing into P
 #   /etc/sidecard/sidecard.conf (P = /usr),      the configuration, from
 #   P/etc/sidecard/sidecard.conf (otherwise)     deploy/sidecard.conf; never overwritten
-#   P/share/doc/sidecard/                        OPERATING.md, examples/ (config, Kubernetes,
-#                                                container/: the Containerfile)
+#   P/share/doc/sidecard/                        OPERATING.md, CHANGELOG.md, copyright (LICENSE),
+#                                                examples/ (config, Kubernetes, container/:
+#                                                the Containerfile)
+#   P/share/man/man8/sidecard.8,
+#   P/share/man/man1/sidecarctl.1                the manuals (docs/man, version filled in)
+#   P/share/bash-completion/completions/sidecarctl,
+#   P/share/zsh/vendor-completions/_sidecarctl   completion (deploy/completion)
+#   P/share/sidecard/proto/sidecar/v1/*.proto    the contract, for clients in other languages
 #   P/include/sidecard/                          C++ client headers (client/cpp/...) and
 #                                                the generated ones (sidecar/v1, grpc/health/v1)
 #   P/<libdir>/libsidecard_{client,proto,json_escape}.a,
@@ -32,7 +38,23 @@ set(SIDECARD_SCRATCH_DIR \"${PROJECT_BINARY_DIR}/deploy-install\")")
 install(SCRIPT ${CMAKE_CURRENT_LIST_DIR}/install_files.cmake)
 
 # --- documentation and examples ---------------------------------------------------
-install(FILES ${CMAKE_CURRENT_LIST_DIR}/OPERATING.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/OPERATING.md ${PROJECT_SOURCE_DIR}/CHANGELOG.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# Debian's name for the licence of a package.
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR} RENAME copyright)
+
+# --- manuals, completion, the contract ----------------------------------------------
+foreach(page sidecard.8 sidecarctl.1)
+  configure_file(${PROJECT_SOURCE_DIR}/docs/man/${page}.in ${PROJECT_BINARY_DIR}/man/${page} @ONLY)
+  string(REGEX REPLACE ".*\\." "" section ${page})
+  install(FILES ${PROJECT_BINARY_DIR}/man/${page} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section})
+endforeach()
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/completion/sidecarctl.bash
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME sidecarctl)
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/completion/_sidecarctl
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
+file(GLOB sidecard_protos ${PROJECT_SOURCE_DIR}/proto/sidecar/v1/*.proto)
+install(FILES ${sidecard_protos} DESTINATION ${CMAKE_INSTALL_DATADIR}/sidecard/proto/sidecar/v1)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/sidecard.conf ${CMAKE_CURRENT_LIST_DIR}/kubernetes/sidecard.yaml
         DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/kubernetes/sidecard-daemonset.yaml

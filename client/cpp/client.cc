@@ -1,7 +1,14 @@
 #include "client/cpp/client.h"
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -34,6 +41,14 @@ grpc::ChannelArguments ChannelArguments(const ClientOptions& options) {
   arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  // Messages of any size. The daemon bounds what it sends (a document by
+  // --max-sidecar-bytes; one too long to send it refuses, naming the file),
+  // so whatever it sends is read here: gRPC's default receive limit of 4 MiB
+  // would fail a larger document with a transport error, and no fixed limit
+  // could follow a daemon started with another --max-sidecar-bytes. What it
+  // accepts is its own limit (--max-payload-bytes).
+  arguments.SetMaxReceiveMessageSize(-1);
+  arguments.SetMaxSendMessageSize(-1);
   if (options.max_attempts > 1) {
     arguments.SetServiceConfigJSON(R"({"methodConfig": [{
         "name": [{"service": "sidecar.v1.SidecarService"}, {"service": "grpc.health.v1.Health"}],
@@ -58,12 +73,52 @@ grpc::Status ReadStream(grpc::ClientReader<Response>& reader,
   return reader.Finish();
 }
 
+// Whether a Unix socket at `path` accepts a connection now (a full backlog
+// counts): a daemon listens there.
+bool SocketAnswers(const std::string& path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(address.sun_path)) return false;
+  std::memcpy(address.sun_path, path.data(), path.size());
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const bool answers =
+      connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0 ||
+      errno == EAGAIN || errno == EINPROGRESS;
+  close(fd);
+  return answers;
+}
+
+// Whether `directory` is a directory of this user that nobody else may use
+// (what the Python client demands before it starts a daemon there): another
+// user's /tmp/sidecard-<uid> must not stand in for ours.
+bool PrivateToThisUser(const std::string& directory) {
+  struct stat st {};
+  return lstat(directory.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid() &&
+         (st.st_mode & (S_IRWXG | S_IRWXO)) == 0;
+}
+
 }  // namespace
+
+std::string PrivateDaemonDirectory() {
+  const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+  struct stat st {};
+  if (runtime != nullptr && runtime[0] == '/' && stat(runtime, &st) == 0 && S_ISDIR(st.st_mode)) {
+    return std::string(runtime) + "/sidecard";
+  }
+  return "/tmp/sidecard-" + std::to_string(getuid());
+}
 
 std::string DefaultAddress() {
   const char* address = std::getenv("SIDECARD_ADDRESS");
   if (address != nullptr && *address != '\0') return address;
-  return kSystemSocketAddress;
+  const std::string system_socket = std::string(kSystemSocketAddress).substr(5);
+  if (SocketAnswers(system_socket)) return kSystemSocketAddress;
+  const std::string directory = PrivateDaemonDirectory();
+  const std::string private_socket = directory + "/sidecard.sock";
+  if (PrivateToThisUser(directory) && SocketAnswers(private_socket))
+    return "unix:" + private_socket;
+  return kSystemSocketAddress;  // what "cannot reach" should name
 }
 
 Client::Client(ClientOptions options)

@@ -33,9 +33,17 @@ namespace sidecard {
 // The socket of the system's daemon.
 inline constexpr char kSystemSocketAddress[] = "unix:/run/sidecard/sidecard.sock";
 
-// The daemon's address when none is given: $SIDECARD_ADDRESS when set and
-// not empty, else kSystemSocketAddress.
+// The daemon's address when none is given, found as the Python client finds
+// it (client/python/sidecard/autostart.py): $SIDECARD_ADDRESS when set and
+// not empty; else kSystemSocketAddress when a daemon listens there; else the
+// user's private daemon (the one SIDECARD_AUTOSTART starts) when one listens
+// on <PrivateDaemonDirectory()>/sidecard.sock and that directory is the
+// user's own, mode 0700; else kSystemSocketAddress. Never starts a daemon.
 std::string DefaultAddress();
+
+// The directory of the user's private daemon: $XDG_RUNTIME_DIR/sidecard when
+// XDG_RUNTIME_DIR is an existing absolute directory, else /tmp/sidecard-<uid>.
+std::string PrivateDaemonDirectory();
 
 struct ClientOptions {
   // A gRPC target: "unix:/path/to.sock" or "host:port".

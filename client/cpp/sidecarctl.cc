@@ -32,9 +32,9 @@ constexpr FlagSpec kGlobalFlags[] = {{"address", true}, {"timeout", true}, {"jso
                                      {"tls"},           {"tls-ca", true},  {"tls-cert", true},
                                      {"tls-key", true}};
 
-constexpr const Command* kCommands[] = {&kValidateCommand, &kStatsCommand, &kCleanupCommand,
-                                        &kReadCommand,     &kSaveCommand,  &kExportCommand,
-                                        &kConvertCommand,  &kInfoCommand,  &kHealthCommand};
+constexpr const Command* kCommands[] = {
+    &kValidateCommand, &kStatsCommand,   &kCleanupCommand, &kReadCommand,   &kSaveCommand,
+    &kExportCommand,   &kConvertCommand, &kInfoCommand,    &kHealthCommand, &kVersionCommand};
 
 constexpr char kExitCodes[] = R"(Exit status:
   0  success
@@ -48,7 +48,7 @@ constexpr char kExitCodes[] = R"(Exit status:
 )";
 
 struct GlobalOptions {
-  std::string address = DefaultAddress();
+  std::string address;  // empty: DefaultAddress(), looked up only then
   std::chrono::milliseconds timeout{0};
   bool json = false;
   SecurityFlags security;
@@ -77,7 +77,12 @@ Global flags (before or after the command):
   --address ADDR      the daemon: unix:/path/to.sock or host:port; default:
                       $SIDECARD_ADDRESS if set and not empty, else
                       )",
-                  kSystemSocketAddress, R"( (now: )", DefaultAddress(), R"()
+                  kSystemSocketAddress, R"( if a daemon listens there,
+                      else the private daemon the Python client autostarts
+                      ()",
+                  PrivateDaemonDirectory(), R"(/sidecard.sock) if one
+                      listens there (now: )",
+                  DefaultAddress(), R"()
   --timeout SECONDS   give up on a call after SECONDS (default 0: no limit)
   --json              print JSON for scripts instead of text for people
   --token-file FILE   send the bearer token in FILE (its first line) with
@@ -89,7 +94,8 @@ Global flags (before or after the command):
   --tls-cert FILE     client certificate and key (PEM) for mutual TLS
   --tls-key FILE      (default $SIDECARD_TLS_CERT, $SIDECARD_TLS_KEY)
   -h, --help          show help
-  --version           print sidecarctl's version
+  --version           print sidecarctl's version ('sidecarctl version' adds
+                      the daemon's)
 
 DIR and IMAGE arguments may be relative; they are made absolute before they are
 sent. Streaming commands (validate, cleanup, export, convert) show a live
@@ -151,7 +157,8 @@ int Main(const std::vector<std::string>& argv) {
   }
   if (rest.empty()) {
     return UsageError(
-        "missing COMMAND (validate, stats, cleanup, read, save, export, convert, info, health)");
+        "missing COMMAND (validate, stats, cleanup, read, save, export, convert, info, health, "
+        "version)");
   }
   if (rest[0] == "help") {
     const Command* command = FindCommand(rest[1]);
@@ -179,6 +186,7 @@ int Main(const std::vector<std::string>& argv) {
       return UsageError(status.message(), command->name);
     }
   }
+  if (options.address.empty()) options.address = DefaultAddress();
   ClientOptions client_options{.address = options.address, .timeout = options.timeout};
   if (absl::Status status = ApplySecurity(options.security, client_options); !status.ok()) {
     return UsageError(status.message(), command->name);

@@ -58,6 +58,7 @@ extern const Command kStatsCommand;
 extern const Command kCleanupCommand;
 extern const Command kInfoCommand;
 extern const Command kHealthCommand;
+extern const Command kVersionCommand;
 extern const Command kReadCommand;
 extern const Command kSaveCommand;
 extern const Command kExportCommand;

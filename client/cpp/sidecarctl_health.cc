@@ -3,7 +3,6 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "client/cpp/proto_json.h"
 #include "client/cpp/sidecarctl_command.h"
 
 namespace sidecard::ctl {
@@ -17,14 +16,13 @@ int Run(const Invocation& invocation) {
   if (absl::Status extra = NoPositionalArguments(invocation.args); !extra.ok()) {
     return UsageError(extra.message(), "health");
   }
-  HealthCheckResponse response;
   HealthCheckResponse::ServingStatus serving = HealthCheckResponse::UNKNOWN;
   const grpc::Status status =
       invocation.client.CheckHealth(invocation.args.Value("service").value_or(""), &serving);
   if (!status.ok()) return CallFailed(invocation.client, status);
-  response.set_status(serving);
-  WriteOut(invocation.json ? MessageToJson(response, JsonLayout::kIndented) + "\n"
-                           : HealthCheckResponse::ServingStatus_Name(serving) + "\n");
+  // The same word in both outputs, the one probes and people know: SERVING.
+  const std::string name = HealthCheckResponse::ServingStatus_Name(serving);
+  WriteOut(invocation.json ? absl::StrCat("{\n  \"status\": \"", name, "\"\n}\n") : name + "\n");
   return serving == HealthCheckResponse::SERVING ? kExitOk : kExitFinding;
 }
 
@@ -41,7 +39,8 @@ Flags:
   --service NAME    the service to ask about, e.g. sidecar.v1.SidecarService
                     (default: the daemon as a whole)
 
-With --json: {"status": "serving" | "not_serving" | "service_unknown" | "unknown"}.
+With --json: {"status": "SERVING"}, spelled as without it (NOT_SERVING,
+SERVICE_UNKNOWN, UNKNOWN).
 
 Exit status: 0 when SERVING; 1 when the daemon answers but is not serving
 (NOT_SERVING while it drains, SERVICE_UNKNOWN); 3 when it cannot be reached

@@ -1,4 +1,5 @@
 // `sidecarctl info`: describes the running daemon.
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -95,6 +96,37 @@ std::string FormatInfo(const GetServerInfoResponse& info) {
   return FormatKeyValues(lines) + FormatMethods(info);
 }
 
+// Rounds every floating-point field of `message` (and of the messages in it)
+// to thousandths: uptime to the millisecond, latencies (in ms) to the
+// microsecond. The figures are no more precise than that, and JSON should not
+// print a histogram bound as 4.500000000000001.
+void RoundFloats(google::protobuf::Message& message) {
+  using google::protobuf::FieldDescriptor;
+  const google::protobuf::Reflection& reflection = *message.GetReflection();
+  const auto round = [](double value) { return std::round(value * 1000) / 1000; };
+  for (int i = 0; i < message.GetDescriptor()->field_count(); ++i) {
+    const FieldDescriptor* field = message.GetDescriptor()->field(i);
+    if (field->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE) {
+      if (field->is_repeated()) {
+        for (int j = 0; j < reflection.FieldSize(message, field); ++j) {
+          reflection.SetRepeatedDouble(&message, field, j,
+                                       round(reflection.GetRepeatedDouble(message, field, j)));
+        }
+      } else {
+        reflection.SetDouble(&message, field, round(reflection.GetDouble(message, field)));
+      }
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (field->is_repeated()) {
+        for (int j = 0; j < reflection.FieldSize(message, field); ++j) {
+          RoundFloats(*reflection.MutableRepeatedMessage(&message, field, j));
+        }
+      } else if (reflection.HasField(message, field)) {
+        RoundFloats(*reflection.MutableMessage(&message, field));
+      }
+    }
+  }
+}
+
 int Run(const Invocation& invocation) {
   if (absl::Status extra = NoPositionalArguments(invocation.args); !extra.ok()) {
     return UsageError(extra.message(), "info");
@@ -102,7 +134,12 @@ int Run(const Invocation& invocation) {
   GetServerInfoResponse info;
   const grpc::Status status = invocation.client.GetServerInfo(&info);
   if (!status.ok()) return CallFailed(invocation.client, status);
-  WriteOut(invocation.json ? MessageToJson(info, JsonLayout::kIndented) + "\n" : FormatInfo(info));
+  if (invocation.json) {
+    RoundFloats(info);
+    WriteOut(MessageToJson(info, JsonLayout::kIndented) + "\n");
+  } else {
+    WriteOut(FormatInfo(info));
+  }
   return kExitOk;
 }
 
@@ -119,7 +156,9 @@ metadata cache, the start-up sweep of stray working files (.sidecard-tmp-*,
 and per method since it started: calls served, failed calls and latency
 percentiles (p50, p90, p99, max).
 
-With --json: the GetServerInfoResponse object.
+With --json: the GetServerInfoResponse object, its figures rounded to
+thousandths (uptime_seconds to the millisecond, latency_*_ms to the
+microsecond).
 )",
     .flags = {},
     .run = Run,

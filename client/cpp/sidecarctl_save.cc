@@ -155,6 +155,20 @@ int Run(const Invocation& invocation) {
   }
   WriteOut(invocation.json ? MessageToJson(response, JsonLayout::kIndented) + "\n"
                            : FormatSaved(response));
+  // The daemon never saves into a file a higher-priority one hides; say so,
+  // or the person looks for the .json they asked for. On stderr with --json,
+  // so the JSON stays one document.
+  if (request.format() != sidecar::v1::SIDECAR_FORMAT_UNSPECIFIED &&
+      response.format() != request.format()) {
+    const std::string asked = SidecarFormatName(request.format());
+    const std::string written = SidecarFormatName(response.format());
+    const std::string note = absl::StrCat(
+        "note: asked for ", asked, ", wrote the existing .", written,
+        " instead: ", response.sidecar().path(), " is read before a .", asked, " file, so a .",
+        asked, " would stay hidden behind it. To change the format: sidecarctl convert DIR --to ",
+        asked, "\n");
+    invocation.json ? WriteErr(note) : WriteOut(note);
+  }
   return kExitOk;
 }
 
@@ -180,7 +194,10 @@ The payload comes from exactly one of:
 
 Flags:
   --backend NAME        store the payload under OPERATION.NAME
-  --format FORMAT       bin (default), rkyv or json: the file to write
+  --format FORMAT       bin (default), rkyv or json: the file to write. An
+                        existing file read first (.bin, then .rkyv, then
+                        .json) is written instead, so the save is never
+                        hidden behind it; a note says so
   --overwrite-corrupt   when an existing sidecar of IMAGE is corrupt, keep it
                         aside as <name>.corrupt-<UTC time> and write a new one
                         (without this flag, such a save is refused: exit 4)
@@ -190,6 +207,7 @@ Prints what was written:
   saved /photos/IMG_1.bin (bin, created)
   merged: /photos/IMG_1.json
   corrupt file kept as /photos/IMG_1.bin.corrupt-20250503T101500.000000Z
+  note: asked for json, wrote the existing .bin instead: ...
 With --json: the SaveSidecarResponse object.
 
 Exit status: 0 when saved; 4 when refused, e.g. because the existing sidecar

@@ -88,7 +88,8 @@ ABSL_FLAG(List, image_extension, List({}, checks::AnExtension),
           "an image extension (repeatable; replaces the built-in list: jpg jpeg png tif tiff bmp "
           "webp gif heic heif cr2 cr3 nef arw dng orf rw2 raf)");
 ABSL_FLAG(Number<size_t>, max_sidecar_bytes, Number<size_t>(256u << 20),
-          "larger sidecar files are reported, not read");
+          "larger sidecar files are reported, not read; a ReadSidecar response carries a "
+          "document of up to twice this (plus 1 MiB) as JSON");
 ABSL_FLAG(Text, save_format, Text("bin", checks::SaveFormat),
           "format SaveSidecar writes unless a request says: bin, rkyv or json");
 ABSL_FLAG(Number<size_t>, max_payload_bytes, Number<size_t>(16u << 20),

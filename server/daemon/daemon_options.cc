@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <fstream>
+#include <limits>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "absl/base/const_init.h"
 #include "absl/synchronization/mutex.h"
@@ -21,6 +24,8 @@ struct Parse {
   bool version = false;
   // Repeatable flags seen so far: the first occurrence replaces the default.
   std::set<std::string> lists_given;
+  // The --config files read, for a message that says which one to edit.
+  std::vector<std::string> config_files;
 };
 
 absl::Status CheckSecurity(const DaemonOptions& o) {
@@ -95,6 +100,7 @@ absl::Status ReadFlagFile(const std::string& directive, const std::string& path,
   std::ifstream file(path);
   if (!file) return Invalid("--" + directive + ": cannot read " + path);
   const bool abseil_format = directive == "flagfile";
+  if (!abseil_format) parse.config_files.push_back(path);
   std::vector<std::string> args;
   std::string line;
   while (std::getline(file, line)) {
@@ -180,6 +186,13 @@ absl::StatusOr<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>&
   options.version = parse.version;
   if (options.help || options.version) return options;
   if (options.allowed_roots.empty()) {
+    // The shipped configuration has every line commented out: say what to
+    // edit (this is what `systemctl status` shows).
+    if (!parse.config_files.empty()) {
+      return Invalid("no allowed roots configured: edit " + parse.config_files.front() +
+                     " and add allowed-root=DIR (--allowed-root is required: the directories "
+                     "sidecard may read and change)");
+    }
     return Invalid("--allowed-root is required: the directories sidecard may read and change");
   }
   if (auto s = CheckSecurity(options); !s.ok()) return s;
@@ -187,5 +200,17 @@ absl::StatusOr<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>&
 }
 
 bool IsUnixSocketAddress(const std::string& address) { return address.rfind("unix:", 0) == 0; }
+
+MessageLimits MessageLimitsFor(const DaemonOptions& options) {
+  // Room for everything around the payload or the document.
+  constexpr size_t kHeadroom = 1u << 20;
+  constexpr size_t kLargest = std::numeric_limits<int>::max();
+  return {
+      .max_receive_bytes =
+          static_cast<int>(std::min(options.max_payload_bytes, kLargest - kHeadroom) + kHeadroom),
+      .max_send_bytes = static_cast<int>(
+          std::min(options.max_sidecar_bytes, (kLargest - kHeadroom) / 2) * 2 + kHeadroom),
+  };
+}
 
 }  // namespace sidecard

@@ -59,6 +59,20 @@ absl::StatusOr<DaemonOptions> ParseDaemonOptions(const std::vector<std::string>&
 // sockets) is a network listener: TLS and bearer tokens.
 bool IsUnixSocketAddress(const std::string& address);
 
+// The largest gRPC messages the daemon receives and sends, in bytes, each at
+// most INT_MAX (gRPC's own bound). A request holds at most one SaveSidecar
+// payload (--max-payload-bytes) plus paths and names. A response holds at
+// most one ReadSidecar document, from a file of up to --max-sidecar-bytes, as
+// compact JSON (about the file's length or shorter; twice it leaves room for
+// numbers the file spells shorter, 1e15 for 1000000000000000.0), or a bounded
+// batch. The service refuses a longer document itself, naming the file; the
+// clients accept messages of any size, so whatever the daemon may send is read.
+struct MessageLimits {
+  int max_receive_bytes;
+  int max_send_bytes;
+};
+MessageLimits MessageLimitsFor(const DaemonOptions& options);
+
 }  // namespace sidecard
 
 #endif  // SIDECARD_SERVER_DAEMON_DAEMON_OPTIONS_H_

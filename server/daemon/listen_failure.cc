@@ -27,7 +27,8 @@ std::string Reason(int error) {
 }
 
 // Why binding `host`:`port` the way gRPC does (SO_REUSEADDR, no
-// SO_REUSEPORT) fails: the first bind error, or the resolver's.
+// SO_REUSEPORT) fails: the first bind error, or the resolver's; "" when it
+// binds.
 std::string TryBind(const std::string& host, const std::string& port) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -47,8 +48,7 @@ std::string TryBind(const std::string& host, const std::string& port) {
     close(fd);
   }
   freeaddrinfo(found);
-  if (error != 0) return Reason(error);
-  return "gRPC could not bind it (its log line above says why)";
+  return error != 0 ? Reason(error) : "";
 }
 
 std::string UnixSocketReason(const std::string& path) {
@@ -64,7 +64,7 @@ std::string UnixSocketReason(const std::string& path) {
 
 }  // namespace
 
-std::string ListenFailure(const std::string& address) {
+std::string ListenFailure(const std::string& address, const std::string& otherwise) {
   std::string reason;
   if (IsUnixSocketAddress(address)) {
     reason = UnixSocketReason(address.substr(5));
@@ -75,6 +75,7 @@ std::string ListenFailure(const std::string& address) {
       host = host.substr(1, host.size() - 2);
     }
     reason = TryBind(host, address.substr(colon + 1));
+    if (reason.empty()) reason = otherwise;
   } else {
     reason = "not unix:PATH or HOST:PORT";
   }

@@ -19,7 +19,6 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +35,7 @@
 #include "server/daemon/metrics_endpoint.h"
 #include "server/daemon/network_credentials.h"
 #include "server/daemon/reload.h"
+#include "server/daemon/socket_claim.h"
 #include "server/daemon/startup_sweep.h"
 #include "server/daemon/systemd_notify.h"
 #include "server/daemon/token_file.h"
@@ -45,6 +45,7 @@
 #include "server/engine/fs/path_text.h"
 #include "server/engine/store/image_locks.h"
 #include "server/engine/store/sidecar_store.h"
+#include "server/service/reflection_v1.h"
 #include "server/service/sidecar_service.h"
 
 namespace sidecard {
@@ -96,22 +97,17 @@ void SetServing(grpc::Server& server, grpc::Server* health_server, bool serving)
   }
 }
 
-// gRPC's share of the limits. Messages: a request holds at most one
-// SaveSidecar payload plus paths and names; a response at most what the daemon
-// reads (a document merged from sidecar files of up to --max-sidecar-bytes, or
-// a bounded batch); gRPC refuses larger ones with RESOURCE_EXHAUSTED. Threads:
-// each call runs on a gRPC thread, so they are capped a little above
+// gRPC's share of the limits. Messages: as MessageLimitsFor says; a request
+// or response beyond them gets RESOURCE_EXHAUSTED from gRPC (the service
+// refuses a document too long to send before that, naming its file).
+// Threads: each call runs on a gRPC thread, so they are capped a little above
 // --max-concurrent-calls; the spare ones serve health probes and refuse excess
 // calls with a clear message; past them gRPC itself answers RESOURCE_EXHAUSTED
 // ("Server Threadpool Exhausted") instead of starting a thread per call.
 void ApplyLimits(const DaemonOptions& options, grpc::ServerBuilder& builder) {
-  constexpr size_t kMessageHeadroom = 1u << 20;
-  constexpr size_t kLargest = std::numeric_limits<int>::max();
-  builder.SetMaxReceiveMessageSize(static_cast<int>(
-      std::min(options.max_payload_bytes, kLargest - kMessageHeadroom) + kMessageHeadroom));
-  builder.SetMaxSendMessageSize(
-      static_cast<int>(std::min(options.max_sidecar_bytes, (kLargest - kMessageHeadroom) / 2) * 2 +
-                       kMessageHeadroom));
+  const MessageLimits messages = MessageLimitsFor(options);
+  builder.SetMaxReceiveMessageSize(messages.max_receive_bytes);
+  builder.SetMaxSendMessageSize(messages.max_send_bytes);
   constexpr int kSpareThreads = 16;
   grpc::ResourceQuota quota("sidecard");
   quota.SetMaxThreads(options.max_concurrent_calls + kSpareThreads);
@@ -146,6 +142,7 @@ Listening Listen(const DaemonOptions& options, const std::vector<std::string>& a
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  builder.SetOption(service::ReflectionV1Option());  // beside v1alpha, for current grpcurl
   std::vector<int> ports(addresses.size(), 0);
   for (size_t i = 0; i < addresses.size(); ++i) {
     // The Unix socket's file permissions say who may connect; network
@@ -277,6 +274,18 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
     spdlog::info("malloc's thresholds not set: freed memory may stay with the daemon");
   }
 
+  // Before anything else: a daemon already serving a socket is left alone.
+  std::vector<std::unique_ptr<daemon::SocketClaim>> socket_claims;
+  for (const std::string& address : options.listen) {
+    if (!IsUnixSocketAddress(address)) continue;
+    auto claim = daemon::SocketClaim::Claim(address);
+    if (!claim.ok()) {
+      spdlog::critical("{}", std::string(claim.status().message()));
+      return 1;
+    }
+    socket_claims.push_back(*std::move(claim));
+  }
+
   auto roots = engine::AllowedRoots::Create(options.allowed_roots);
   if (!roots.ok()) {
     spdlog::critical("{}", std::string(roots.status().message()));
@@ -313,6 +322,7 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   config.store = &store;
   config.max_sidecar_bytes = options.max_sidecar_bytes;
   config.max_payload_bytes = options.max_payload_bytes;
+  config.max_response_bytes = static_cast<size_t>(MessageLimitsFor(options).max_send_bytes);
   config.default_save_format = *engine::FormatFromName(options.save_format);
   config.read_only = options.read_only;
   service::TokenTable start_tokens;  // for the reloader to tell what changed

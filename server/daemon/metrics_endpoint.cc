@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "server/daemon/listen_failure.h"
 
 namespace sidecard::daemon {
 namespace {
@@ -118,8 +119,9 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(const st
   try {
     exposer = std::make_unique<prometheus::Exposer>(address, /*num_threads=*/1);
   } catch (const std::exception& error) {
-    return absl::UnavailableError("--metrics-listen: cannot listen on " + address + ": " +
-                                  error.what());
+    // civetweb's reason is lost on the way ("null context when constructing
+    // CivetServer"): name it by trying the bind.
+    return absl::UnavailableError("--metrics-listen: " + ListenFailure(address, error.what()));
   }
   auto collector = std::make_shared<Collector>(std::move(sources));
   exposer->RegisterCollectable(collector);

@@ -40,6 +40,9 @@ struct ServiceConfig {
   size_t max_payload_bytes = 16u << 20;
   // Largest sidecar file read, bytes.
   size_t max_sidecar_bytes = 256u << 20;
+  // Largest response the daemon sends (its gRPC send limit), bytes:
+  // ReadSidecar refuses a longer document itself, naming the file.
+  size_t max_response_bytes = (256u << 20) * 2 + (1u << 20);
   // Security: --read-only, and the bearer tokens that calls over TCP need.
   bool read_only = false;
   TokenTable tokens{};

@@ -43,6 +43,17 @@ grpc::Status SidecarService::ReadSidecar(grpc::ServerContext* context,
   }
   for (const std::string& path : outcome->shadowed) FillPath(path, *response->add_shadowed());
   FillPath(outcome->image_path, *response->mutable_image());
+  // Past the send limit gRPC would fail the call with "Sent message larger
+  // than max", which names nothing; the file is named here instead.
+  if (const size_t bytes = response->ByteSizeLong(); bytes > config_.max_response_bytes) {
+    return call.Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                    "the document of " +
+                                        engine::DisplayPath(outcome->sidecar_path) + " is " +
+                                        std::to_string(response->document_json().size()) +
+                                        " bytes as JSON, more than one response may carry (" +
+                                        std::to_string(config_.max_response_bytes) +
+                                        " bytes, which follows --max-sidecar-bytes)"));
+  }
   return call.Finish(grpc::Status::OK);
 }
 

@@ -109,6 +109,12 @@ TEST(ConfigExample, AsShippedItNeedsAnAllowedRoot) {
       ParseDaemonOptions({"--config", std::string(SIDECARD_SOURCE_DIR) + "/deploy/sidecard.conf"});
   ASSERT_FALSE(options.ok());
   EXPECT_NE(options.status().message().find("--allowed-root is required"), std::string::npos);
+  // Naming the file to edit (what `systemctl status` shows of the refusal).
+  EXPECT_NE(options.status().message().find("no allowed roots configured: edit " +
+                                            std::string(SIDECARD_SOURCE_DIR) +
+                                            "/deploy/sidecard.conf and add allowed-root=DIR"),
+            std::string::npos)
+      << options.status();
 }
 
 TEST(DaemonFlags, MetricsListenAndDrainNotice) {

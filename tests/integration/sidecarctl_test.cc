@@ -17,6 +17,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 constexpr double kTolerance = 1e-9;
@@ -261,6 +262,84 @@ TEST_F(SidecarctlTest, InfoJsonDescribesTheDaemon) {
   EXPECT_EQ(json["workers"].GetInt(), 2);
   ASSERT_EQ(json["allowed_roots"].Size(), 1u);
   EXPECT_EQ(json["allowed_roots"][0].GetString(), tree_.root());
+}
+
+TEST_F(SidecarctlTest, HealthJsonSpellsTheStatusAsTheTextDoes) {
+  const RunResult run = Ctl({"--json", "health"});
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_EQ(run.out, "{\n  \"status\": \"SERVING\"\n}\n");
+  EXPECT_EQ(ParseJson(run.out)["status"].GetString(), Ctl({"health"}).out.substr(0, 7));
+  const RunResult unknown = Ctl({"--json", "health", "--service", "no.such.Service"});
+  EXPECT_EQ(unknown.exit_code, 1) << unknown;
+  EXPECT_EQ(ParseJson(unknown.out)["status"].GetString(), std::string("SERVICE_UNKNOWN"));
+}
+
+TEST_F(SidecarctlTest, InfoJsonRoundsItsFigures) {
+  BuildSmallTree();
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(Ctl({"stats", tree_.root()}).exit_code, 0);
+  const RunResult run = Ctl({"--json", "info"});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  const rapidjson::Document json = ParseJson(run.out);
+  ASSERT_TRUE(json.IsObject()) << run;
+  ASSERT_TRUE(json["methods"].IsArray()) << run;
+  EXPECT_GT(json["methods"].Size(), 0u) << run;
+  // Latency percentiles are histogram bounds (10^(k/10) × 0.1 ms) and the
+  // uptime a clock reading: unrounded they print 17 digits.
+  EXPECT_FALSE(std::regex_search(run.out, std::regex(R"([0-9]\.[0-9]{4,})"))) << run.out;
+  EXPECT_GT(json["uptime_seconds"].GetDouble(), 0) << run.out;
+}
+
+TEST_F(SidecarctlTest, SaveSaysWhenItWroteTheBinInsteadOfTheFormatAskedFor) {
+  tree_.WriteFile("a.jpg", "jpeg");
+  tree_.WriteBin("a.bin", kFaceDoc);
+  const std::vector<std::string> save = {
+      "save", P("a.jpg"), "yolov8", "--data", R"({"success": true})", "--format", "json"};
+  const RunResult run = Ctl(save);
+  ASSERT_EQ(run.exit_code, 0) << run;
+  EXPECT_THAT(run.out, HasSubstr("saved " + P("a.bin") + " (bin, updated)\n")) << run;
+  EXPECT_THAT(run.out,
+              HasSubstr("note: asked for json, wrote the existing .bin instead: " + P("a.bin") +
+                        " is read before a .json file, so a .json would "
+                        "stay hidden behind it."))
+      << run;
+  EXPECT_FALSE(tree_.Exists("a.json"));
+
+  // With --json the note goes to stderr; stdout stays one JSON document.
+  std::vector<std::string> json_save = save;
+  json_save.insert(json_save.begin(), "--json");
+  const RunResult json = Ctl(json_save);
+  ASSERT_EQ(json.exit_code, 0) << json;
+  EXPECT_EQ(std::string(ParseJson(json.out)["format"].GetString()), "bin");
+  EXPECT_THAT(json.err, HasSubstr("note: asked for json, wrote the existing .bin instead")) << json;
+
+  // Asked for what it wrote: no note.
+  tree_.WriteFile("b.jpg", "jpeg");
+  const RunResult plain =
+      Ctl({"save", P("b.jpg"), "yolov8", "--data", R"({"success": true})", "--format", "json"});
+  ASSERT_EQ(plain.exit_code, 0) << plain;
+  EXPECT_THAT(plain.out, Not(HasSubstr("note:"))) << plain;
+  EXPECT_TRUE(tree_.Exists("b.json"));
+}
+
+TEST_F(SidecarctlTest, ConvertNamesAnUnreadableFileOnce) {
+  tree_.WriteFile("IMG_0034.jpg", "jpeg");
+  tree_.WriteFile("IMG_0034.json", "{\"face_detection\": tru");
+  tree_.WriteFile("IMG_0035.jpg", "jpeg");
+  tree_.WriteFile("IMG_0035.json", "{\"face_detection\": tru");
+  tree_.WriteBin("IMG_0035.bin", kFaceDoc);
+  const RunResult run = Ctl({"convert", tree_.root(), "--to", "bin"});
+  std::smatch line;
+  ASSERT_TRUE(std::regex_search(run.out, line, std::regex("SKIPPED unreadable +.*IMG_0034.*")))
+      << run;
+  EXPECT_THAT(line.str(), StartsWith("SKIPPED unreadable   " + P("IMG_0034.json") +
+                                     ": invalid JSON at byte offset"));
+  EXPECT_EQ(line.str().find("IMG_0034.json", line.str().find("IMG_0034.json") + 1),
+            std::string::npos)
+      << line.str();
+  // Of several files, the message says which one cannot be read.
+  ASSERT_TRUE(std::regex_search(run.out, line, std::regex("SKIPPED unreadable +.*IMG_0035.*")))
+      << run;
+  EXPECT_THAT(line.str(), HasSubstr(": IMG_0035.json: invalid JSON")) << line.str();
 }
 
 TEST_F(SidecarctlTest, UnreachableDaemonExitsThree) {

@@ -76,8 +76,11 @@ class Daemon:
         return self.process.wait(timeout=30)
 
 
-def start_daemon(socket: Path, roots: list[Path], log: Path) -> Daemon:
-    """Starts the built daemon on `socket` and waits until its health is SERVING.
+def start_daemon(
+    socket: Path, roots: list[Path], log: Path, extra_args: tuple[str, ...] = ()
+) -> Daemon:
+    """Starts the built daemon on `socket` (with `extra_args` added to its
+    flags) and waits until its health is SERVING.
 
     The grace period is short because the facades under test keep their
     connections open (the old API has no close()), and a draining daemon waits
@@ -90,7 +93,8 @@ def start_daemon(socket: Path, roots: list[Path], log: Path) -> Daemon:
         process = subprocess.Popen(
             [str(DAEMON_BINARY), "--listen", address, "--log-level", "warn", "--workers", "2",
              "--grace-period", "1"]
-            + [arg for root in roots for arg in ("--allowed-root", str(root))],
+            + [arg for root in roots for arg in ("--allowed-root", str(root))]
+            + list(extra_args),
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=log_file,

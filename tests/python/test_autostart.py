@@ -56,6 +56,21 @@ def test_autostart_starts_a_private_daemon_and_reuses_it(user: Path) -> None:
         assert again.server_info()["pid"] == info["pid"]
 
 
+def test_autostart_over_a_socket_left_by_a_crash(user: Path) -> None:
+    # The daemon replaces a socket nobody answers on (the client no longer
+    # unlinks it: that would strand a daemon that is merely slow to answer).
+    import socket as sockets
+
+    directory = user / "sidecard"
+    directory.mkdir(mode=0o700)
+    stale = sockets.socket(sockets.AF_UNIX)
+    stale.bind(str(directory / "sidecard.sock"))
+    stale.close()
+    assert (directory / "sidecard.sock").exists()
+    with sidecard.Client(autostart=True) as client:
+        assert client.health() == "SERVING"
+
+
 def test_autostart_from_the_environment_with_a_requested_root(
     user: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -133,3 +148,44 @@ def test_the_native_command_line_autostarts_through_python(user: Path) -> None:
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
                 time.sleep(0.05)
+
+
+def test_sidecarctl_finds_the_private_daemon(user: Path) -> None:
+    # Without --address or SIDECARD_ADDRESS, sidecarctl looks where the Python
+    # client does: the system socket if a daemon answers there, else the
+    # private daemon's socket.
+    import json
+    import socket as sockets
+    import subprocess
+
+    from conftest import BUILD_DIR
+
+    with sockets.socket(sockets.AF_UNIX) as probe:
+        if probe.connect_ex("/run/sidecard/sidecard.sock") == 0:
+            pytest.skip("a system daemon answers on /run/sidecard/sidecard.sock")
+    sidecarctl = BUILD_DIR / "client" / "cpp" / "sidecarctl"
+    environment = {key: value for key, value in os.environ.items() if key != "SIDECARD_ADDRESS"}
+
+    nothing = subprocess.run([str(sidecarctl), "health"], capture_output=True, text=True,
+                             env=environment, timeout=30)
+    assert nothing.returncode == 3, nothing.stderr
+    assert "/run/sidecard/sidecard.sock" in nothing.stderr
+
+    with sidecard.Client(autostart=True) as client:
+        pid = client.server_info()["pid"]
+    done = subprocess.run([str(sidecarctl), "--json", "info"], capture_output=True, text=True,
+                          env=environment, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["pid"] == pid
+    helped = subprocess.run([str(sidecarctl), "--help"], capture_output=True, text=True,
+                            env=environment, timeout=30)
+    assert f"(now: {autostart.private_address()})" in helped.stdout
+
+    # Another user's directory (here: one others may enter) is not trusted.
+    os.chmod(user / "sidecard", 0o755)
+    try:
+        refused = subprocess.run([str(sidecarctl), "health"], capture_output=True, text=True,
+                                 env=environment, timeout=30)
+        assert refused.returncode == 3, refused.stdout
+    finally:
+        os.chmod(user / "sidecard", 0o700)

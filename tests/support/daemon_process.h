@@ -22,6 +22,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "client/cpp/client.h"
@@ -104,7 +105,12 @@ class DaemonProcess {
                   std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
 
   pid_t pid() const { return pid_; }
-  std::string socket_path() const { return run_dir_.Path("sidecard.sock"); }
+  // The next start listens on `path` instead of <run dir>/sidecard.sock
+  // (e.g. another daemon's socket).
+  void UseSocket(std::string path) { socket_path_ = std::move(path); }
+  std::string socket_path() const {
+    return socket_path_.empty() ? run_dir_.Path("sidecard.sock") : socket_path_;
+  }
   std::string address() const { return "unix:" + socket_path(); }
   std::string log_path() const { return run_dir_.Path("sidecard.log"); }
   std::string Log() const { return ReadWholeFile(log_path()); }
@@ -121,6 +127,7 @@ class DaemonProcess {
 
   std::string binary_;
   TempTree run_dir_;
+  std::string socket_path_;  // empty: <run dir>/sidecard.sock
   pid_t pid_ = -1;
   int exit_code_ = -1;
   bool exited_unasked_ = false;

@@ -32,7 +32,12 @@ from sidecard.types import (
     ValidateSummary,
 )
 
-#: Channel options: documents and batches may exceed gRPC's 4 MiB default.
+#: Channel options: messages of any size. The daemon bounds what it sends (a
+#: document by --max-sidecar-bytes; one too long to send it refuses, naming the
+#: file), so whatever it sends is read here; gRPC's 4 MiB default would fail a
+#: larger document with a transport error, and no fixed limit could follow a
+#: daemon started with another --max-sidecar-bytes. What it accepts is its own
+#: limit (--max-payload-bytes).
 CHANNEL_OPTIONS = (("grpc.max_receive_message_length", -1), ("grpc.max_send_message_length", -1))
 
 

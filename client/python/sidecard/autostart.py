@@ -135,8 +135,9 @@ def _start(directory: Path, root: str) -> None:
     """Starts a private daemon in `directory` and waits until it is SERVING."""
     socket = directory / SOCKET_NAME
     address = f"unix:{socket}"
-    with contextlib.suppress(FileNotFoundError):
-        socket.unlink()  # left behind by a daemon that died: nobody answered on it
+    # A socket left by a daemon that died is the daemon's to replace: it
+    # refuses one another daemon still holds (answering or not, e.g. busy or
+    # draining), where unlinking it here would leave that daemon unreachable.
     log = directory / "sidecard.log"
     with open(log, "ab") as log_file:
         process = subprocess.Popen(

@@ -124,7 +124,9 @@ class Converter {
                        std::string& error) const {
     for (const GroupFile& file : group.files) {
       if (!file.readable()) {
-        error = Concat(file.file->name, ": ", file.UnreadableReason());
+        // The result's sources name a lone file already; of several, say which.
+        error = group.files.size() == 1 ? file.UnreadableReason()
+                                        : Concat(file.file->name, ": ", file.UnreadableReason());
         return ConvertAction::kSkippedUnreadable;
       }
     }

@@ -309,6 +309,14 @@ absl::StatusOr<SaveOutcome> SidecarStore::SaveOnce(const ImageLocation& location
                " is a foreign file name (never read as a sidecar, and never replaced); save "
                "this image in another format"));
   }
+  // Never written: a sidecar the daemon would then refuse to read (and every
+  // later save take for corrupt).
+  const std::string bytes = EncodeSidecar(outcome.format, merged);
+  if (bytes.size() > max_sidecar_bytes_) {
+    return absl::ResourceExhaustedError(Concat(
+        "the sidecar ", DisplayPath(PathIn(location.directory, target)), " would be ", bytes.size(),
+        " bytes, more than the daemon reads (limit ", max_sidecar_bytes_, "); nothing was saved"));
+  }
   for (const ExistingFile* file : corrupt) {
     const std::string aside = CorruptName(file->name, request.now);
     if (absl::Status moved =
@@ -325,7 +333,6 @@ absl::StatusOr<SaveOutcome> SidecarStore::SaveOnce(const ImageLocation& location
     if (file == replaced) replaced = nullptr;  // its name is free now
   }
   outcome.corrupt_kept_as = corrupt_kept_as;
-  const std::string bytes = EncodeSidecar(outcome.format, merged);
   const absl::Status written =
       replaced != nullptr ? ReplaceFileGuarded(directory_fd, target, bytes, replaced->stamp)
                           : CreateFileGuarded(directory_fd, target, bytes);

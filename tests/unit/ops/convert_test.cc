@@ -24,6 +24,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 class ConvertTest : public EngineHarness {
  protected:
@@ -226,6 +227,7 @@ TEST_F(ConvertTest, UnreadableMemberSkipsTheImageAndTouchesNothing) {
     EXPECT_THAT(run.results[0].error, HasSubstr("x.bin: invalid JSON at byte offset"));
     EXPECT_EQ(run.results[1].action, ConvertAction::kSkippedUnreadable);
     EXPECT_THAT(run.results[1].error, HasSubstr("y.bin: too short"));
+    EXPECT_EQ(run.results[1].sources.size(), 2u);
     EXPECT_EQ(run.summary.skipped, 2);
     EXPECT_EQ(Snapshot(), before);
   }
@@ -291,6 +293,10 @@ TEST_F(ConvertTest, AlreadyTargetIsLeftAlone) {
   // A lone corrupt file in the target format is reported, not "already done".
   EXPECT_EQ(run.results[1].target, tree_.Path("corrupt.bin"));
   EXPECT_EQ(run.results[1].action, ConvertAction::kSkippedUnreadable);
+  // A lone file: the sources name it, the error does not again.
+  EXPECT_EQ(run.results[1].sources, std::vector<std::string>{tree_.Path("corrupt.bin")});
+  EXPECT_THAT(run.results[1].error, Not(HasSubstr("corrupt.bin")));
+  EXPECT_FALSE(run.results[1].error.empty());
   EXPECT_EQ(run.results[2].action, ConvertAction::kAlreadyTarget);
   EXPECT_EQ(run.summary.already_target, 2);
   EXPECT_EQ(run.summary.skipped, 1);

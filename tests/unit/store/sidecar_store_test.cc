@@ -108,6 +108,38 @@ TEST_F(SidecarStoreTest, ReadFallsThroughACorruptPreferredFile) {
   EXPECT_THAT(read->skipped[0].error, HasSubstr("invalid JSON at byte offset"));
 }
 
+// A save whose sidecar would be larger than the store reads (1 MiB here) is
+// refused before anything changes: the old sidecar stays byte-identical, and
+// a corrupt file is not even moved aside.
+TEST_F(SidecarStoreTest, SaveNeverWritesASidecarLargerThanItReads) {
+  tree_.WriteFile("IMG_1.jpg", "");
+  tree_.WriteBin("IMG_1.bin", R"({"yolov8":{"success":true}})");
+  const std::string before = tree_.ReadFile("IMG_1.bin");
+  const std::string big = R"({"pad":")" + std::string(1 << 20, 'x') + R"("})";
+  auto saved = Save("IMG_1.jpg", "face_detection", big);
+  EXPECT_EQ(saved.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(saved.status().message()),
+              StartsWith("the sidecar " + tree_.Path("IMG_1.bin") + " would be "));
+  EXPECT_THAT(std::string(saved.status().message()),
+              HasSubstr(" bytes, more than the daemon reads (limit 1048576); nothing was saved"));
+  EXPECT_EQ(tree_.ReadFile("IMG_1.bin"), before);
+
+  tree_.WriteFile("IMG_2.jpg", "");
+  tree_.WriteBin("IMG_2.bin", R"({"face_detection":)");
+  const std::string corrupt = tree_.ReadFile("IMG_2.bin");
+  saved = Save("IMG_2.jpg", "face_detection", big, "", SidecarFormat::kBin,
+               /*overwrite_corrupt=*/true);
+  EXPECT_EQ(saved.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(tree_.ReadFile("IMG_2.bin"), corrupt);
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(tree_.root()),
+                          std::filesystem::directory_iterator()),
+            4);  // IMG_1.jpg, IMG_1.bin, IMG_2.jpg, IMG_2.bin: nothing kept aside
+
+  // A save that fits is made.
+  auto fits = Save("IMG_1.jpg", "face_detection", R"({"success":true})");
+  EXPECT_TRUE(fits.ok()) << fits.status();
+}
+
 TEST_F(SidecarStoreTest, MissingImageIsNotFoundUnlessAllowed) {
   auto saved = Save("nope.jpg", "yolov8", R"({"success": true})");
   EXPECT_EQ(saved.status().code(), absl::StatusCode::kNotFound);

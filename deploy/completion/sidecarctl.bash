@@ -1,0 +1,104 @@
+# bash completion of sidecarctl: commands, global flags, each command's flags,
+# flag values with a fixed set, files and directories where arguments name
+# them. Installed as share/bash-completion/completions/sidecarctl (loaded on
+# demand by bash-completion); works when sourced alone too. The lists follow
+# `sidecarctl --help` and `sidecarctl help COMMAND` (tests/deploy checks them).
+
+_sidecarctl() {
+  local cur=${COMP_WORDS[COMP_CWORD]}
+  local prev=
+  ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+  # bash splits --name=value at the '=': complete the value of --name.
+  if [[ $cur == = ]]; then
+    prev=${COMP_WORDS[COMP_CWORD - 1]}
+    cur=
+  elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then
+    prev=${COMP_WORDS[COMP_CWORD - 2]}
+  fi
+
+  local commands="validate stats cleanup read save export convert info health version help"
+  local global_flags="--address --timeout --json --token-file --tls --tls-ca --tls-cert
+    --tls-key --help --version"
+  # Flags that take a value (the next word), global or a command's.
+  local value_flags=" --address --timeout --token-file --tls-ca --tls-cert --tls-key
+    --operation --min-age --backend --format --data --file --content --output --to --service "
+
+  # The command: the first word that is neither a flag nor a flag's value.
+  local command= i word
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    word=${COMP_WORDS[i]}
+    if [[ $word == -* ]]; then
+      [[ $value_flags == *" $word "* && ${COMP_WORDS[i + 1]} != = ]] && ((i++))
+      continue
+    fi
+    [[ $word == = ]] && { ((i++)); continue; }
+    command=$word
+    break
+  done
+
+  case $prev in
+    --token-file | --tls-ca | --tls-cert | --tls-key | --file | --output)
+      compopt -o filenames 2>/dev/null
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+      return
+      ;;
+    --format)
+      if [[ $command == export ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "json jsonl csv" -- "$cur")
+      else
+        mapfile -t COMPREPLY < <(compgen -W "bin rkyv json" -- "$cur")
+      fi
+      return
+      ;;
+    --to)
+      mapfile -t COMPREPLY < <(compgen -W "bin rkyv json" -- "$cur")
+      return
+      ;;
+    --content)
+      mapfile -t COMPREPLY < <(compgen -W "documents table" -- "$cur")
+      return
+      ;;
+    --service)
+      mapfile -t COMPREPLY < <(compgen -W "sidecar.v1.SidecarService" -- "$cur")
+      return
+      ;;
+    --address | --timeout | --operation | --min-age | --backend | --data)
+      COMPREPLY=()
+      return
+      ;;
+  esac
+
+  local flags=
+  case $command in
+    validate) flags="--operation --non-recursive --summary-only --invalid-only" ;;
+    stats) flags="--operation --non-recursive" ;;
+    cleanup) flags="--dry-run --delete --quarantine --min-age --non-recursive" ;;
+    save) flags="--backend --format --overwrite-corrupt --allow-missing-image --data --file" ;;
+    export) flags="--format --content --operation --non-recursive --output" ;;
+    convert) flags="--to --apply --non-recursive" ;;
+    health) flags="--service" ;;
+  esac
+
+  if [[ $cur == -* ]]; then
+    mapfile -t COMPREPLY < <(compgen -W "$flags $global_flags" -- "$cur")
+    return
+  fi
+  case $command in
+    '') mapfile -t COMPREPLY < <(compgen -W "$commands" -- "$cur") ;;
+    help)
+      local after=${COMP_WORDS[*]:i+1:COMP_CWORD-i-1}
+      [[ -z $after ]] && mapfile -t COMPREPLY < <(compgen -W "${commands% help}" -- "$cur")
+      ;;
+    validate | stats | cleanup | export | convert)
+      compopt -o filenames 2>/dev/null
+      mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+      ;;
+    read | save)
+      compopt -o filenames 2>/dev/null
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+      ;;
+    *) COMPREPLY=() ;;
+  esac
+}
+
+complete -F _sidecarctl sidecarctl
