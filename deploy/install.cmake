@@ -10,7 +10,8 @@
 #   /etc/sidecard/sidecard.conf (P = /usr),      the configuration, from
 #   P/etc/sidecard/sidecard.conf (otherwise)     deploy/sidecard.conf; never overwritten
 #   P/share/doc/sidecard/                        OPERATING.md, CHANGELOG.md, copyright (LICENSE),
-#                                                examples/ (config, Kubernetes)
+#                                                examples/ (config, Kubernetes, container/:
+#                                                the Containerfile)
 #   P/share/man/man8/sidecard.8,
 #   P/share/man/man1/sidecarctl.1                the manuals (docs/man, version filled in)
 #   P/share/bash-completion/completions/sidecarctl,
@@ -56,6 +57,11 @@ file(GLOB sidecard_protos ${PROJECT_SOURCE_DIR}/proto/sidecar/v1/*.proto)
 install(FILES ${sidecard_protos} DESTINATION ${CMAKE_INSTALL_DATADIR}/sidecard/proto/sidecar/v1)
 install(FILES ${CMAKE_CURRENT_LIST_DIR}/sidecard.conf ${CMAKE_CURRENT_LIST_DIR}/kubernetes/sidecard.yaml
         DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/kubernetes/sidecard-daemonset.yaml
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/container/Containerfile
+              ${CMAKE_CURRENT_LIST_DIR}/container/sidecard.conf
+        DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples/container)
 
 # --- the Python package -------------------------------------------------------------
 if(TARGET sidecard_python)
