@@ -32,9 +32,9 @@ constexpr FlagSpec kGlobalFlags[] = {{"address", true}, {"timeout", true}, {"jso
                                      {"tls"},           {"tls-ca", true},  {"tls-cert", true},
                                      {"tls-key", true}};
 
-constexpr const Command* kCommands[] = {&kValidateCommand, &kStatsCommand, &kCleanupCommand,
-                                        &kReadCommand,     &kSaveCommand,  &kExportCommand,
-                                        &kConvertCommand,  &kInfoCommand,  &kHealthCommand};
+constexpr const Command* kCommands[] = {
+    &kValidateCommand, &kStatsCommand,  &kCleanupCommand, &kQuarantineCommand, &kReadCommand,
+    &kSaveCommand,     &kExportCommand, &kConvertCommand, &kInfoCommand,       &kHealthCommand};
 
 constexpr char kExitCodes[] = R"(Exit status:
   0  success
