@@ -1,9 +1,12 @@
 // `sidecarctl quarantine list|restore|purge DIR`: Cleanup's quarantine
 // (DIR/.sidecard-quarantine/<batch>/) looked at, moved back, or emptied.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -207,8 +210,9 @@ std::string FormatPurgeSummary(const v1::PurgeQuarantineSummary& summary, int64_
   std::string out = absl::StrCat(
       summary.dry_run() ? "Would purge " : "Purged ", Counted(summary.purged(), "batch", "batches"),
       " (", FilesAndBytes(summary.files(), summary.bytes()), ") older than ",
-      absl::FormatDuration(absl::Seconds(summary.older_than_seconds())), " under ", summary.root(),
-      "; ", Count(summary.kept()), " kept, ", Count(summary.failed()), " failed.\n");
+      absl::StrFormat("%g days", static_cast<double>(summary.older_than_seconds()) / 86400),
+      " under ", summary.root(), "; ", Count(summary.kept()), " kept, ", Count(summary.failed()),
+      " failed.\n");
   if (summary.dry_run()) {
     out += "Dry run: nothing was changed. Run again without --dry-run to delete them.\n";
   }

@@ -5,6 +5,7 @@
 #include <rapidjson/document.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <map>
@@ -25,7 +26,7 @@ using ::testing::IsEmpty;
 constexpr char kOldBatch[] = "20200101T000000Z";
 
 template <typename Result, typename Summary>
-struct Run {
+struct CallRun {
   grpc::Status status;
   std::vector<Result> results;
   Summary summary;
@@ -66,12 +67,12 @@ class QuarantineTest : public DaemonTest {
     return total;
   }
 
-  Run<v1::QuarantineFile, v1::ListQuarantineSummary> List(const std::string& batch = "") {
+  CallRun<v1::QuarantineFile, v1::ListQuarantineSummary> List(const std::string& batch = "") {
     Share();
     v1::ListQuarantineRequest request;
     request.set_root(tree_.root());
     request.set_batch(batch);
-    Run<v1::QuarantineFile, v1::ListQuarantineSummary> run;
+    CallRun<v1::QuarantineFile, v1::ListQuarantineSummary> run;
     run.status = client_->ListQuarantine(request, [&](const v1::ListQuarantineResponse& message) {
       run.results.insert(run.results.end(), message.files().begin(), message.files().end());
       if (message.has_summary()) {
@@ -82,14 +83,14 @@ class QuarantineTest : public DaemonTest {
     return run;
   }
 
-  Run<v1::RestoreQuarantineResult, v1::RestoreQuarantineSummary> Restore(
+  CallRun<v1::RestoreQuarantineResult, v1::RestoreQuarantineSummary> Restore(
       bool dry_run, const std::string& batch = "") {
     Share();
     v1::RestoreQuarantineRequest request;
     request.set_root(tree_.root());
     request.set_batch(batch);
     request.set_dry_run(dry_run);
-    Run<v1::RestoreQuarantineResult, v1::RestoreQuarantineSummary> run;
+    CallRun<v1::RestoreQuarantineResult, v1::RestoreQuarantineSummary> run;
     run.status =
         client_->RestoreQuarantine(request, [&](const v1::RestoreQuarantineResponse& message) {
           run.results.insert(run.results.end(), message.results().begin(), message.results().end());
@@ -101,14 +102,14 @@ class QuarantineTest : public DaemonTest {
     return run;
   }
 
-  Run<v1::PurgeQuarantineResult, v1::PurgeQuarantineSummary> Purge(std::optional<int64_t> seconds,
-                                                                   bool dry_run) {
+  CallRun<v1::PurgeQuarantineResult, v1::PurgeQuarantineSummary> Purge(
+      std::optional<int64_t> seconds, bool dry_run) {
     Share();
     v1::PurgeQuarantineRequest request;
     request.set_root(tree_.root());
     if (seconds) request.set_older_than_seconds(*seconds);
     request.set_dry_run(dry_run);
-    Run<v1::PurgeQuarantineResult, v1::PurgeQuarantineSummary> run;
+    CallRun<v1::PurgeQuarantineResult, v1::PurgeQuarantineSummary> run;
     run.status = client_->PurgeQuarantine(request, [&](const v1::PurgeQuarantineResponse& message) {
       run.results.insert(run.results.end(), message.results().begin(), message.results().end());
       if (message.has_summary()) {
@@ -143,7 +144,7 @@ TEST_F(QuarantineTest, ListShowsTheBatchItsFilesAndTheirSizes) {
   EXPECT_EQ(run.summary.batches(0).id(), batch_);
   EXPECT_EQ(run.summary.batches(0).files(), 3);
   EXPECT_EQ(run.summary.batches(0).bytes(), OriginalBytes());
-  EXPECT_NEAR(run.summary.batches(0).created_unix_seconds(), time(nullptr), 60);
+  EXPECT_LE(std::abs(run.summary.batches(0).created_unix_seconds() - time(nullptr)), 60);
   EXPECT_EQ(run.summary.files(), 3);
   EXPECT_EQ(run.summary.quarantine_dir(), tree_.root() + "/.sidecard-quarantine");
 
@@ -218,7 +219,9 @@ TEST_F(QuarantineTest, RestoreNeverOverwritesAndReportsTheConflict) {
     const bool conflict = result.destination().path() == P("gone.bin");
     EXPECT_EQ(result.action(), conflict ? v1::RESTORE_ACTION_CONFLICT : v1::RESTORE_ACTION_RESTORED)
         << result.destination().path();
-    if (conflict) EXPECT_EQ(result.file().path(), batch_dir_ + "/gone.bin");
+    if (conflict) {
+      EXPECT_EQ(result.file().path(), batch_dir_ + "/gone.bin");
+    }
   }
   EXPECT_EQ(run.summary.conflicts(), 1);
   EXPECT_EQ(run.summary.restored(), 2);

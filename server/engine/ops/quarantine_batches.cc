@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "absl/time/civil_time.h"
 #include "server/engine/base/text.h"
 #include "server/engine/fs/path_text.h"
 #include "server/engine/fs/sandboxed_open.h"
@@ -15,8 +16,6 @@
 
 namespace sidecard::engine {
 namespace {
-
-constexpr char kBatchIdFormat[] = "%Y%m%dT%H%M%SZ";
 
 std::string ErrnoText(std::string_view what, std::string_view name) {
   return Concat(what, " ", DisplayPath(name), ": ", std::strerror(errno));
@@ -92,14 +91,21 @@ std::optional<absl::Time> ParseBatchId(std::string_view id) {
   for (size_t i = 0; i < 15; ++i) {
     if (i != 8 && (id[i] < '0' || id[i] > '9')) return std::nullopt;
   }
-  absl::Time time;
-  std::string error;
-  if (!absl::ParseTime(kBatchIdFormat, std::string(id), absl::UTCTimeZone(), &time, &error)) {
+  // By hand: absl::ParseTime's %Y takes every digit that follows.
+  auto number = [id](size_t at, size_t digits) {
+    int value = 0;
+    for (size_t i = at; i < at + digits; ++i) value = value * 10 + (id[i] - '0');
+    return value;
+  };
+  const int year = number(0, 4), month = number(4, 2), day = number(6, 2);
+  const int hour = number(9, 2), minute = number(11, 2), second = number(13, 2);
+  const absl::CivilSecond civil(year, month, day, hour, minute, second);
+  // Only the spelling Cleanup writes (no month 13 normalised into another).
+  if (civil.year() != year || civil.month() != month || civil.day() != day ||
+      civil.hour() != hour || civil.minute() != minute || civil.second() != second) {
     return std::nullopt;
   }
-  // Only the spelling Cleanup writes (no month 13 normalised into another).
-  if (absl::FormatTime(kBatchIdFormat, time, absl::UTCTimeZone()) != id) return std::nullopt;
-  return time;
+  return absl::FromCivil(civil, absl::UTCTimeZone());
 }
 
 std::string OpenedQuarantine::PathInBatch(std::string_view batch, std::string_view relative) const {
