@@ -69,7 +69,7 @@ Usage: sidecarctl [--address ADDR] [--timeout SECONDS] [--json] [SECURITY] COMMA
 Commands:
 )";
   for (const Command* command : kCommands) {
-    absl::StrAppend(&text, "  ", absl::StrFormat("%-10s", command->name), command->summary, "\n");
+    absl::StrAppend(&text, "  ", absl::StrFormat("%-12s", command->name), command->summary, "\n");
   }
   absl::StrAppend(&text, R"(  help      show this help, or a command's: sidecarctl help COMMAND
 
