@@ -191,6 +191,33 @@ grpc::Status Client::Convert(
   return ReadStream(*reader, on_message);
 }
 
+grpc::Status Client::ListQuarantine(
+    const sidecar::v1::ListQuarantineRequest& request,
+    const std::function<void(const sidecar::v1::ListQuarantineResponse&)>& on_message) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  auto reader = sidecar_->ListQuarantine(&context, request);
+  return ReadStream(*reader, on_message);
+}
+
+grpc::Status Client::RestoreQuarantine(
+    const sidecar::v1::RestoreQuarantineRequest& request,
+    const std::function<void(const sidecar::v1::RestoreQuarantineResponse&)>& on_message) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  auto reader = sidecar_->RestoreQuarantine(&context, request);
+  return ReadStream(*reader, on_message);
+}
+
+grpc::Status Client::PurgeQuarantine(
+    const sidecar::v1::PurgeQuarantineRequest& request,
+    const std::function<void(const sidecar::v1::PurgeQuarantineResponse&)>& on_message) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  auto reader = sidecar_->PurgeQuarantine(&context, request);
+  return ReadStream(*reader, on_message);
+}
+
 grpc::Status Client::CheckHealth(const std::string& service,
                                  HealthCheckResponse::ServingStatus* status) {
   grpc::ClientContext context;

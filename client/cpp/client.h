@@ -118,6 +118,19 @@ class Client {
   grpc::Status Convert(const sidecar::v1::ConvertRequest& request,
                        const std::function<void(const sidecar::v1::ConvertResponse&)>& on_message);
 
+  // Cleanup's quarantine under `request.root()`: lists its batches and
+  // files, moves files back (unless `dry_run`), or deletes old batches
+  // (unless `dry_run`), calling `on_message` with each streamed message.
+  grpc::Status ListQuarantine(
+      const sidecar::v1::ListQuarantineRequest& request,
+      const std::function<void(const sidecar::v1::ListQuarantineResponse&)>& on_message);
+  grpc::Status RestoreQuarantine(
+      const sidecar::v1::RestoreQuarantineRequest& request,
+      const std::function<void(const sidecar::v1::RestoreQuarantineResponse&)>& on_message);
+  grpc::Status PurgeQuarantine(
+      const sidecar::v1::PurgeQuarantineRequest& request,
+      const std::function<void(const sidecar::v1::PurgeQuarantineResponse&)>& on_message);
+
   // Asks the standard health service about `service` ("" for the daemon as
   // a whole). A service the daemon does not know is answered with OK and
   // SERVICE_UNKNOWN (the health service itself reports it as NOT_FOUND).

@@ -32,9 +32,10 @@ constexpr FlagSpec kGlobalFlags[] = {{"address", true}, {"timeout", true}, {"jso
                                      {"tls"},           {"tls-ca", true},  {"tls-cert", true},
                                      {"tls-key", true}};
 
-constexpr const Command* kCommands[] = {
-    &kValidateCommand, &kStatsCommand,   &kCleanupCommand, &kReadCommand,   &kSaveCommand,
-    &kExportCommand,   &kConvertCommand, &kInfoCommand,    &kHealthCommand, &kVersionCommand};
+constexpr const Command* kCommands[] = {&kValidateCommand,   &kStatsCommand,   &kCleanupCommand,
+                                        &kQuarantineCommand, &kReadCommand,    &kSaveCommand,
+                                        &kExportCommand,     &kConvertCommand, &kInfoCommand,
+                                        &kHealthCommand,     &kVersionCommand};
 
 constexpr char kExitCodes[] = R"(Exit status:
   0  success
@@ -69,9 +70,9 @@ Usage: sidecarctl [--address ADDR] [--timeout SECONDS] [--json] [SECURITY] COMMA
 Commands:
 )";
   for (const Command* command : kCommands) {
-    absl::StrAppend(&text, "  ", absl::StrFormat("%-10s", command->name), command->summary, "\n");
+    absl::StrAppend(&text, "  ", absl::StrFormat("%-12s", command->name), command->summary, "\n");
   }
-  absl::StrAppend(&text, R"(  help      show this help, or a command's: sidecarctl help COMMAND
+  absl::StrAppend(&text, R"(  help        show this help, or a command's: sidecarctl help COMMAND
 
 Global flags (before or after the command):
   --address ADDR      the daemon: unix:/path/to.sock or host:port; default:

@@ -44,13 +44,14 @@ int MissingSummary() {
   return kExitFailed;
 }
 
-absl::StatusOr<std::string> DirectoryArgument(const ParsedArgs& args) {
+absl::StatusOr<std::string> DirectoryArgument(const ParsedArgs& args, size_t skip) {
   const std::vector<std::string>& positional = args.positional();
-  if (positional.empty()) return absl::InvalidArgumentError("missing DIR argument");
-  if (positional.size() > 1) {
-    return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", positional[1], "'"));
+  if (positional.size() <= skip) return absl::InvalidArgumentError("missing DIR argument");
+  if (positional.size() > skip + 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unexpected argument '", positional[skip + 1], "'"));
   }
-  const std::string& dir = positional[0];
+  const std::string& dir = positional[skip];
   if (dir.empty()) return absl::InvalidArgumentError("DIR must not be empty");
   std::string absolute = dir;
   if (dir[0] != '/') {

@@ -63,6 +63,7 @@ extern const Command kReadCommand;
 extern const Command kSaveCommand;
 extern const Command kExportCommand;
 extern const Command kConvertCommand;
+extern const Command kQuarantineCommand;
 
 // Prints "sidecarctl: <message>" and where to find help on stderr; returns
 // kExitUsage. `command` names the command whose help applies, if any.
@@ -79,8 +80,9 @@ int MissingSummary();
 // The single DIR argument of a command, made absolute against the current
 // directory (the daemon requires absolute paths). `.` components and extra
 // slashes are dropped; `..` is kept, for the daemon to resolve (it may
-// follow a symlink). InvalidArgument when there is not exactly one.
-absl::StatusOr<std::string> DirectoryArgument(const ParsedArgs& args);
+// follow a symlink). InvalidArgument when there is not exactly one. `skip`
+// leading positional arguments (a subcommand) come before it.
+absl::StatusOr<std::string> DirectoryArgument(const ParsedArgs& args, size_t skip = 0);
 
 // The request of a command on the tree named by its one DIR argument
 // (DirectoryArgument): its root and --non-recursive. The command sets the

@@ -1,4 +1,4 @@
-// What validate, cleanup and convert share: reading a streamed call's
+// What validate, cleanup, convert and quarantine share: reading a streamed call's
 // results as they arrive, printing each (text, or one element of the --json
 // object, sidecarctl_json_stream.h), a live count on stderr, then the summary
 // and the exit status it calls for. Each command says only how its results
@@ -24,11 +24,14 @@
 
 namespace sidecard::ctl {
 
-// The results of one streamed message: Validate calls them reports.
+// The results of one streamed message: Validate calls them reports,
+// ListQuarantine files.
 template <typename Response>
 const auto& ResultsOf(const Response& message) {
   if constexpr (requires { message.reports(); }) {
     return message.reports();
+  } else if constexpr (requires { message.files(); }) {
+    return message.files();
   } else {
     return message.results();
   }

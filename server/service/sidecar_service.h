@@ -95,6 +95,17 @@ class SidecarService final : public sidecar::v1::SidecarService::Service {
   grpc::Status Convert(grpc::ServerContext* context, const sidecar::v1::ConvertRequest* request,
                        grpc::ServerWriter<sidecar::v1::ConvertResponse>* writer) override;
 
+  // Cleanup's quarantine (sidecar_service_quarantine.cc).
+  grpc::Status ListQuarantine(
+      grpc::ServerContext* context, const sidecar::v1::ListQuarantineRequest* request,
+      grpc::ServerWriter<sidecar::v1::ListQuarantineResponse>* writer) override;
+  grpc::Status RestoreQuarantine(
+      grpc::ServerContext* context, const sidecar::v1::RestoreQuarantineRequest* request,
+      grpc::ServerWriter<sidecar::v1::RestoreQuarantineResponse>* writer) override;
+  grpc::Status PurgeQuarantine(
+      grpc::ServerContext* context, const sidecar::v1::PurgeQuarantineRequest* request,
+      grpc::ServerWriter<sidecar::v1::PurgeQuarantineResponse>* writer) override;
+
  private:
   // The roots in force for one call.
   std::shared_ptr<const engine::AllowedRoots> roots() const;

@@ -53,6 +53,13 @@ MESSAGES: dict[type, tuple[str, dict[str, str]]] = {
     st.MethodFigures: ("MethodFigures", {}),
     st.CacheFigures: ("CacheFigures", {}),
     st.StartupSweepFigures: ("StartupSweepFigures", {}),
+    st.QuarantineFile: ("QuarantineFile", {}),
+    st.QuarantineBatch: ("QuarantineBatch", {}),
+    st.QuarantineListSummary: ("ListQuarantineSummary", {}),
+    st.QuarantineRestoreItem: ("RestoreQuarantineResult", {}),
+    st.QuarantineRestoreSummary: ("RestoreQuarantineSummary", {}),
+    st.QuarantinePurgeItem: ("PurgeQuarantineResult", {}),
+    st.QuarantinePurgeSummary: ("PurgeQuarantineSummary", {}),
 }
 TYPED_DICTS = {value for value in vars(st).values() if is_typeddict(value)}
 BY_MESSAGE = {name: typed for typed, (name, _) in MESSAGES.items()}
@@ -245,6 +252,14 @@ CALLS: list[tuple[str, Callable[[Path], tuple[Any, ...]], dict[str, Any]]] = [
     ("iter_convert", lambda tree: (tree, "bin"), {"apply": True}),
     ("cleanup", lambda tree: (tree,), {}),
     ("iter_cleanup", lambda tree: (tree, "quarantine"), {}),
+    # The batch that quarantine made: listed, restored and purged (dry runs
+    # first, so each has something to report).
+    ("quarantine_list", lambda tree: (tree,), {}),
+    ("iter_quarantine_list", lambda tree: (tree,), {"batch_size": 1}),
+    ("quarantine_restore", lambda tree: (tree,), {"dry_run": True}),
+    ("iter_quarantine_purge", lambda tree: (tree, 0), {"dry_run": True}),
+    ("quarantine_purge", lambda tree: (tree, 0.5), {}),
+    ("iter_quarantine_restore", lambda tree: (tree,), {}),
     ("server_info", lambda tree: (), {}),
 ]
 

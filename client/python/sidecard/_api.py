@@ -16,7 +16,15 @@ from sidecard._paths import PathArg, RequestPath
 from sidecard._requests import Payload
 from sidecard._stubs import health_pb2_grpc, sidecar_pb2_grpc
 from sidecard.config import Settings, resolve
-from sidecard.results import CleanupResult, ConvertResult, ExportResult, ValidateResult
+from sidecard.results import (
+    CleanupResult,
+    ConvertResult,
+    ExportResult,
+    QuarantineListResult,
+    QuarantinePurgeResult,
+    QuarantineRestoreResult,
+    ValidateResult,
+)
 from sidecard.types import (
     CleanupItem,
     CleanupSummary,
@@ -25,6 +33,12 @@ from sidecard.types import (
     ExportSummary,
     FileReport,
     HealthStatus,
+    QuarantineFile,
+    QuarantineListSummary,
+    QuarantinePurgeItem,
+    QuarantinePurgeSummary,
+    QuarantineRestoreItem,
+    QuarantineRestoreSummary,
     ReadSidecarResult,
     SaveSidecarResult,
     ServerInfo,
@@ -134,6 +148,31 @@ def _convert_stream(
 ) -> Streaming[ConvertItem, ConvertSummary]:
     request = _requests.convert(root, to, apply, recursive, batch_size)
     return Streaming("Convert", request, _results)
+
+
+def _files(response: Any) -> tuple[list[Any], dict[str, Any] | None]:
+    return _convert.batch(response, "files")
+
+
+def _quarantine_list_stream(
+    root: RequestPath, batch: str | None, batch_size: int
+) -> Streaming[QuarantineFile, QuarantineListSummary]:
+    request = _requests.quarantine_list(root, batch, batch_size)
+    return Streaming("ListQuarantine", request, _files)
+
+
+def _quarantine_restore_stream(
+    root: RequestPath, batch: str | None, dry_run: bool, batch_size: int
+) -> Streaming[QuarantineRestoreItem, QuarantineRestoreSummary]:
+    request = _requests.quarantine_restore(root, batch, dry_run, batch_size)
+    return Streaming("RestoreQuarantine", request, _results)
+
+
+def _quarantine_purge_stream(
+    root: RequestPath, older_than_days: float, dry_run: bool, batch_size: int
+) -> Streaming[QuarantinePurgeItem, QuarantinePurgeSummary]:
+    request = _requests.quarantine_purge(root, older_than_days, dry_run, batch_size)
+    return Streaming("PurgeQuarantine", request, _results)
 
 
 class ClientBase:
@@ -363,6 +402,78 @@ class ClientBase:
     ) -> Collected[ConvertResult]:
         """Rewrites the sidecars under `root` into format `to` (a dry run unless `apply`)."""
         return Collected(_convert_stream(root, to, apply, recursive, 0), ConvertResult)
+
+    # --- the quarantine (what cleanup mode="quarantine" moved aside) ---------
+    # `root` is the directory Cleanup was given; its quarantine is
+    # `<root>/.sidecard-quarantine/<batch>/`, a batch per run, named by its
+    # UTC time (its ID, ``YYYYMMDDTHHMMSSZ``).
+
+    @streaming
+    @staticmethod
+    def iter_quarantine_list(
+        root: RequestPath, *, batch: str | None = None, batch_size: int = 0
+    ) -> Streaming[QuarantineFile, QuarantineListSummary]:
+        """Streams one dict per quarantined file under `root`; then `.summary` (each batch).
+
+        Args:
+            batch: only this batch (InvalidArgument if not a batch ID, NotFound if missing).
+        """
+        return _quarantine_list_stream(root, batch, batch_size)
+
+    @collected
+    @staticmethod
+    def quarantine_list(
+        root: RequestPath, *, batch: str | None = None
+    ) -> Collected[QuarantineListResult]:
+        """Lists the quarantine of `root`: every file (batch, size, where it came
+        from) and each batch (files, bytes, creation time). Changes nothing."""
+        return Collected(_quarantine_list_stream(root, batch, 0), QuarantineListResult)
+
+    @streaming
+    @staticmethod
+    def iter_quarantine_restore(
+        root: RequestPath, *, batch: str | None = None, dry_run: bool = False, batch_size: int = 0
+    ) -> Streaming[QuarantineRestoreItem, QuarantineRestoreSummary]:
+        """Streams one result dict per quarantined file moved back (or not); then `.summary`.
+
+        Args:
+            batch: only this batch; default every batch, newest first.
+            dry_run: report what would happen, change nothing.
+        """
+        return _quarantine_restore_stream(root, batch, dry_run, batch_size)
+
+    @collected
+    @staticmethod
+    def quarantine_restore(
+        root: RequestPath, *, batch: str | None = None, dry_run: bool = False
+    ) -> Collected[QuarantineRestoreResult]:
+        """Moves quarantined files back where they came from (a rename: the same
+        bytes), never over an existing file (action ``conflict``: both stay)."""
+        stream = _quarantine_restore_stream(root, batch, dry_run, 0)
+        return Collected(stream, QuarantineRestoreResult)
+
+    @streaming
+    @staticmethod
+    def iter_quarantine_purge(
+        root: RequestPath, older_than_days: float, *, dry_run: bool = False, batch_size: int = 0
+    ) -> Streaming[QuarantinePurgeItem, QuarantinePurgeSummary]:
+        """Streams one result dict per batch deleted (or that would be); then `.summary`.
+
+        Args:
+            older_than_days: delete the batches created more than this many days
+                ago (by the time in their name); 0 deletes every batch.
+            dry_run: report what would happen, change nothing.
+        """
+        return _quarantine_purge_stream(root, older_than_days, dry_run, batch_size)
+
+    @collected
+    @staticmethod
+    def quarantine_purge(
+        root: RequestPath, older_than_days: float, *, dry_run: bool = False
+    ) -> Collected[QuarantinePurgeResult]:
+        """Deletes the quarantine batches of `root` older than `older_than_days`."""
+        stream = _quarantine_purge_stream(root, older_than_days, dry_run, 0)
+        return Collected(stream, QuarantinePurgeResult)
 
     # --- one image ----------------------------------------------------------
 

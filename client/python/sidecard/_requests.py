@@ -66,6 +66,38 @@ def validate(
     )
 
 
+def quarantine_list(root: RequestPath, batch: str | None, batch_size: int) -> pb.ListQuarantineRequest:
+    """A ListQuarantineRequest."""
+    return pb.ListQuarantineRequest(
+        **path_field("root", root), batch=batch or "", batch_size=batch_size
+    )
+
+
+def quarantine_restore(
+    root: RequestPath, batch: str | None, dry_run: bool, batch_size: int
+) -> pb.RestoreQuarantineRequest:
+    """A RestoreQuarantineRequest."""
+    return pb.RestoreQuarantineRequest(
+        **path_field("root", root), batch=batch or "", dry_run=dry_run, batch_size=batch_size
+    )
+
+
+def quarantine_purge(
+    root: RequestPath, older_than_days: float, dry_run: bool, batch_size: int
+) -> pb.PurgeQuarantineRequest:
+    """A PurgeQuarantineRequest; `older_than_days` is required and not negative."""
+    if isinstance(older_than_days, bool) or not isinstance(older_than_days, (int, float)):
+        raise TypeError("older_than_days must be a number of days")
+    if not older_than_days >= 0:
+        raise ValueError(f"older_than_days must not be negative, not {older_than_days!r}")
+    return pb.PurgeQuarantineRequest(
+        **path_field("root", root),
+        older_than_seconds=round(older_than_days * 86400),
+        dry_run=dry_run,
+        batch_size=batch_size,
+    )
+
+
 def stats(root: RequestPath, operation: str | None, recursive: bool) -> pb.StatsRequest:
     """A StatsRequest."""
     return pb.StatsRequest(

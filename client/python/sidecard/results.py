@@ -12,6 +12,12 @@ from sidecard.types import (
     ConvertSummary,
     ExportSummary,
     FileReport,
+    QuarantineFile,
+    QuarantineListSummary,
+    QuarantinePurgeItem,
+    QuarantinePurgeSummary,
+    QuarantineRestoreItem,
+    QuarantineRestoreSummary,
     ValidateSummary,
 )
 
@@ -68,3 +74,43 @@ class ExportResult:
 
     summary: ExportSummary
     data: bytes | None = None
+
+
+@dataclass
+class QuarantineListResult:
+    """Everything a quarantine listing streamed.
+
+    Attributes:
+        files: one :class:`~sidecard.types.QuarantineFile` per quarantined file,
+            batch by batch (oldest first), each in sorted path order.
+        summary: the :class:`~sidecard.types.QuarantineListSummary` (each batch, totals).
+    """
+
+    files: list[QuarantineFile]
+    summary: QuarantineListSummary
+
+
+@dataclass
+class QuarantineRestoreResult:
+    """Everything a quarantine restore streamed.
+
+    Attributes:
+        results: one :class:`~sidecard.types.QuarantineRestoreItem` per quarantined file.
+        summary: the :class:`~sidecard.types.QuarantineRestoreSummary` (restored, conflicts, ...).
+    """
+
+    results: list[QuarantineRestoreItem]
+    summary: QuarantineRestoreSummary
+
+
+@dataclass
+class QuarantinePurgeResult:
+    """Everything a quarantine purge streamed.
+
+    Attributes:
+        results: one :class:`~sidecard.types.QuarantinePurgeItem` per batch old enough.
+        summary: the :class:`~sidecard.types.QuarantinePurgeSummary` (purged, kept, ...).
+    """
+
+    results: list[QuarantinePurgeItem]
+    summary: QuarantinePurgeSummary

@@ -35,7 +35,16 @@ __all__ = [
     "FileReport",
     "HealthStatus",
     "MethodFigures",
+    "PurgeActionName",
+    "QuarantineBatch",
+    "QuarantineFile",
+    "QuarantineListSummary",
+    "QuarantinePurgeItem",
+    "QuarantinePurgeSummary",
+    "QuarantineRestoreItem",
+    "QuarantineRestoreSummary",
     "ReadSidecarResult",
+    "RestoreActionName",
     "SaveSidecarResult",
     "ServerInfo",
     "SidecarFormatName",
@@ -80,6 +89,11 @@ ConvertActionName = Literal[
     "failed",
     "skipped_conflict",
 ]
+
+#: What a quarantine restore did (or would do) with one file (RestoreAction).
+RestoreActionName = Literal["would_restore", "restored", "conflict", "failed"]
+#: What a quarantine purge did (or would do) with one batch (PurgeAction).
+PurgeActionName = Literal["would_purge", "purged", "failed"]
 
 # --- Validate -------------------------------------------------------------
 
@@ -517,3 +531,137 @@ class ServerInfo(TypedDict):
     cache: CacheFigures | None
     #: The start-up sweep of stray working files.
     startup_sweep: StartupSweepFigures | None
+
+
+# --- the quarantine ---------------------------------------------------------
+
+
+class QuarantineFile(TypedDict):
+    """One file in a quarantine batch (the items of
+    :meth:`~sidecard.Client.iter_quarantine_list`, :attr:`QuarantineListResult.files`;
+    the protocol's QuarantineFile message)."""
+
+    #: The batch it is in (its ID, ``YYYYMMDDTHHMMSSZ``).
+    batch: str
+    #: The file inside the batch folder.
+    file: str
+    #: Where it came from: where a restore puts it back.
+    original: str
+    #: File size in bytes.
+    size_bytes: int
+
+
+class QuarantineBatch(TypedDict):
+    """One quarantine batch (in :class:`QuarantineListSummary` and
+    :class:`QuarantinePurgeItem`; the protocol's QuarantineBatch message)."""
+
+    #: Its ID: the folder's name, the UTC time of the Cleanup that made it.
+    id: str
+    #: That time, in seconds since the Unix epoch (what its age is measured from).
+    created_unix_seconds: int
+    #: Regular files in it.
+    files: int
+    #: Their total size in bytes.
+    bytes: int
+    #: Entries that are neither folders nor regular files (symlinks, ...).
+    other_entries: int
+
+
+class QuarantineListSummary(TypedDict):
+    """What a quarantine listing found (:attr:`QuarantineListResult.summary`; the
+    protocol's ListQuarantineSummary message)."""
+
+    #: The directory whose quarantine was listed.
+    root: str
+    #: Its quarantine folder, ``<root>/.sidecard-quarantine``.
+    quarantine_dir: str
+    #: The batches, oldest first.
+    batches: list[QuarantineBatch]
+    #: Files in them.
+    files: int
+    #: Their total size in bytes.
+    bytes: int
+    #: Entries of the quarantine folder that are not batches (left alone).
+    not_batches: int
+    #: Wall time of the call in seconds.
+    duration_seconds: float
+
+
+class QuarantineRestoreItem(TypedDict):
+    """One quarantined file a restore looked at (the items of
+    :meth:`~sidecard.Client.iter_quarantine_restore`,
+    :attr:`QuarantineRestoreResult.results`; the protocol's RestoreQuarantineResult)."""
+
+    #: The batch it is in.
+    batch: str
+    #: The file inside the batch folder.
+    file: str
+    #: Where it goes back to.
+    destination: str
+    #: What happened (or would, in a dry run).
+    action: RestoreActionName | None
+    #: For ``conflict`` and ``failed``: why; else "".
+    error: str
+    #: File size in bytes.
+    size_bytes: int
+
+
+class QuarantineRestoreSummary(TypedDict):
+    """The totals of a restore (:attr:`QuarantineRestoreResult.summary`; the
+    protocol's RestoreQuarantineSummary)."""
+
+    #: The directory restored into.
+    root: str
+    #: True for a dry run (nothing changed).
+    dry_run: bool
+    #: The batches restored from, in the order they were (newest first).
+    batches: list[str]
+    #: Files moved back (or that would be).
+    restored: int
+    #: Files kept in the quarantine because their destination exists.
+    conflicts: int
+    #: Files whose move failed.
+    failed: int
+    #: Bytes moved back (or that would be).
+    bytes: int
+    #: Batch folders left empty and removed.
+    batches_emptied: int
+    #: Wall time of the call in seconds.
+    duration_seconds: float
+
+
+class QuarantinePurgeItem(TypedDict):
+    """One batch a purge deleted, or would (the items of
+    :meth:`~sidecard.Client.iter_quarantine_purge`,
+    :attr:`QuarantinePurgeResult.results`; the protocol's PurgeQuarantineResult)."""
+
+    #: The batch, its figures as found.
+    batch: QuarantineBatch | None
+    #: What happened (or would, in a dry run).
+    action: PurgeActionName | None
+    #: For ``failed``: why; else "".
+    error: str
+
+
+class QuarantinePurgeSummary(TypedDict):
+    """The totals of a purge (:attr:`QuarantinePurgeResult.summary`; the
+    protocol's PurgeQuarantineSummary)."""
+
+    #: The directory whose quarantine was purged.
+    root: str
+    #: True for a dry run (nothing changed).
+    dry_run: bool
+    #: The age asked for, in seconds.
+    older_than_seconds: int
+    #: Batches deleted (or that would be).
+    purged: int
+    #: Batches kept: not old enough.
+    kept: int
+    #: Batches whose deletion failed.
+    failed: int
+    #: Files in the batches deleted (or that would be).
+    files: int
+    #: Their total size in bytes.
+    bytes: int
+    #: Wall time of the call in seconds.
+    duration_seconds: float

@@ -11,12 +11,12 @@
 
 namespace sidecard::engine {
 
-absl::StatusOr<UniqueFd> MakeDirectories(int base_fd, std::string_view relative) {
+absl::StatusOr<UniqueFd> MakeDirectories(int base_fd, std::string_view relative, mode_t mode) {
   UniqueFd current(fcntl(base_fd, F_DUPFD_CLOEXEC, 0));
   if (!current.valid()) return absl::InternalError(Concat("dup: ", std::strerror(errno)));
   for (std::string_view part : SplitNonEmpty(relative, '/')) {
     const std::string name(part);
-    if (mkdirat(current.get(), name.c_str(), 0700) != 0 && errno != EEXIST) {
+    if (mkdirat(current.get(), name.c_str(), mode) != 0 && errno != EEXIST) {
       return absl::InternalError(Concat("cannot create folder ", name, ": ", std::strerror(errno)));
     }
     UniqueFd next(

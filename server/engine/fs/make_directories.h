@@ -1,7 +1,10 @@
 // Creates a chain of folders below a directory descriptor, never following a
-// symlink: how a quarantine batch folder is made inside the root it serves.
+// symlink: how a quarantine batch folder is made inside the root it serves,
+// and how a restore recreates the folders of a quarantined file.
 #ifndef SIDECARD_SERVER_ENGINE_FS_MAKE_DIRECTORIES_H_
 #define SIDECARD_SERVER_ENGINE_FS_MAKE_DIRECTORIES_H_
+
+#include <sys/types.h>
 
 #include <string_view>
 
@@ -10,9 +13,11 @@
 
 namespace sidecard::engine {
 
-// Creates (if needed, mode 0700) every folder of `relative` below `base_fd`
-// and returns a descriptor of the last one. Errors name the folder.
-absl::StatusOr<UniqueFd> MakeDirectories(int base_fd, std::string_view relative);
+// Creates (if needed, with `mode` less the umask; 0700 keeps a quarantine
+// private) every folder of `relative` below `base_fd` and returns a
+// descriptor of the last one. Errors name the folder.
+absl::StatusOr<UniqueFd> MakeDirectories(int base_fd, std::string_view relative,
+                                         mode_t mode = 0700);
 
 }  // namespace sidecard::engine
 
