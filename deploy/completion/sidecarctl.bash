@@ -16,12 +16,13 @@ _sidecarctl() {
     prev=${COMP_WORDS[COMP_CWORD - 2]}
   fi
 
-  local commands="validate stats cleanup read save export convert info health version help"
+  local commands="validate stats cleanup quarantine read save export convert info health version help"
   local global_flags="--address --timeout --json --token-file --tls --tls-ca --tls-cert
     --tls-key --help --version"
   # Flags that take a value (the next word), global or a command's.
   local value_flags=" --address --timeout --token-file --tls-ca --tls-cert --tls-key
-    --operation --min-age --backend --format --data --file --content --output --to --service "
+    --operation --min-age --backend --format --data --file --content --output --to --service
+    --batch --older-than "
 
   # The command: the first word that is neither a flag nor a flag's value.
   local command= i word
@@ -77,6 +78,7 @@ _sidecarctl() {
     export) flags="--format --content --operation --non-recursive --output" ;;
     convert) flags="--to --apply --non-recursive" ;;
     health) flags="--service" ;;
+    quarantine) flags="--batch --dry-run --older-than" ;;
   esac
 
   if [[ $cur == -* ]]; then
@@ -88,6 +90,24 @@ _sidecarctl() {
     help)
       local after=${COMP_WORDS[*]:i+1:COMP_CWORD-i-1}
       [[ -z $after ]] && mapfile -t COMPREPLY < <(compgen -W "${commands% help}" -- "$cur")
+      ;;
+    quarantine)
+      # First the action (list, restore, purge), then the directory.
+      local action= j
+      for ((j = i + 1; j < COMP_CWORD; j++)); do
+        if [[ ${COMP_WORDS[j]} == -* ]]; then
+          [[ $value_flags == *" ${COMP_WORDS[j]} "* ]] && ((j++))
+          continue
+        fi
+        action=${COMP_WORDS[j]}
+        break
+      done
+      if [[ -z $action ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "list restore purge" -- "$cur")
+      else
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+      fi
       ;;
     validate | stats | cleanup | export | convert)
       compopt -o filenames 2>/dev/null
