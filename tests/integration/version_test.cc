@@ -59,7 +59,7 @@ TEST_F(VersionCommandTest, UnreachableDaemonStillShowsTheClientAndExitsThree) {
 
 TEST_F(VersionCommandTest, ListedInHelpAndRefusesArguments) {
   const RunResult help = Ctl({"--help"});
-  EXPECT_THAT(help.out, HasSubstr("  version   print sidecarctl's version and the daemon's\n"));
+  EXPECT_THAT(help.out, HasSubstr("  version     print sidecarctl's version and the daemon's\n"));
   const RunResult extra = Ctl({"version", "now"});
   EXPECT_EQ(extra.exit_code, 2) << extra;
   EXPECT_THAT(extra.err, HasSubstr("unexpected argument 'now'"));
