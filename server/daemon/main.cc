@@ -261,6 +261,8 @@ void Abandon(std::unique_ptr<daemon::MetricsEndpoint> metrics) {
 
 int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   const Clock::time_point started = Clock::now();
+  const double start_time =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   const sigset_t signals = BlockDaemonSignals();
   const bool returns_freed_memory = daemon::ReturnFreedMemory();  // before any thread starts
   // Keeps the gRPC library initialised until the process ends. Otherwise
@@ -363,7 +365,8 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
   std::unique_ptr<daemon::MetricsEndpoint> metrics;
   if (!options.metrics_listen.empty()) {
     auto endpoint = daemon::MetricsEndpoint::Start(
-        options.metrics_listen, {SIDECARD_VERSION, &service.call_metrics(), &pool, started});
+        options.metrics_listen,
+        {SIDECARD_VERSION, &service.call_metrics(), &pool, started, &cache, start_time});
     if (!endpoint.ok()) {
       spdlog::critical("{}", std::string(endpoint.status().message()));
       server.Shutdown();

@@ -1,8 +1,8 @@
 #include "server/daemon/metrics_endpoint.h"
 
-#include <prometheus/collectable.h>
-#include <prometheus/exposer.h>
+#include <CivetServer.h>
 #include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
 
 #include <exception>
 #include <limits>
@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "server/daemon/cache_metrics.h"
 #include "server/daemon/listen_failure.h"
+#include "server/daemon/process_metrics.h"
 
 namespace sidecard::daemon {
 namespace {
@@ -46,10 +48,17 @@ ClientMetric Histogram(const std::string& method, const service::LatencyHistogra
   return metric;
 }
 
+ClientMetric Counter(const std::string& method, int64_t value) {
+  ClientMetric metric;
+  metric.label = {{"method", method}};
+  metric.counter.value = static_cast<double>(value);
+  return metric;
+}
+
 }  // namespace
 
 // Reads the sources on each scrape, until StopReporting.
-class MetricsEndpoint::Collector final : public prometheus::Collectable {
+class MetricsEndpoint::Collector {
  public:
   explicit Collector(MetricsSources sources) : sources_(std::move(sources)) {}
 
@@ -58,14 +67,29 @@ class MetricsEndpoint::Collector final : public prometheus::Collectable {
     reporting_ = false;
   }
 
-  std::vector<MetricFamily> Collect() const override {
+  std::vector<MetricFamily> Collect() const {
+    std::vector<MetricFamily> families =
+        ProcessMetrics(sources_.start_time_seconds);  // reads no source
     absl::MutexLock lock(&mutex_);
-    if (!reporting_) return {};
+    if (!reporting_) return families;
     const service::CallMetrics::Snapshot calls = sources_.calls->Get();
     MetricFamily totals{"sidecard_calls_total",
                         "Calls finished, by method and status code.",
                         MetricType::Counter,
                         {}};
+    MetricFamily files{"sidecard_files_examined_total",
+                       "Files the calls looked at (the log line's files=), by method.",
+                       MetricType::Counter,
+                       {}};
+    MetricFamily invalid{"sidecard_invalid_sidecars_total",
+                         "Sidecars Validate and Stats found invalid, by method.",
+                         MetricType::Counter,
+                         {}};
+    MetricFamily orphans{"sidecard_orphans_total",
+                         "Sidecars Validate, Stats and Cleanup found without their image, by "
+                         "method.",
+                         MetricType::Counter,
+                         {}};
     MetricFamily durations{"sidecard_call_duration_seconds",
                            "Time from a call's arrival to its status, by method.",
                            MetricType::Histogram,
@@ -78,12 +102,18 @@ class MetricsEndpoint::Collector final : public prometheus::Collectable {
         totals.metric.push_back(std::move(metric));
       }
       durations.metric.push_back(Histogram(method, figures.latency));
+      files.metric.push_back(Counter(method, figures.files));
+      invalid.metric.push_back(Counter(method, figures.invalid_sidecars));
+      orphans.metric.push_back(Counter(method, figures.orphans));
     }
     const double uptime =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - sources_.started).count();
-    return {
+    std::vector<MetricFamily> ours{
         std::move(totals),
         std::move(durations),
+        std::move(files),
+        std::move(invalid),
+        std::move(orphans),
         {"sidecard_active_calls",
          "Calls running now.",
          MetricType::Gauge,
@@ -105,6 +135,13 @@ class MetricsEndpoint::Collector final : public prometheus::Collectable {
          MetricType::Gauge,
          {Gauge(1, {{"version", sources_.version}})}},
     };
+    if (sources_.cache != nullptr) {
+      for (MetricFamily& family : CacheMetrics(sources_.cache->figures())) {
+        ours.push_back(std::move(family));
+      }
+    }
+    for (MetricFamily& family : ours) families.push_back(std::move(family));
+    return families;
   }
 
  private:
@@ -113,32 +150,55 @@ class MetricsEndpoint::Collector final : public prometheus::Collectable {
   bool reporting_ ABSL_GUARDED_BY(mutex_) = true;
 };
 
+// Answers GET /metrics with the collector's figures in the text format.
+class MetricsEndpoint::Handler final : public CivetHandler {
+ public:
+  explicit Handler(MetricsSources sources) : collector_(std::move(sources)) {}
+
+  bool handleGet(CivetServer* /*server*/, mg_connection* connection) override {
+    const std::string body = prometheus::TextSerializer().Serialize(collector_.Collect());
+    mg_printf(connection,
+              "HTTP/1.1 200 OK\r\n"
+              "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+              "Content-Length: %zu\r\n\r\n",
+              body.size());
+    mg_write(connection, body.data(), body.size());
+    return true;
+  }
+
+  Collector& collector() { return collector_; }
+
+ private:
+  Collector collector_;
+};
+
 absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(const std::string& address,
                                                                         MetricsSources sources) {
-  std::unique_ptr<prometheus::Exposer> exposer;
+  auto handler = std::make_unique<Handler>(std::move(sources));
+  std::unique_ptr<CivetServer> server;
   try {
-    exposer = std::make_unique<prometheus::Exposer>(address, /*num_threads=*/1);
+    server = std::make_unique<CivetServer>(
+        std::vector<std::string>{"listening_ports", address, "num_threads", "1"});
   } catch (const std::exception& error) {
     // civetweb's reason is lost on the way ("null context when constructing
     // CivetServer"): name it by trying the bind.
     return absl::UnavailableError("--metrics-listen: " + ListenFailure(address, error.what()));
   }
-  auto collector = std::make_shared<Collector>(std::move(sources));
-  exposer->RegisterCollectable(collector);
-  const std::vector<int> ports = exposer->GetListeningPorts();
+  server->addHandler("/metrics", handler.get());
+  const std::vector<int> ports = server->getListeningPorts();
   const std::string host = address.substr(0, address.rfind(':'));
   std::string url = "http://" + host + ":" +
                     (ports.empty() ? std::string("?") : std::to_string(ports[0])) + "/metrics";
   return std::unique_ptr<MetricsEndpoint>(
-      new MetricsEndpoint(std::move(exposer), std::move(collector), std::move(url)));
+      new MetricsEndpoint(std::move(handler), std::move(server), std::move(url)));
 }
 
-MetricsEndpoint::MetricsEndpoint(std::unique_ptr<prometheus::Exposer> exposer,
-                                 std::shared_ptr<Collector> collector, std::string url)
-    : collector_(std::move(collector)), exposer_(std::move(exposer)), url_(std::move(url)) {}
+MetricsEndpoint::MetricsEndpoint(std::unique_ptr<Handler> handler,
+                                 std::unique_ptr<CivetServer> server, std::string url)
+    : handler_(std::move(handler)), server_(std::move(server)), url_(std::move(url)) {}
 
 MetricsEndpoint::~MetricsEndpoint() = default;
 
-void MetricsEndpoint::StopReporting() { collector_->StopReporting(); }
+void MetricsEndpoint::StopReporting() { handler_->collector().StopReporting(); }
 
 }  // namespace sidecard::daemon

@@ -1,5 +1,7 @@
 // MetricsEndpoint: Prometheus metrics over HTTP (--metrics-listen), served by
-// prometheus-cpp's Exposer (civetweb) at /metrics in the text format. Each
+// civetweb at /metrics in prometheus-cpp's text format. Not through
+// prometheus-cpp's Exposer: that adds its own exposer_* figures, whose
+// latency summary reads NaN whenever no scrape came in the last minute. Each
 // scrape reads the figures afresh:
 //
 //   sidecard_calls_total{method,code}          counter: calls finished
@@ -9,6 +11,11 @@
 //   sidecard_workers                           gauge: worker threads
 //   sidecard_uptime_seconds                    gauge: seconds since start
 //   sidecard_build_info{version}               gauge: always 1
+//   sidecard_files_examined_total{method}      counter: files the calls looked at
+//   sidecard_invalid_sidecars_total{method}    counter: sidecars found invalid
+//   sidecard_orphans_total{method}             counter: sidecars found without image
+//   sidecard_cache_*                           the metadata cache (cache_metrics.h)
+//   process_*                                  the process (process_metrics.h)
 #ifndef SIDECARD_SERVER_DAEMON_METRICS_ENDPOINT_H_
 #define SIDECARD_SERVER_DAEMON_METRICS_ENDPOINT_H_
 
@@ -18,11 +25,10 @@
 
 #include "absl/status/statusor.h"
 #include "server/engine/base/worker_pool.h"
+#include "server/engine/cache/tree_cache.h"
 #include "server/service/call_metrics.h"
 
-namespace prometheus {
-class Exposer;
-}  // namespace prometheus
+class CivetServer;
 
 namespace sidecard::daemon {
 
@@ -32,6 +38,8 @@ struct MetricsSources {
   const service::CallMetrics* calls = nullptr;
   const engine::WorkerPool* pool = nullptr;
   std::chrono::steady_clock::time_point started;
+  const engine::TreeCache* cache = nullptr;  // none: no sidecard_cache_* figures
+  double start_time_seconds = 0;             // wall clock, seconds since the epoch
 };
 
 class MetricsEndpoint {
@@ -53,13 +61,14 @@ class MetricsEndpoint {
 
  private:
   class Collector;
+  class Handler;
 
-  MetricsEndpoint(std::unique_ptr<prometheus::Exposer> exposer,
-                  std::shared_ptr<Collector> collector, std::string url);
+  MetricsEndpoint(std::unique_ptr<Handler> handler, std::unique_ptr<CivetServer> server,
+                  std::string url);
 
-  // Declared first so that the exposer, which scrapes it, goes first.
-  std::shared_ptr<Collector> collector_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  // Declared first, so destroyed after the server that calls it.
+  std::unique_ptr<Handler> handler_;
+  std::unique_ptr<CivetServer> server_;
   std::string url_;
 };
 

@@ -32,13 +32,16 @@ bool CallMetrics::WaitUntilIdle(absl::Time deadline) {
 }
 
 void CallMetrics::Finished(const std::string& method, grpc::StatusCode code, double seconds,
-                           bool admitted) {
+                           bool admitted, const Found& found) {
   absl::MutexLock lock(&mutex_);
   if (admitted) --active_;
   MethodFigures& figures = methods_[method];
   ++figures.calls;
   ++figures.calls_by_code[StatusCodeName(code)];
   figures.latency.Record(seconds);
+  figures.files += found.files;
+  figures.invalid_sidecars += found.invalid_sidecars;
+  figures.orphans += found.orphans;
   if (code != grpc::StatusCode::OK) {
     ++figures.failed_calls;
     ++failed_;
@@ -93,10 +96,10 @@ grpc::Status CallScope::Finish(grpc::Status status) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  if (counted_) metrics_.Finished(method_, status.error_code(), seconds, admitted_);
+  if (counted_) metrics_.Finished(method_, status.error_code(), seconds, admitted_, found_);
   const auto level = status.ok() ? spdlog::level::info : spdlog::level::warn;
   spdlog::log(level, "call method={} peer={} root={} files={} duration_ms={:.1f} status={}{}{}",
-              method_, peer_, root_.empty() ? "-" : root_, files_, seconds * 1000,
+              method_, peer_, root_.empty() ? "-" : root_, found_.files, seconds * 1000,
               StatusCodeName(status.error_code()),
               status.ok() ? "" : " message=", status.error_message());
   return status;

@@ -27,6 +27,14 @@ struct CallLimits {
   absl::Duration default_deadline = absl::ZeroDuration();  // zero: none
 };
 
+// What one call found, for the per-method totals (outside CallMetrics so it
+// can be a default argument there).
+struct CallFound {
+  int64_t files = 0;
+  int64_t invalid_sidecars = 0;
+  int64_t orphans = 0;
+};
+
 class CallMetrics {
  public:
   explicit CallMetrics(CallLimits limits = {});
@@ -37,7 +45,11 @@ class CallMetrics {
     int64_t failed_calls = 0;                      // status other than OK
     std::map<std::string, int64_t> calls_by_code;  // "OK", "NOT_FOUND", ...
     LatencyHistogram latency;
+    int64_t files = 0;             // files examined (the log line's files=)
+    int64_t invalid_sidecars = 0;  // sidecars found invalid
+    int64_t orphans = 0;           // sidecars found without their image
   };
+  using Found = CallFound;
   struct Snapshot {
     std::map<std::string, MethodFigures> methods;  // by method name
     int64_t failed_calls = 0;
@@ -54,7 +66,8 @@ class CallMetrics {
   bool WaitUntilIdle(absl::Time deadline);
   // Counts a finished call of `method` that ended with `code` after
   // `seconds`; `admitted`: it had been counted in by TryStart.
-  void Finished(const std::string& method, grpc::StatusCode code, double seconds, bool admitted);
+  void Finished(const std::string& method, grpc::StatusCode code, double seconds, bool admitted,
+                const Found& found = {});
   Snapshot Get() const;
 
   const CallLimits& limits() const { return limits_; }
@@ -88,7 +101,9 @@ class CallScope {
   engine::Cancellation cancellation() const;
 
   void set_root(std::string root) { root_ = std::move(root); }
-  void add_files(int64_t files) { files_ += files; }
+  void add_files(int64_t files) { found_.files += files; }
+  void add_invalid_sidecars(int64_t count) { found_.invalid_sidecars += count; }
+  void add_orphans(int64_t count) { found_.orphans += count; }
   // Counts and logs the call; returns `status` for `return scope.Finish(...)`
   // (DEADLINE_EXCEEDED instead of a failure once the default deadline passed).
   grpc::Status Finish(grpc::Status status);
@@ -98,7 +113,7 @@ class CallScope {
   std::string method_;
   std::string peer_;
   std::string root_;
-  int64_t files_ = 0;
+  CallMetrics::Found found_;
   const grpc::ServerContext& context_;
   std::chrono::steady_clock::time_point start_;
   bool admitted_ = false;

@@ -103,6 +103,8 @@ grpc::Status SidecarService::Validate(grpc::ServerContext* context,
     return call.Finish(StoppedStatus(context, summary.status()));
   }
   call.add_files(summary->total_files);
+  call.add_invalid_sidecars(summary->invalid_files);
+  call.add_orphans(summary->orphans);
   v1::ValidateResponse final_message;
   FillValidateSummary(*summary, *final_message.mutable_summary());
   if (!batches.WriteFinal(final_message)) {
@@ -133,6 +135,8 @@ grpc::Status SidecarService::Stats(grpc::ServerContext* context, const v1::Stats
   auto stats = engine::ComputeStats(*root, options, MakeContext(*allowed), call.cancellation());
   if (!stats.ok()) return call.Finish(StoppedStatus(context, stats.status()));
   call.add_files(stats->total_sidecar_files + stats->total_images);
+  call.add_invalid_sidecars(stats->invalid_sidecars);
+  call.add_orphans(stats->orphaned_sidecars);
   FillStats(*stats, *response);
   return call.Finish(grpc::Status::OK);
 }
@@ -184,6 +188,7 @@ grpc::Status SidecarService::Cleanup(grpc::ServerContext* context,
     return call.Finish(StoppedStatus(context, summary.status()));
   }
   call.add_files(summary->sidecars_examined);
+  call.add_orphans(summary->orphans_found);
   v1::CleanupResponse final_message;
   FillCleanupSummary(*summary, *final_message.mutable_summary());
   if (!batches.WriteFinal(final_message)) {
