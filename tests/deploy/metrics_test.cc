@@ -1,5 +1,6 @@
 // The Prometheus endpoint (--metrics-listen) scraped over HTTP and parsed,
 // and the same figures in GetServerInfo / `sidecarctl info`.
+#include <chrono>
 #include <map>
 #include <optional>
 #include <regex>
@@ -132,6 +133,89 @@ TEST_F(MetricsTest, ServerInfoShowsPerMethodCountsAndPercentiles) {
   const std::regex stats_row(R"(\nStats +6 +1 +[0-9.]+ (µs|ms|s) )");
   EXPECT_TRUE(std::regex_search(ctl.out, header)) << ctl.out;
   EXPECT_TRUE(std::regex_search(ctl.out, stats_row)) << ctl.out;
+}
+
+// Every figure `sidecarctl info` shows, the standard process metrics, per
+// method what the calls found; no NaN anywhere, and names by the conventions.
+TEST_F(MetricsTest, ExportsCacheProcessAndFoundFiguresByTheConventions) {
+  photos_.WriteFile("a/IMG_2.json", "{not json");
+  photos_.WriteFile("a/IMG_2.jpg", "jpeg");
+  photos_.WriteBin("a/IMG_3.bin", kFaceDoc);  // an orphan: no IMG_3 image
+  for (int i = 0; i < 2; ++i) {
+    const RunResult validate = daemon_.Ctl({"validate", photos_.root()});
+    EXPECT_NE(validate.out.find("INVALID"), std::string::npos) << validate;
+  }
+  const RunResult cleanup = daemon_.Ctl({"cleanup", photos_.root()});
+  EXPECT_NE(cleanup.out.find("IMG_3.bin"), std::string::npos) << cleanup;
+  const std::string text = Scrape();
+  const auto value = [&](const std::string& series) {
+    return MetricValue(text, series).value_or(-1);
+  };
+
+  EXPECT_EQ(value(R"(sidecard_files_examined_total{method="Validate"})"), 6);  // 3 files, twice
+  EXPECT_EQ(value(R"(sidecard_invalid_sidecars_total{method="Validate"})"), 2);
+  EXPECT_EQ(value(R"(sidecard_orphans_total{method="Validate"})"), 2);
+  EXPECT_EQ(value(R"(sidecard_orphans_total{method="Cleanup"})"), 1);
+  EXPECT_GT(value(R"(sidecard_files_examined_total{method="Cleanup"})"), 0);
+
+  EXPECT_EQ(value("sidecard_cache_enabled"), 1);
+  EXPECT_EQ(value("sidecard_cache_entries"), 3);
+  EXPECT_GT(value("sidecard_cache_bytes"), 0);
+  EXPECT_GT(value("sidecard_cache_max_bytes"), value("sidecard_cache_bytes"));
+  EXPECT_GE(value("sidecard_cache_misses_total"), 3);
+  EXPECT_GE(value("sidecard_cache_hits_total") + value("sidecard_cache_directory_tally_hits_total"),
+            1);  // the second Validate
+  EXPECT_EQ(value("sidecard_cache_evictions_total"), 0);
+  for (const char* name :
+       {"sidecard_cache_directories",  // none held yet: changed within the last 2 s
+        "sidecard_cache_watches", "sidecard_cache_directory_tallies",
+        "sidecard_cache_listing_hits_total", "sidecard_cache_watch_overflows_total",
+        "sidecard_cache_watch_refusals_total", "sidecard_cache_unwatchable_scans_total",
+        "sidecard_cache_watch_links_seen_total"}) {
+    EXPECT_GE(value(name), 0) << name;
+  }
+  // The same figures as `sidecarctl info`.
+  v1::GetServerInfoResponse info;
+  ASSERT_TRUE(client_->GetServerInfo(&info).ok());
+  EXPECT_EQ(value("sidecard_cache_entries"), info.cache().entries());
+  EXPECT_EQ(value("sidecard_cache_misses_total"), info.cache().misses());
+
+  EXPECT_GT(value("process_open_fds"), 0);
+  EXPECT_GT(value("process_resident_memory_bytes"), 1 << 20);
+  EXPECT_GT(value("process_virtual_memory_bytes"), value("process_resident_memory_bytes"));
+  EXPECT_GT(value("process_cpu_seconds_total"), 0);
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_LE(value("process_start_time_seconds"), now);
+  EXPECT_GT(value("process_start_time_seconds"), now - 120);
+
+  std::map<std::string, std::string> types;  // family name -> type
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_EQ(line.find("Nan"), std::string::npos) << line;
+    EXPECT_EQ(line.find("NaN"), std::string::npos) << line;
+    EXPECT_EQ(line.rfind("exposer_", 0), std::string::npos) << line;
+    std::smatch type;
+    if (std::regex_match(line, type, std::regex(R"(# TYPE (\S+) (\S+))"))) {
+      types[type[1]] = type[2];
+    }
+  }
+  for (const char* name : {"sidecard_cache_hits_total", "sidecard_cache_entries",
+                           "process_cpu_seconds_total", "process_start_time_seconds"}) {
+    EXPECT_TRUE(types.count(name)) << name;
+  }
+  for (const auto& [name, type] : types) {
+    const bool total = std::regex_search(name, std::regex("_total$"));
+    EXPECT_EQ(total, type == "counter") << name << " " << type;
+    std::string base = std::regex_replace(name, std::regex("_total$"), "");
+    if (base.find("_bytes") != std::string::npos) {
+      EXPECT_TRUE(base.ends_with("_bytes")) << name;
+    }
+    if (base.find("_seconds") != std::string::npos) {
+      EXPECT_TRUE(base.ends_with("_seconds")) << name;
+    }
+    EXPECT_FALSE(std::regex_search(name, std::regex("_(ms|us|micro|milli)"))) << name;
+  }
 }
 
 TEST(MetricsEndpoint, AnAddressInUseStopsTheDaemon) {
