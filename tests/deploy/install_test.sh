@@ -262,7 +262,7 @@ cpack -G DEB --config "$build_dir/CPackConfig.cmake" -B "$tmp/pkg" >"$tmp/cpack.
 deb=$(ls "$tmp"/pkg/sidecard_*_*.deb)
 [[ $(dpkg-deb -f "$deb" Package) == sidecard ]] || fail "package name"
 depends=$(dpkg-deb -f "$deb" Depends)
-for dependency in adduser libsystemd0 'libgrpc++' libprometheus-cpp-pull; do
+for dependency in adduser libsystemd0 'libgrpc++' libprometheus-cpp-core libcivetweb; do
   grep -q "$dependency" <<<"$depends" || fail "Depends lacks $dependency: $depends"
 done
 contents=$(dpkg-deb -c "$deb" | awk '{print $6}')
