@@ -27,6 +27,20 @@ TEST(CallMetrics, AdmitsUpToTheLimit) {
   EXPECT_EQ(metrics.TryStart(), CallMetrics::Admission::kAdmitted);
 }
 
+TEST(CallMetrics, AddsUpWhatTheCallsFoundPerMethod) {
+  CallMetrics metrics;
+  metrics.Finished("Validate", grpc::StatusCode::OK, 0.01, false,
+                   {.files = 10, .invalid_sidecars = 2, .orphans = 1});
+  metrics.Finished("Validate", grpc::StatusCode::OK, 0.01, false, {.files = 5});
+  metrics.Finished("Cleanup", grpc::StatusCode::OK, 0.01, false, {.files = 3, .orphans = 3});
+  const CallMetrics::Snapshot snapshot = metrics.Get();
+  const auto& validate = snapshot.methods.at("Validate");
+  EXPECT_EQ(validate.files, 15);
+  EXPECT_EQ(validate.invalid_sidecars, 2);
+  EXPECT_EQ(validate.orphans, 1);
+  EXPECT_EQ(snapshot.methods.at("Cleanup").orphans, 3);
+}
+
 TEST(CallMetrics, NoLimitMeansNoLimit) {
   CallMetrics metrics;
   for (int i = 0; i < 1000; ++i) ASSERT_EQ(metrics.TryStart(), CallMetrics::Admission::kAdmitted);
