@@ -22,8 +22,8 @@ using sidecar::v1::CleanupResponse;
 using sidecar::v1::CleanupResult;
 using sidecar::v1::CleanupSummary;
 
-constexpr FlagSpec kFlags[] = {
-    {"dry-run"}, {"delete"}, {"quarantine"}, {"min-age", true}, {"non-recursive"}};
+constexpr FlagSpec kFlags[] = {{"dry-run"},       {"delete"},        {"quarantine"},
+                               {"min-age", true}, {"non-recursive"}, {"jsonl"}};
 
 // The mode the flags ask for; at most one of them may be given.
 absl::StatusOr<CleanupMode> ModeFromFlags(const ParsedArgs& args) {
@@ -178,7 +178,8 @@ int Run(const Invocation& invocation) {
 const Command kCleanupCommand = {
     .name = "cleanup",
     .summary = "find orphaned sidecars (dry run), or delete or quarantine them",
-    .usage = "DIR [--dry-run | --delete | --quarantine] [--min-age SECONDS] [--non-recursive]",
+    .usage =
+        "DIR [--dry-run | --delete | --quarantine] [--min-age SECONDS] [--non-recursive] [--jsonl]",
     .help = R"(Finds orphaned sidecars under DIR: sidecar documents whose image (same stem,
 same directory, any image extension) is gone. Only a dry run unless --delete or
 --quarantine is given. Foreign files (package.json, model.bin, ...), sidecars
@@ -192,6 +193,7 @@ Flags:
   --min-age SECONDS     keep orphans modified less than SECONDS ago
                         (a detector may be writing them)
   --non-recursive       only the files directly inside DIR
+  --jsonl               print JSON Lines (see below)
 
 The daemon's own working files (.sidecard-tmp-*, .sidecard-held-*, left by a
 crash) are listed too. Those older than 10 minutes are strays: --delete
@@ -204,6 +206,8 @@ Prints one line per orphan, per unreadable file kept and per working file,
 then a summary.
 With --json: one object {"results":[CleanupResult...],"summary":CleanupSummary},
 one result per line, written as the results arrive.
+With --jsonl: JSON Lines, one CleanupResult per line as the results arrive,
+then the summary as the last line: {"summary":CleanupSummary}.
 
 Exit status: 0 unless some removal failed (1).
 )",

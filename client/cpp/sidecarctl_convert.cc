@@ -24,7 +24,7 @@ using sidecar::v1::ConvertSummary;
 using sidecar::v1::FilePath;
 using sidecar::v1::SidecarFormat;
 
-constexpr FlagSpec kFlags[] = {{"to", true}, {"apply"}, {"non-recursive"}};
+constexpr FlagSpec kFlags[] = {{"to", true}, {"apply"}, {"non-recursive"}, {"jsonl"}};
 
 absl::StatusOr<SidecarFormat> TargetFromFlags(const ParsedArgs& args) {
   const std::optional<std::string> text = args.Value("to");
@@ -144,7 +144,7 @@ int Run(const Invocation& invocation) {
 const Command kConvertCommand = {
     .name = "convert",
     .summary = "rewrite the sidecars under DIR into another format (dry run)",
-    .usage = "DIR --to bin|rkyv|json [--apply] [--non-recursive]",
+    .usage = "DIR --to bin|rkyv|json [--apply] [--non-recursive] [--jsonl]",
     .help = R"(Rewrites the sidecars under DIR into the format given by --to, one image's
 sidecar at a time. Only a dry run unless --apply is given. The daemon writes
 each target atomically and verifies it before it removes the sources; it never
@@ -156,6 +156,7 @@ Flags:
   --apply           convert; without it, report what would happen and change
                     nothing
   --non-recursive   only the files directly inside DIR
+  --jsonl           print JSON Lines (see below)
 
 Prints one line per sidecar, then a summary:
   WOULD CONVERT        /photos/IMG_1.json -> /photos/IMG_1.bin
@@ -166,6 +167,8 @@ Prints one line per sidecar, then a summary:
   FAILED               /photos/IMG_5.json -> /photos/IMG_5.bin: <why>
 With --json: one object {"results":[ConvertResult...],"summary":ConvertSummary},
 one result per line, written as the results arrive.
+With --jsonl: JSON Lines, one ConvertResult per line as the results arrive,
+then the summary as the last line: {"summary":ConvertSummary}.
 
 Exit status: 0 unless some conversion failed (1).
 )",

@@ -68,6 +68,13 @@ absl::StatusOr<ExportContent> ContentFromFlags(const ParsedArgs& args, ExportFor
 std::string FormatSummary(const ExportSummary& summary, const std::string& destination) {
   std::string out = absl::StrCat("Exported ", summary.exported(), " sidecar files to ", destination,
                                  " (", summary.unreadable(), " unreadable left out)\n");
+  for (const sidecar::v1::SkippedSidecar& file : summary.unreadable_files()) {
+    absl::StrAppend(&out, "  unreadable: ", file.file().path(), ": ", file.error(), "\n");
+  }
+  if (summary.unreadable() > summary.unreadable_files_size()) {
+    absl::StrAppend(&out, "  (and ", summary.unreadable() - summary.unreadable_files_size(),
+                    " more unreadable)\n");
+  }
   if (summary.unreadable_directories() > 0) {
     absl::StrAppend(&out, Counted(summary.unreadable_directories(), "directory", "directories"),
                     " could not be read; their sidecars are missing.\n");
@@ -162,8 +169,9 @@ const Command kExportCommand = {
         "[--non-recursive] [--output FILE|-]",
     .help = R"(Exports the sidecar documents under DIR (one per image; folder by folder in
 sorted order, a folder's own images before its subfolders'), or a flat table of per-image facts: image, sidecar, format, valid, operations,
-faces, objects and per-operation success. Files that cannot be read are left
-out and counted.
+faces, objects and per-operation success (in JSON, operations is an array and
+success an object {"OP": true|false}; CSV joins them with ';'). Files that
+cannot be read are left out, counted and named (the first 1,000) with why.
 
 Flags:
   --format FORMAT     json (default: one array), jsonl (one value per line) or
@@ -179,6 +187,7 @@ Flags:
 
 Prints a summary on stderr:
   Exported 12 sidecar files to out.json (1 unreadable left out)
+    unreadable: /photos/IMG_3.json: invalid JSON at byte offset 3: ...
 With --json: the ExportSummary object instead, on stdout when --output is a
 file, else on stderr.
 )",

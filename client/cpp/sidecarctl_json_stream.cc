@@ -7,6 +7,11 @@
 namespace sidecard::ctl {
 
 void JsonResultsWriter::AddResult(const google::protobuf::Message& result) {
+  if (lines_) {
+    AppendMessageJson(result, JsonLayout::kCompact, buffer_);
+    buffer_ += '\n';
+    return;
+  }
   if (!begun_) buffer_ += "{\"results\":[";
   begun_ = true;
   buffer_ += has_results_ ? ",\n" : "\n";
@@ -21,6 +26,13 @@ void JsonResultsWriter::Flush() {
 }
 
 void JsonResultsWriter::Finish(const google::protobuf::Message& summary) {
+  if (lines_) {
+    buffer_ += "{\"summary\":";
+    AppendMessageJson(summary, JsonLayout::kCompact, buffer_);
+    buffer_ += "}\n";
+    Flush();
+    return;
+  }
   if (!begun_) buffer_ += "{\"results\":[";
   begun_ = true;
   buffer_ += has_results_ ? "\n],\n\"summary\":" : "],\n\"summary\":";

@@ -23,7 +23,7 @@ namespace {
 
 namespace v1 = ::sidecar::v1;
 
-constexpr FlagSpec kFlags[] = {{"batch", true}, {"dry-run"}, {"older-than", true}};
+constexpr FlagSpec kFlags[] = {{"batch", true}, {"dry-run"}, {"older-than", true}, {"jsonl"}};
 
 // "2025-01-31 12:00:00 UTC".
 std::string CreatedText(int64_t unix_seconds) {
@@ -86,7 +86,7 @@ std::string FormatListSummary(const v1::ListQuarantineSummary& summary, int64_t 
 
 int RunList(const Invocation& invocation) {
   auto request = QuarantineRequest<v1::ListQuarantineRequest>(invocation.args);
-  absl::Status flags = OnlyFlags(invocation.args, "list", {"batch"});
+  absl::Status flags = OnlyFlags(invocation.args, "list", {"batch", "jsonl"});
   if (!request.ok()) flags = request.status();
   if (!flags.ok()) return UsageError(flags.message(), "quarantine");
   request->set_batch(invocation.args.Value("batch").value_or(""));
@@ -150,7 +150,7 @@ std::string FormatRestoreSummary(const v1::RestoreQuarantineSummary& summary, in
 
 int RunRestore(const Invocation& invocation) {
   auto request = QuarantineRequest<v1::RestoreQuarantineRequest>(invocation.args);
-  absl::Status flags = OnlyFlags(invocation.args, "restore", {"batch", "dry-run"});
+  absl::Status flags = OnlyFlags(invocation.args, "restore", {"batch", "dry-run", "jsonl"});
   if (!request.ok()) flags = request.status();
   if (!flags.ok()) return UsageError(flags.message(), "quarantine");
   request->set_batch(invocation.args.Value("batch").value_or(""));
@@ -221,7 +221,7 @@ std::string FormatPurgeSummary(const v1::PurgeQuarantineSummary& summary, int64_
 
 int RunPurge(const Invocation& invocation) {
   auto request = QuarantineRequest<v1::PurgeQuarantineRequest>(invocation.args);
-  absl::Status flags = OnlyFlags(invocation.args, "purge", {"older-than", "dry-run"});
+  absl::Status flags = OnlyFlags(invocation.args, "purge", {"older-than", "dry-run", "jsonl"});
   absl::StatusOr<int64_t> older_than = OlderThanSeconds(invocation.args);
   for (const absl::Status& status : {request.status(), flags, older_than.status()}) {
     if (!status.ok()) return UsageError(status.message(), "quarantine");
@@ -257,7 +257,7 @@ const Command kQuarantineCommand = {
     .summary = "list, restore or purge what cleanup --quarantine moved aside",
     .usage =
         "list DIR [--batch ID] | restore DIR [--batch ID] [--dry-run] | "
-        "purge DIR --older-than DAYS [--dry-run]",
+        "purge DIR --older-than DAYS [--dry-run]  (each: [--jsonl])",
     .help = R"(Works on DIR/.sidecard-quarantine/, where `cleanup DIR --quarantine` moves
 orphans: one batch folder per run, named by its UTC time (its ID, e.g.
 20250131T120000Z), holding each file at its path relative to DIR. Give the
@@ -280,10 +280,13 @@ Flags:
   --dry-run             restore, purge: report what would happen, change
                         nothing
   --older-than DAYS     purge: required
+  --jsonl               print JSON Lines (see below)
 
 With --json: one object {"results":[...],"summary":{...}}, the results being
 the QuarantineFile, RestoreQuarantineResult or PurgeQuarantineResult messages
 and the summary the call's summary message.
+With --jsonl: JSON Lines, one result per line as the results arrive, then the
+summary as the last line: {"summary":{...}}.
 
 Exit status: 0; 1 when a restore met a conflict or a move or deletion failed.
 )",

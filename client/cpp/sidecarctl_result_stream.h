@@ -1,8 +1,8 @@
 // What validate, cleanup, convert and quarantine share: reading a streamed call's
 // results as they arrive, printing each (text, or one element of the --json
-// object, sidecarctl_json_stream.h), a live count on stderr, then the summary
-// and the exit status it calls for. Each command says only how its results
-// and summary read.
+// object, or one line of --jsonl, sidecarctl_json_stream.h), a live count on stderr, then the
+// summary and the exit status it calls for. Each command says only how its results and summary
+// read.
 #ifndef SIDECARD_CLIENT_CPP_SIDECARCTL_RESULT_STREAM_H_
 #define SIDECARD_CLIENT_CPP_SIDECARCTL_RESULT_STREAM_H_
 
@@ -77,7 +77,10 @@ int RunResultStream(const Invocation& invocation,
                     const Request& request, const ResultStream<Response>& stream) {
   Progress progress;
   progress.Update(stream.starting);
-  JsonResultsWriter json;
+  // --jsonl (a flag of each command that streams results) outranks --json.
+  const bool lines = invocation.args.Has("jsonl");
+  const bool as_json = invocation.json || lines;
+  JsonResultsWriter json(lines);
   bool printed = false;
   int64_t received = 0;
   int64_t counted = 0;
@@ -88,14 +91,14 @@ int RunResultStream(const Invocation& invocation,
     for (const auto& result : ResultsOf(batch)) {
       if (stream.counted != nullptr && stream.counted(result)) ++counted;
       if (stream.shown && !stream.shown(result)) continue;
-      if (invocation.json) {
+      if (as_json) {
         json.AddResult(result);
       } else {
         text += stream.format(result);
         printed = true;
       }
     }
-    if (invocation.json) json.Flush();
+    if (as_json) json.Flush();
     WriteOut(text);
     std::fflush(stdout);
     if (batch.has_summary()) summary = batch.summary();
@@ -106,7 +109,7 @@ int RunResultStream(const Invocation& invocation,
   if (!status.ok()) return CallFailed(invocation.client, status);
   if (!summary) return MissingSummary();
 
-  if (invocation.json) {
+  if (as_json) {
     json.Finish(*summary);
   } else {
     WriteOut(absl::StrCat(printed ? "\n" : "", stream.format_summary(*summary, counted)));

@@ -22,7 +22,7 @@ using sidecar::v1::ValidateResponse;
 using sidecar::v1::ValidateSummary;
 
 constexpr FlagSpec kFlags[] = {
-    {"operation", true}, {"non-recursive"}, {"summary-only"}, {"invalid-only"}};
+    {"operation", true}, {"non-recursive"}, {"summary-only"}, {"invalid-only"}, {"jsonl"}};
 
 StreamingTable ReportTable() {
   return StreamingTable({{"STATUS", Align::kLeft, 7},
@@ -125,7 +125,7 @@ int Run(const Invocation& invocation) {
 const Command kValidateCommand = {
     .name = "validate",
     .summary = "check every sidecar file under DIR",
-    .usage = "DIR [--operation OP] [--non-recursive] [--summary-only] [--invalid-only]",
+    .usage = "DIR [--operation OP] [--non-recursive] [--summary-only] [--invalid-only] [--jsonl]",
     .help = R"(Checks every sidecar file (.bin, .rkyv, .json) under DIR: does it decode, is
 its structure right, which operations and detections it holds, does its image
 exist. Prints a table of the files, then a summary.
@@ -135,9 +135,12 @@ Flags:
   --non-recursive   only the files directly inside DIR
   --summary-only    print only the summary
   --invalid-only    list only the invalid files (the summary still counts all)
+  --jsonl           print JSON Lines (see below)
 
 With --json: one object {"results":[FileReport...],"summary":ValidateSummary},
 one result per line, written as the results arrive.
+With --jsonl: JSON Lines, one FileReport per line as the results arrive,
+then the summary as the last line: {"summary":ValidateSummary}.
 
 Exit status: 0 when every sidecar is valid, 1 when some are invalid.
 )",

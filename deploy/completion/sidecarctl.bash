@@ -71,14 +71,14 @@ _sidecarctl() {
 
   local flags=
   case $command in
-    validate) flags="--operation --non-recursive --summary-only --invalid-only" ;;
+    validate) flags="--operation --non-recursive --summary-only --invalid-only --jsonl" ;;
     stats) flags="--operation --non-recursive" ;;
-    cleanup) flags="--dry-run --delete --quarantine --min-age --non-recursive" ;;
+    cleanup) flags="--dry-run --delete --quarantine --min-age --non-recursive --jsonl" ;;
     save) flags="--backend --format --overwrite-corrupt --allow-missing-image --data --file" ;;
     export) flags="--format --content --operation --non-recursive --output" ;;
-    convert) flags="--to --apply --non-recursive" ;;
+    convert) flags="--to --apply --non-recursive --jsonl" ;;
     health) flags="--service" ;;
-    quarantine) flags="--batch --dry-run --older-than" ;;
+    quarantine) flags="--batch --dry-run --older-than --jsonl" ;;
   esac
 
   if [[ $cur == -* ]]; then

@@ -102,6 +102,11 @@ void FillExportSummary(const engine::ExportSummary& summary, v1::ExportSummary& 
   out.set_output_bytes(summary.output_bytes);
   out.set_duration_seconds(summary.duration_seconds);
   out.set_unreadable_directories(summary.unreadable_directories);
+  for (const engine::ExportSummary::Unreadable& file : summary.unreadable_files) {
+    v1::SkippedSidecar& named = *out.add_unreadable_files();
+    FillPath(file.path, *named.mutable_file());
+    named.set_error(engine::DisplayPath(file.error));
+  }
 }
 
 void FillConvertResult(const engine::ConvertResult& result, v1::ConvertResult& out) {

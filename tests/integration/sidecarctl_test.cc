@@ -48,6 +48,18 @@ class SidecarctlTest : public DaemonTest {
     return document;
   }
 
+  // Parses each line of `text` (which must end with a newline) as one compact
+  // JSON document; fails the test on a line that is not.
+  static std::vector<rapidjson::Document> ParseJsonLines(const std::string& text) {
+    std::vector<rapidjson::Document> lines;
+    EXPECT_TRUE(text.empty() || text.back() == '\n') << text;
+    size_t begin = 0;
+    for (size_t end; (end = text.find('\n', begin)) != std::string::npos; begin = end + 1) {
+      lines.push_back(ParseJson(text.substr(begin, end - begin)));
+    }
+    return lines;
+  }
+
   static std::vector<std::string> ResultPaths(const rapidjson::Value& document) {
     std::vector<std::string> paths;
     if (!document.IsObject() || !document.HasMember("results")) return paths;
@@ -340,6 +352,119 @@ TEST_F(SidecarctlTest, ConvertNamesAnUnreadableFileOnce) {
   ASSERT_TRUE(std::regex_search(run.out, line, std::regex("SKIPPED unreadable +.*IMG_0035.*")))
       << run;
   EXPECT_THAT(line.str(), HasSubstr(": IMG_0035.json: invalid JSON")) << line.str();
+}
+
+TEST_F(SidecarctlTest, ValidateJsonLinesPrintsOneResultPerLineThenTheSummary) {
+  BuildSmallTree();
+  const RunResult run = Ctl({"validate", "--jsonl", tree_.root()});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  const std::vector<rapidjson::Document> lines = ParseJsonLines(run.out);
+  ASSERT_EQ(lines.size(), 5u) << run;
+  std::vector<std::string> paths;
+  for (size_t i = 0; i + 1 < lines.size(); ++i) {
+    ASSERT_TRUE(lines[i].IsObject() && lines[i].HasMember("file")) << run;
+    paths.emplace_back(lines[i]["file"]["path"].GetString());
+  }
+  EXPECT_THAT(paths, ElementsAre(P("a.bin"), P("b.json"), P("gone.bin"), P("sub/c.bin")));
+  EXPECT_TRUE(lines[2]["orphan"].GetBool());
+  const rapidjson::Document& last = lines.back();
+  ASSERT_TRUE(last.IsObject() && last.HasMember("summary")) << run;
+  EXPECT_EQ(last.MemberCount(), 1u);
+  EXPECT_EQ(last["summary"]["total_files"].GetInt64(), 4);
+  EXPECT_EQ(last["summary"]["orphans"].GetInt64(), 1);
+
+  // --jsonl outranks the global --json; the exit status is validate's.
+  tree_.WriteFile("bad.jpg", "jpeg");
+  tree_.WriteFile("bad.json", "[1]");
+  const RunResult invalid = Ctl({"--json", "validate", "--jsonl", "--invalid-only", tree_.root()});
+  EXPECT_EQ(invalid.exit_code, 1) << invalid;
+  const std::vector<rapidjson::Document> invalid_lines = ParseJsonLines(invalid.out);
+  ASSERT_EQ(invalid_lines.size(), 2u) << invalid;
+  EXPECT_EQ(invalid_lines[0]["file"]["path"].GetString(), P("bad.json"));
+  EXPECT_EQ(invalid_lines[1]["summary"]["invalid_files"].GetInt64(), 1);
+}
+
+TEST_F(SidecarctlTest, CleanupAndConvertJsonLines) {
+  BuildSmallTree();
+  const RunResult cleanup = Ctl({"cleanup", "--delete", "--jsonl", tree_.root()});
+  ASSERT_EQ(cleanup.exit_code, 0) << cleanup;
+  const std::vector<rapidjson::Document> cleanup_lines = ParseJsonLines(cleanup.out);
+  ASSERT_EQ(cleanup_lines.size(), 2u) << cleanup;
+  EXPECT_EQ(cleanup_lines[0]["file"]["path"].GetString(), P("gone.bin"));
+  EXPECT_EQ(cleanup_lines[0]["action"].GetString(), std::string("deleted"));
+  EXPECT_EQ(cleanup_lines[1]["summary"]["removed"].GetInt64(), 1);
+  EXPECT_FALSE(tree_.Exists("gone.bin"));
+
+  const RunResult convert = Ctl({"convert", tree_.root(), "--to", "bin", "--jsonl"});
+  ASSERT_EQ(convert.exit_code, 0) << convert;
+  const std::vector<rapidjson::Document> convert_lines = ParseJsonLines(convert.out);
+  ASSERT_GE(convert_lines.size(), 2u) << convert;
+  for (size_t i = 0; i + 1 < convert_lines.size(); ++i) {
+    EXPECT_TRUE(convert_lines[i].IsObject() && !convert_lines[i].HasMember("summary")) << convert;
+  }
+  ASSERT_TRUE(convert_lines.back().HasMember("summary")) << convert;
+  EXPECT_TRUE(convert_lines.back()["summary"].IsObject());
+}
+
+TEST_F(SidecarctlTest, QuarantineListJsonLines) {
+  BuildSmallTree();
+  ASSERT_EQ(Ctl({"cleanup", "--quarantine", tree_.root()}).exit_code, 0);
+  const RunResult run = Ctl({"quarantine", "list", tree_.root(), "--jsonl"});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  const std::vector<rapidjson::Document> lines = ParseJsonLines(run.out);
+  ASSERT_EQ(lines.size(), 2u) << run;
+  EXPECT_FALSE(lines[0].HasMember("summary")) << run;
+  EXPECT_TRUE(lines[1].HasMember("summary")) << run;
+}
+
+TEST_F(SidecarctlTest, ExportTableJsonLinesHasArraysAndCsvStaysJoined) {
+  BuildSmallTree();
+  const RunResult run =
+      Ctl({"export", tree_.root(), "--format", "jsonl", "--content", "table", "--output", "-"});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  const std::vector<rapidjson::Document> rows = ParseJsonLines(run.out);
+  ASSERT_EQ(rows.size(), 4u) << run;
+  bool saw_both = false;
+  for (const rapidjson::Document& row : rows) {
+    ASSERT_TRUE(row["operations"].IsArray()) << run;
+    ASSERT_TRUE(row["success"].IsObject()) << run;
+    if (row["sidecar"].GetString() != P("sub/c.bin")) continue;
+    saw_both = true;
+    ASSERT_EQ(row["operations"].Size(), 2u) << run;
+    EXPECT_EQ(row["operations"][0].GetString(), std::string("face_detection"));
+    EXPECT_EQ(row["operations"][1].GetString(), std::string("yolov8"));
+    EXPECT_TRUE(row["success"]["face_detection"].GetBool());
+    EXPECT_TRUE(row["success"]["yolov8"].GetBool());
+    EXPECT_EQ(row["success"].MemberCount(), 2u);
+  }
+  EXPECT_TRUE(saw_both) << run;
+
+  const RunResult csv = Ctl({"export", tree_.root(), "--format", "csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv;
+  EXPECT_THAT(csv.out, HasSubstr(",face_detection;yolov8,")) << csv;
+  EXPECT_THAT(csv.out, HasSubstr(",face_detection=true;yolov8=true\r\n")) << csv;
+}
+
+TEST_F(SidecarctlTest, ExportNamesTheUnreadableFilesItLeftOut) {
+  BuildSmallTree();
+  tree_.WriteFile("bad.jpg", "jpeg");
+  tree_.WriteFile("bad.json", "{\"face_detection\": tru");
+  const RunResult run = Ctl({"export", tree_.root(), "--format", "jsonl"});
+  ASSERT_EQ(run.exit_code, 0) << run;
+  EXPECT_THAT(run.out, Not(HasSubstr(P("bad.json"))));
+  EXPECT_THAT(run.err, HasSubstr("(1 unreadable left out)")) << run;
+  EXPECT_THAT(run.err, HasSubstr("unreadable: " + P("bad.json") + ": invalid JSON")) << run;
+
+  const std::string output = tree_.Path("out.jsonl");
+  const RunResult json = Ctl({"--json", "export", tree_.root(), "--output", output});
+  ASSERT_EQ(json.exit_code, 0) << json;
+  const rapidjson::Document summary = ParseJson(json.out);
+  ASSERT_TRUE(summary.IsObject()) << json;
+  EXPECT_EQ(summary["unreadable"].GetInt64(), 1);
+  ASSERT_TRUE(summary["unreadable_files"].IsArray()) << json;
+  ASSERT_EQ(summary["unreadable_files"].Size(), 1u) << json;
+  EXPECT_EQ(summary["unreadable_files"][0]["file"]["path"].GetString(), P("bad.json"));
+  EXPECT_THAT(summary["unreadable_files"][0]["error"].GetString(), HasSubstr("invalid JSON"));
 }
 
 TEST_F(SidecarctlTest, UnreachableDaemonExitsThree) {

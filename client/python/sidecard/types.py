@@ -358,6 +358,8 @@ class ExportSummary(TypedDict):
     duration_seconds: float
     #: Directories that could not be listed (their sidecars are missing).
     unreadable_directories: int
+    #: The files counted in ``unreadable``, with why (the first 1,000).
+    unreadable_files: list["SkippedSidecar"]
 
 
 # --- one image ------------------------------------------------------------

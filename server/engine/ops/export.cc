@@ -36,14 +36,20 @@ std::optional<std::string> ImageOf(const DirectoryScan& directory, const GroupDo
   return DisplayPath(directory.AbsolutePathOf(directory.images[*group.image].name));
 }
 
-// `operation=true|false` for each operation whose payloads report success.
-std::string SuccessText(const DocumentFacts& facts) {
+// For each operation whose payloads report success: whether all of them
+// succeeded.
+std::map<std::string, bool> SuccessOf(const DocumentFacts& facts) {
   std::map<std::string, bool> success;
   for (const PayloadFacts& payload : facts.payloads) {
     if (!payload.success) continue;
     auto [it, inserted] = success.try_emplace(payload.operation, *payload.success);
     if (!inserted) it->second = it->second && *payload.success;
   }
+  return success;
+}
+
+// The CSV spelling of SuccessOf: `operation=true|false;...`.
+std::string SuccessText(const std::map<std::string, bool>& success) {
   std::string text;
   for (const auto& [operation, ok] : success) {
     text += Concat(text.empty() ? "" : ";", operation, ok ? "=true" : "=false");
@@ -59,17 +65,18 @@ std::string JoinOperations(const std::vector<std::string>& operations) {
   return text;
 }
 
-// The flat facts of one image (ExportTableColumns).
+// The flat facts of one image (ExportTableColumns). CSV joins the list
+// columns with `;`; JSON writes an array and an object.
 struct TableRow {
   std::optional<std::string> image;
   std::string sidecar;
   std::string format;
   bool valid = true;
-  std::string operations;
+  std::vector<std::string> operations;
   int64_t faces = 0;
   int64_t objects = 0;
   int64_t detections = 0;
-  std::string success;
+  std::map<std::string, bool> success;
 };
 
 TableRow MakeRow(const DirectoryScan& directory, const GroupDocument& group) {
@@ -80,11 +87,11 @@ TableRow MakeRow(const DirectoryScan& directory, const GroupDocument& group) {
   row.format = std::string(FormatName(best.inspection.format));
   row.valid = std::all_of(group.files.begin(), group.files.end(),
                           [](const GroupFile& file) { return file.inspection.valid(); });
-  row.operations = JoinOperations(group.facts.operations);
+  row.operations = group.facts.operations;
   row.faces = group.facts.faces();
   row.objects = group.facts.objects();
   row.detections = group.facts.detection_count();
-  row.success = SuccessText(group.facts);
+  row.success = SuccessOf(group.facts);
   return row;
 }
 
@@ -95,11 +102,19 @@ std::string RowAsJson(const TableRow& row) {
   item.AddMember("sidecar", Text(row.sidecar, allocator), allocator);
   item.AddMember("format", Text(row.format, allocator), allocator);
   item.AddMember("valid", row.valid, allocator);
-  item.AddMember("operations", Text(row.operations, allocator), allocator);
+  Value operations(rapidjson::kArrayType);
+  for (const std::string& operation : row.operations) {
+    operations.PushBack(Text(operation, allocator), allocator);
+  }
+  item.AddMember("operations", operations, allocator);
   item.AddMember("faces", row.faces, allocator);
   item.AddMember("objects", row.objects, allocator);
   item.AddMember("detections", row.detections, allocator);
-  item.AddMember("success", Text(row.success, allocator), allocator);
+  Value success(rapidjson::kObjectType);
+  for (const auto& [operation, ok] : row.success) {
+    success.AddMember(Text(operation, allocator), Value(ok), allocator);
+  }
+  item.AddMember("success", success, allocator);
   return CanonicalJson(item);
 }
 
@@ -131,11 +146,11 @@ std::string RowAsCsv(const TableRow& row) {
                                                                 row.sidecar,
                                                                 row.format,
                                                                 row.valid ? "true" : "false",
-                                                                row.operations,
+                                                                JoinOperations(row.operations),
                                                                 std::to_string(row.faces),
                                                                 std::to_string(row.objects),
                                                                 std::to_string(row.detections),
-                                                                row.success};
+                                                                SuccessText(row.success)};
   return CsvLine(fields);
 }
 
@@ -294,12 +309,17 @@ absl::StatusOr<ExportSummary> ExportTree(const std::string& root, const ExportOp
     // larger than its text) is freed now, not while a slow reader is fed.
     rapidjson::Document().Swap(group.document);
   };
-  const GroupSink write = [&](const DirectoryScan&, std::span<GroupDocument> batch) {
+  const GroupSink write = [&](const DirectoryScan& directory, std::span<GroupDocument> batch) {
     for (size_t i = 0; i < batch.size(); ++i) {
       const GroupDocument& group = batch[i];
       if (group.files.empty()) continue;
       summary.sidecars_examined += static_cast<int64_t>(group.files.size());
       summary.unreadable += static_cast<int64_t>(group.unreadable_count());
+      for (const GroupFile& file : group.files) {
+        if (file.readable() || summary.unreadable_files.size() >= kMaxNamedUnreadable) continue;
+        summary.unreadable_files.push_back(
+            {directory.AbsolutePathOf(file.file->name), file.UnreadableReason()});
+      }
       if (group.best() == nullptr) continue;
       if (!included(group)) {
         ++summary.filtered_out;

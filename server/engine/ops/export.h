@@ -27,6 +27,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/engine/base/cancellation.h"
@@ -62,7 +63,16 @@ struct ExportSummary {
   int64_t output_bytes = 0;
   int64_t unreadable_directories = 0;
   double duration_seconds = 0;
+  // The first kMaxNamedUnreadable of the files counted in `unreadable`.
+  struct Unreadable {
+    std::string path;  // absolute
+    std::string error;
+  };
+  std::vector<Unreadable> unreadable_files;
 };
+
+// How many unreadable files ExportSummary names.
+inline constexpr size_t kMaxNamedUnreadable = 1000;
 
 // Output is handed to the sink in pieces of at most this many bytes.
 inline constexpr size_t kExportChunkBytes = 64u << 10;

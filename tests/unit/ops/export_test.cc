@@ -241,12 +241,19 @@ TEST_F(ExportTest, TableAsJsonLinesHasTypedFlatRows) {
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[2],
             "{\"detections\":0,\"faces\":0,\"format\":\"json\",\"image\":null,"
-            "\"objects\":0,\"operations\":\"\",\"sidecar\":\"" +
-                tree_.Path("orphan.json") + "\",\"success\":\"\",\"valid\":true}");
+            "\"objects\":0,\"operations\":[],\"sidecar\":\"" +
+                tree_.Path("orphan.json") + "\",\"success\":{},\"valid\":true}");
   rapidjson::Document a;
   a.Parse(lines[0].data(), lines[0].size());
   ASSERT_FALSE(a.HasParseError());
-  EXPECT_EQ(String(a["operations"]), "ball_detection;face_detection");
+  // List-valued columns are real JSON (CSV joins them with ';').
+  ASSERT_TRUE(a["operations"].IsArray());
+  ASSERT_EQ(a["operations"].Size(), 2u);
+  EXPECT_EQ(String(a["operations"][0]), "ball_detection");
+  EXPECT_EQ(String(a["operations"][1]), "face_detection");
+  ASSERT_TRUE(a["success"].IsObject());
+  EXPECT_FALSE(a["success"]["ball_detection"].GetBool());
+  EXPECT_FALSE(a["success"]["face_detection"].GetBool());
   EXPECT_EQ(a["faces"].GetInt64(), 1);
   EXPECT_EQ(a["detections"].GetInt64(), 2);
   EXPECT_TRUE(a["valid"].GetBool());
