@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "server/engine/fs/allowed_roots.h"
 
 namespace sidecard::service {
 
@@ -32,6 +33,16 @@ absl::StatusOr<std::string> RequestPath(std::string_view field, const std::strin
 template <typename Request>
 absl::StatusOr<std::string> RequestRoot(const Request& request) {
   return RequestPath("root", request.root(), request.raw_root());
+}
+
+// A tree request's root, resolved like realpath and checked to be a
+// directory inside `allowed`: the first step of every tree operation.
+template <typename Request>
+absl::StatusOr<std::string> ResolveRequestRoot(const Request& request,
+                                               const engine::AllowedRoots& allowed) {
+  absl::StatusOr<std::string> requested = RequestRoot(request);
+  if (!requested.ok()) return requested.status();
+  return allowed.ResolveDirectory(*requested);
 }
 
 // RequestPath of an image request's `image_path` / `raw_image_path`.

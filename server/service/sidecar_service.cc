@@ -77,10 +77,8 @@ grpc::Status SidecarService::Validate(grpc::ServerContext* context,
   if (auto checked = CheckBatchSize(request->batch_size(), batch_size); !checked.ok()) {
     return call.Finish(ToGrpcStatus(checked));
   }
-  auto requested_root = RequestRoot(*request);
-  if (!requested_root.ok()) return call.Finish(ToGrpcStatus(requested_root.status()));
   const auto allowed = roots();
-  auto root = allowed->ResolveDirectory(*requested_root);
+  auto root = ResolveRequestRoot(*request, *allowed);
   if (!root.ok()) return call.Finish(ToGrpcStatus(root.status()));
   call.set_root(engine::DisplayPath(*root));
 
@@ -122,10 +120,8 @@ grpc::Status SidecarService::Stats(grpc::ServerContext* context, const v1::Stats
   if (auto checked = CheckOperationFilter(request->operation_filter()); !checked.ok()) {
     return call.Finish(ToGrpcStatus(checked));
   }
-  auto requested_root = RequestRoot(*request);
-  if (!requested_root.ok()) return call.Finish(ToGrpcStatus(requested_root.status()));
   const auto allowed = roots();
-  auto root = allowed->ResolveDirectory(*requested_root);
+  auto root = ResolveRequestRoot(*request, *allowed);
   if (!root.ok()) return call.Finish(ToGrpcStatus(root.status()));
   call.set_root(engine::DisplayPath(*root));
 
@@ -161,10 +157,8 @@ grpc::Status SidecarService::Cleanup(grpc::ServerContext* context,
   if (!v1::CleanupMode_IsValid(request->mode())) {
     return call.Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "mode: unknown value"));
   }
-  auto requested_root = RequestRoot(*request);
-  if (!requested_root.ok()) return call.Finish(ToGrpcStatus(requested_root.status()));
   const auto allowed = roots();
-  auto root = allowed->ResolveDirectory(*requested_root);
+  auto root = ResolveRequestRoot(*request, *allowed);
   if (!root.ok()) return call.Finish(ToGrpcStatus(root.status()));
   call.set_root(engine::DisplayPath(*root));
 

@@ -29,10 +29,8 @@ grpc::Status SidecarService::Export(grpc::ServerContext* context, const v1::Expo
   auto options = ExportOptionsFrom(*request);
   if (!options.ok()) return call.Finish(ToGrpcStatus(options.status()));
   options->max_sidecar_bytes = config_.max_sidecar_bytes;
-  auto requested_root = RequestRoot(*request);
-  if (!requested_root.ok()) return call.Finish(ToGrpcStatus(requested_root.status()));
   const auto allowed = roots();
-  auto root = allowed->ResolveDirectory(*requested_root);
+  auto root = ResolveRequestRoot(*request, *allowed);
   if (!root.ok()) return call.Finish(ToGrpcStatus(root.status()));
   call.set_root(engine::DisplayPath(*root));
 
@@ -65,10 +63,8 @@ grpc::Status SidecarService::Convert(grpc::ServerContext* context,
   auto options = ConvertOptionsFrom(*request);
   if (!options.ok()) return call.Finish(ToGrpcStatus(options.status()));
   options->max_sidecar_bytes = config_.max_sidecar_bytes;
-  auto requested_root = RequestRoot(*request);
-  if (!requested_root.ok()) return call.Finish(ToGrpcStatus(requested_root.status()));
   const auto allowed = roots();
-  auto root = allowed->ResolveDirectory(*requested_root);
+  auto root = ResolveRequestRoot(*request, *allowed);
   if (!root.ok()) return call.Finish(ToGrpcStatus(root.status()));
   call.set_root(engine::DisplayPath(*root));
 

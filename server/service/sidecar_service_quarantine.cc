@@ -42,10 +42,8 @@ grpc::Status SidecarService::ListQuarantine(
   if (auto checked = CheckBatchSize(request->batch_size(), batch_size); !checked.ok()) {
     return call.Finish(ToGrpcStatus(checked));
   }
-  auto requested_root = RequestRoot(*request);
-  if (!requested_root.ok()) return call.Finish(ToGrpcStatus(requested_root.status()));
   const auto allowed = roots();
-  auto root = allowed->ResolveDirectory(*requested_root);
+  auto root = ResolveRequestRoot(*request, *allowed);
   if (!root.ok()) return call.Finish(ToGrpcStatus(root.status()));
   call.set_root(engine::DisplayPath(*root));
 
@@ -81,10 +79,8 @@ grpc::Status SidecarService::RestoreQuarantine(
   if (auto checked = CheckBatchSize(request->batch_size(), batch_size); !checked.ok()) {
     return call.Finish(ToGrpcStatus(checked));
   }
-  auto requested_root = RequestRoot(*request);
-  if (!requested_root.ok()) return call.Finish(ToGrpcStatus(requested_root.status()));
   const auto allowed = roots();
-  auto root = allowed->ResolveDirectory(*requested_root);
+  auto root = ResolveRequestRoot(*request, *allowed);
   if (!root.ok()) return call.Finish(ToGrpcStatus(root.status()));
   call.set_root(engine::DisplayPath(*root));
 
@@ -129,10 +125,8 @@ grpc::Status SidecarService::PurgeQuarantine(
     return call.Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                     "older_than_seconds: required, not negative"));
   }
-  auto requested_root = RequestRoot(*request);
-  if (!requested_root.ok()) return call.Finish(ToGrpcStatus(requested_root.status()));
   const auto allowed = roots();
-  auto root = allowed->ResolveDirectory(*requested_root);
+  auto root = ResolveRequestRoot(*request, *allowed);
   if (!root.ok()) return call.Finish(ToGrpcStatus(root.status()));
   call.set_root(engine::DisplayPath(*root));
 
