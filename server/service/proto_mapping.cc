@@ -107,9 +107,8 @@ engine::CleanupMode FromProto(v1::CleanupMode mode) {
   }
 }
 
-void FillFileReport(const engine::ValidatedFile& file, v1::FileReport& out) {
+void FillFileReportBody(const engine::ValidatedFile& file, v1::FileReport& out) {
   const engine::SidecarInspection& inspection = *file.inspection;
-  FillPath(file.path, *out.mutable_file());
   out.set_format(ToProto(inspection.format));
   out.set_valid(inspection.valid());
   out.set_error(engine::DisplayPath(inspection.FirstError()));
@@ -117,7 +116,6 @@ void FillFileReport(const engine::ValidatedFile& file, v1::FileReport& out) {
     out.add_problems(engine::DisplayPath(problem));
   }
   for (const std::string& warning : file.warnings()) out.add_warnings(engine::DisplayPath(warning));
-  out.set_size_bytes(inspection.stamp.size);
   for (const std::string& operation : inspection.facts.operations) {
     out.add_operations(engine::DisplayPath(operation));
   }
@@ -127,9 +125,15 @@ void FillFileReport(const engine::ValidatedFile& file, v1::FileReport& out) {
   for (const std::string& tool : inspection.facts.tool_names) {
     out.add_tool_names(engine::DisplayPath(tool));
   }
-  if (file.image_path) FillPath(*file.image_path, *out.mutable_image());
   out.set_orphan(file.orphan());
   out.set_layout(ToProto(inspection.facts.layout));
+}
+
+void FillFileReport(const engine::ValidatedFile& file, v1::FileReport& out) {
+  FillFileReportBody(file, out);
+  FillPath(file.path, *out.mutable_file());
+  out.set_size_bytes(file.inspection->stamp.size);
+  if (file.image_path) FillPath(*file.image_path, *out.mutable_image());
 }
 
 void FillValidateSummary(const engine::ValidateSummary& summary, v1::ValidateSummary& out) {

@@ -16,7 +16,10 @@ namespace sidecard::service {
 // A raw path as display text plus exact bytes.
 void FillPath(const std::string& raw, sidecar::v1::FilePath& out);
 
+// `file` must have its inspection.
 void FillFileReport(const engine::ValidatedFile& file, sidecar::v1::FileReport& out);
+// All of FillFileReport but `file`, `image` and `size_bytes`.
+void FillFileReportBody(const engine::ValidatedFile& file, sidecar::v1::FileReport& out);
 void FillValidateSummary(const engine::ValidateSummary& summary, sidecar::v1::ValidateSummary& out);
 void FillStats(const engine::TreeStats& stats, sidecar::v1::StatsResponse& out);
 void FillCleanupResult(const engine::CleanupResult& result, sidecar::v1::CleanupResult& out);

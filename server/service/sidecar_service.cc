@@ -8,6 +8,7 @@
 #include "server/engine/ops/stats.h"
 #include "server/engine/ops/validate.h"
 #include "server/service/proto_mapping.h"
+#include "server/service/report_encoding.h"
 #include "server/service/request_checks.h"
 #include "server/service/status_mapping.h"
 #include "server/service/streaming.h"
@@ -86,13 +87,14 @@ grpc::Status SidecarService::Validate(grpc::ServerContext* context,
   options.recursive = !request->non_recursive();
   options.counting.operation_filter = request->operation_filter();
   options.summary_only = request->summary_only();
+  options.encode_report = EncodeReportBody;
   BatchWriter<v1::ValidateResponse> batches(writer, batch_size);
   auto summary = engine::ValidateTree(*root, options, MakeContext(*allowed), call.cancellation(),
                                       [&](std::span<const engine::ValidatedFile> files) {
                                         for (const engine::ValidatedFile& file : files) {
                                           v1::ValidateResponse* message = batches.Next();
                                           if (message == nullptr) return false;
-                                          FillFileReport(file, *message->add_reports());
+                                          AddEncodedReport(file, *message);
                                         }
                                         return true;
                                       });

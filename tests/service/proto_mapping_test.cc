@@ -53,7 +53,7 @@ engine::ValidatedFile ValidFile() {
   objects.objects = 3;
   objects.other_detections = 4;
   inspection->facts.payloads = {faces, objects};
-  return engine::ValidatedFile{kRawName, "/p/Pokal\xE4nderung.jpg", inspection};
+  return engine::ValidatedFile{kRawName, "/p/Pokal\xE4nderung.jpg", inspection, {}, 0};
 }
 
 TEST(FillFileReport, AValidPairedSidecar) {
@@ -103,7 +103,7 @@ TEST(FillFileReport, AFileThatDoesNotDecode) {
   inspection->format = engine::SidecarFormat::kRkyv;
   inspection->error = "cannot open: Permission denied";
   v1::FileReport report;
-  FillFileReport(engine::ValidatedFile{"/p/a.rkyv", std::nullopt, inspection}, report);
+  FillFileReport(engine::ValidatedFile{"/p/a.rkyv", std::nullopt, inspection, {}, 0}, report);
   EXPECT_FALSE(report.valid());
   EXPECT_EQ(report.format(), v1::SIDECAR_FORMAT_RKYV);
   EXPECT_EQ(report.error(), "cannot open: Permission denied");

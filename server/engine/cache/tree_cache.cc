@@ -4,12 +4,13 @@ namespace sidecard::engine {
 
 // File entries take most of the bound; listings (a few dozen bytes per
 // directory entry) a sixteenth; tallies (a few hundred bytes per directory
-// and question) a sixty-fourth.
+// and question; a full report remembers a few bytes per file too) a
+// thirty-second.
 TreeCache::TreeCache(const TreeCacheOptions& options, std::unique_ptr<DirectoryWatcher> watcher)
     : max_sidecar_bytes_(options.max_sidecar_bytes) {
   if (options.max_bytes == 0) return;
   const size_t listing_bytes = options.max_bytes / 16;
-  const size_t tally_bytes = options.max_bytes / 64;
+  const size_t tally_bytes = options.max_bytes / 32;
   watcher_ = std::move(watcher);
   entries_ = std::make_unique<MetadataCache>(options.max_bytes - listing_bytes - tally_bytes,
                                              options.max_sidecar_bytes);

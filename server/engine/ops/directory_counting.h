@@ -28,6 +28,9 @@
 namespace sidecard::engine {
 
 using Inspections = std::span<const std::shared_ptr<const SidecarInspection>>;
+// memos[i]: what the operation's on_files made of scan.sidecars[i]
+// (InspectedSidecar::memo); empty when it made nothing.
+using Memos = std::span<std::string>;
 
 struct DirectoryCounting {
   // CountingKey(operation, counting options).
@@ -36,17 +39,24 @@ struct DirectoryCounting {
   // (false when the caller needs every file, as a full report does; their
   // tallies are still offered to the cache).
   bool use_remembered = true;
+  // With use_remembered: the files of a remembered directory still reach
+  // on_files, uninspected, each with the tally that answered its directory
+  // (InspectedSidecar::answered_by), so an operation that reports every file
+  // can report them from what it remembered.
+  bool pass_remembered_files = false;
   // Required: counts one directory; inspections[i] is of scan.sidecars[i].
-  // Called on one thread at a time.
-  std::function<std::shared_ptr<const DirectoryTally>(const DirectoryScan&, Inspections)> count;
+  // Called on one thread at a time, after on_files saw the directory's last
+  // file.
+  std::function<std::shared_ptr<const DirectoryTally>(const DirectoryScan&, Inspections, Memos)>
+      count;
   // Required: receives every directory's tally, in walk order.
   std::function<void(const DirectoryTally&)> add;
   // Optional: sees every directory as it is scanned, remembered or not (for
   // what is counted as it is now, never remembered).
   std::function<void(const DirectoryScan&)> on_scan;
-  // Optional: every batch of inspected files, in walk order (files of
-  // remembered directories are not inspected); false stops the walk
-  // (Cancelled).
+  // Optional: every batch of files, in walk order: inspected ones, and with
+  // pass_remembered_files those of remembered directories; false stops the
+  // walk (Cancelled). It may set each inspected file's memo for `count`.
   std::function<bool(std::span<InspectedSidecar>)> on_files;
 };
 

@@ -6,11 +6,13 @@ namespace sidecard::engine {
 namespace {
 
 // Fills `batch` with the walk's next files; false when the walk is done.
-bool Collect(TreeWalk& walk, std::vector<InspectedSidecar>& batch) {
+bool Collect(TreeWalk& walk, const AnsweredBy& answered_by, std::vector<InspectedSidecar>& batch) {
   SidecarRef ref;
   while (batch.size() < kInspectionBatch) {
     if (!walk.Next(ref)) return false;
-    batch.push_back({std::move(ref), nullptr});
+    InspectedSidecar& item = batch.emplace_back();
+    if (answered_by) item.answered_by = answered_by(*ref.directory);
+    item.ref = std::move(ref);
   }
   return true;
 }
@@ -19,7 +21,8 @@ bool Collect(TreeWalk& walk, std::vector<InspectedSidecar>& batch) {
 
 absl::Status InspectInOrder(TreeWalk& walk, const EngineContext& context,
                             const Cancellation& cancellation,
-                            const std::function<bool(std::span<InspectedSidecar>)>& sink) {
+                            const std::function<bool(std::span<InspectedSidecar>)>& sink,
+                            const AnsweredBy& answered_by) {
   // Three batches in flight: `inspected` waits for the sink, `batch` is being
   // inspected, `next` is being collected.
   std::vector<InspectedSidecar> inspected;
@@ -28,7 +31,7 @@ absl::Status InspectInOrder(TreeWalk& walk, const EngineContext& context,
   inspected.reserve(kInspectionBatch);
   batch.reserve(kInspectionBatch);
   next.reserve(kInspectionBatch);
-  bool more = Collect(walk, batch);
+  bool more = Collect(walk, answered_by, batch);
   bool sink_wants_more = true;
   while (!batch.empty()) {
     if (cancellation.cancelled()) return Cancellation::Status();
@@ -41,11 +44,12 @@ absl::Status InspectInOrder(TreeWalk& walk, const EngineContext& context,
     context.pool->ParallelFor(batch.size() + 1, [&](size_t task) {
       if (task == 0) {
         if (!inspected.empty()) sink_wants_more = sink(inspected);
-        if (sink_wants_more && more) next_more = Collect(walk, next);
+        if (sink_wants_more && more) next_more = Collect(walk, answered_by, next);
         return;
       }
       if (cancellation.cancelled()) return;
       InspectedSidecar& item = batch[task - 1];
+      if (item.answered_by != nullptr) return;
       item.inspection = context.cache->Inspect(*item.ref.directory, item.ref.file());
     });
     if (cancellation.cancelled() || !sink_wants_more) return Cancellation::Status();

@@ -326,7 +326,7 @@ absl::StatusOr<TreeStats> ComputeStats(const std::string& root, const StatsOptio
 
   DirectoryCounting counting;
   counting.key = CountingKey("stats", options.counting);
-  counting.count = [&collector](const DirectoryScan& scan, Inspections inspections) {
+  counting.count = [&collector](const DirectoryScan& scan, Inspections inspections, Memos) {
     return collector.TallyDirectory(scan, inspections);
   };
   counting.add = [&collector](const DirectoryTally& tally) {

@@ -1,5 +1,9 @@
 #include "server/engine/ops/validate.h"
 
+#include <cstdint>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/time/clock.h"
 #include "server/engine/documents/sidecar_membership.h"
 #include "server/engine/ops/counting_key.h"
@@ -9,13 +13,59 @@
 namespace sidecard::engine {
 namespace {
 
+// The encoded reports (ValidateOptions::encode_report) of one directory's
+// files. Files of one directory often have the same report but for their
+// paths and size, so each distinct memo is kept once.
+class RememberedReports {
+ public:
+  static constexpr uint32_t kNotReported = UINT32_MAX;
+
+  // Adds the report of the next sidecar file (in the scan's order).
+  void Add(std::string_view memo, int64_t size_bytes,
+           absl::flat_hash_map<std::string_view, uint32_t>& seen) {
+    auto [it, added] = seen.try_emplace(memo, static_cast<uint32_t>(ends_.size()));
+    if (added) {
+      memos_.append(memo);
+      ends_.push_back(static_cast<uint32_t>(memos_.size()));
+    }
+    memo_of_.push_back(it->second);
+    sizes_.push_back(size_bytes);
+  }
+  void AddNotReported() {
+    memo_of_.push_back(kNotReported);
+    sizes_.push_back(0);
+  }
+
+  bool reported(size_t index) const { return memo_of_[index] != kNotReported; }
+  std::string_view memo(size_t index) const {
+    const uint32_t k = memo_of_[index];
+    const uint32_t begin = k == 0 ? 0 : ends_[k - 1];
+    return std::string_view(memos_).substr(begin, ends_[k] - begin);
+  }
+  int64_t size_bytes(size_t index) const { return sizes_[index]; }
+  bool empty() const { return memo_of_.empty(); }
+
+  size_t bytes() const {
+    return memos_.capacity() + 4 * (ends_.capacity() + memo_of_.capacity()) + 8 * sizes_.capacity();
+  }
+
+ private:
+  std::string memos_;              // the distinct memos, back to back
+  std::vector<uint32_t> ends_;     // where each distinct memo ends in memos_
+  std::vector<uint32_t> memo_of_;  // per sidecar file: its memo, or kNotReported
+  std::vector<int64_t> sizes_;
+};
+
 // What Validate remembers of one unchanged directory.
 struct ValidateTally : DirectoryTally {
   ValidateCounts counts;
+  // Only for full reports with ValidateOptions::encode_report.
+  RememberedReports reports;
 
   size_t bytes() const override {
     // Each map node: the node, its key's heap (names are short) and value.
-    return sizeof(*this) + 80 * (counts.by_format.size() + counts.by_operation.size());
+    return sizeof(*this) + 80 * (counts.by_format.size() + counts.by_operation.size()) +
+           reports.bytes();
   }
 };
 
@@ -27,18 +77,28 @@ bool Reported(const ValidateCounting& counting, const SidecarFile& file,
           inspection.facts.HasOperation(counting.operation_filter));
 }
 
-// Validate's counting function (directory_counting.h).
+// Validate's counting function (directory_counting.h); with `memos` (the
+// encoded reports on_files made), the tally also keeps the reports.
 std::shared_ptr<const DirectoryTally> CountDirectory(const ValidateCounting& counting,
                                                      const DirectoryScan& scan,
-                                                     Inspections inspections) {
+                                                     Inspections inspections, Memos memos) {
   auto tally = std::make_shared<ValidateTally>();
   ValidateCounts& counts = tally->counts;
+  absl::flat_hash_map<std::string_view, uint32_t> seen_memos;
   for (size_t i = 0; i < inspections.size(); ++i) {
     const SidecarFile& file = scan.sidecars[i];
     const SidecarInspection& inspection = *inspections[i];
+    const bool reported = Reported(counting, file, inspection);
+    if (!memos.empty()) {
+      if (reported) {
+        tally->reports.Add(memos[i], inspection.stamp.size, seen_memos);
+      } else {
+        tally->reports.AddNotReported();
+      }
+    }
     if (!IsReportedSidecar(ClassifySidecar(file, inspection))) {
       ++counts.foreign_files;
-    } else if (!Reported(counting, file, inspection)) {
+    } else if (!reported) {
       ++counts.filtered_out;
     } else {
       ++counts.total_files;
@@ -84,12 +144,16 @@ absl::StatusOr<ValidateSummary> ValidateTree(
   summary.root = root;
   summary.filter_applied = options.counting.operation_filter;
 
+  // A full report needs every file: it skips no directory, and reuses what
+  // a directory remembered only when that holds its encoded reports.
+  const bool remember_reports = !options.summary_only && options.encode_report != nullptr;
   DirectoryCounting counting;
-  counting.key = CountingKey("validate", options.counting);
-  // A full report needs every file, so only a summary skips directories.
-  counting.use_remembered = options.summary_only;
-  counting.count = [&options](const DirectoryScan& scan, Inspections inspections) {
-    return CountDirectory(options.counting, scan, inspections);
+  counting.key = CountingKey(remember_reports ? "validate-reports" : "validate", options.counting);
+  counting.use_remembered = options.summary_only || remember_reports;
+  counting.pass_remembered_files = remember_reports;
+  counting.count = [&options, remember_reports](const DirectoryScan& scan, Inspections inspections,
+                                                Memos memos) {
+    return CountDirectory(options.counting, scan, inspections, remember_reports ? memos : Memos{});
   };
   counting.add = [&summary](const DirectoryTally& tally) {
     summary.Add(static_cast<const ValidateTally&>(tally).counts);
@@ -107,11 +171,28 @@ absl::StatusOr<ValidateSummary> ValidateTree(
       reported.clear();
       for (InspectedSidecar& item : batch) {
         const SidecarFile& file = item.ref.file();
-        if (!Reported(options.counting, file, *item.inspection)) continue;
+        const RememberedReports* remembered =
+            item.answered_by == nullptr
+                ? nullptr
+                : &static_cast<const ValidateTally&>(*item.answered_by).reports;
+        if (remembered != nullptr ? !remembered->reported(item.ref.index)
+                                  : !Reported(options.counting, file, *item.inspection)) {
+          continue;
+        }
         const DirectoryScan& dir = *item.ref.directory;
-        ValidatedFile validated{dir.AbsolutePathOf(file.name), std::nullopt,
-                                std::move(item.inspection)};
+        ValidatedFile validated;
+        validated.path = dir.AbsolutePathOf(file.name);
+        validated.inspection = item.inspection;
         if (file.image) validated.image_path = dir.AbsolutePathOf(dir.images[*file.image].name);
+        if (remembered != nullptr) {
+          validated.report_memo = remembered->memo(item.ref.index);
+          validated.size_bytes = remembered->size_bytes(item.ref.index);
+        } else if (remember_reports) {
+          // Kept in the item until this batch is done, then by the tally.
+          item.memo = options.encode_report(validated);
+          validated.report_memo = item.memo;
+          validated.size_bytes = item.inspection->stamp.size;
+        }
         reported.push_back(std::move(validated));
       }
       return reported.empty() || sink(reported);

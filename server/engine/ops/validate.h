@@ -26,19 +26,33 @@ struct ValidateCounting {
   std::string operation_filter;
 };
 
+struct ValidatedFile;
+
 struct ValidateOptions {
   bool recursive = true;
   ValidateCounting counting;
   // Only the summary is wanted: `sink` may see fewer files (those of
   // unchanged directories are counted from what was remembered of them).
   bool summary_only = false;
+  // Optional, for full reports: encodes a reported file's report, less its
+  // paths and size (the service's wire form). Each unchanged directory then
+  // remembers what it returned for its files, and the next full report gives
+  // those files from it, not inspected or encoded again. Every reported file
+  // reaches `sink` with its memo.
+  std::function<std::string(const ValidatedFile&)> encode_report;
 };
 
 // One reported sidecar file.
 struct ValidatedFile {
   std::string path;                       // absolute, raw bytes
   std::optional<std::string> image_path;  // absolute; none for an orphan
+  // Null when the file is reported from what its unchanged directory
+  // remembered (then report_memo is set).
   std::shared_ptr<const SidecarInspection> inspection;
+  // With ValidateOptions::encode_report: what it returned for this file, now
+  // or when the directory was last reported unchanged since; and its size.
+  std::string_view report_memo;
+  int64_t size_bytes = 0;
 
   bool orphan() const { return !image_path.has_value(); }
   // Decoder warnings followed by document warnings.

@@ -85,6 +85,27 @@ class TreeCacheTest : public EngineHarness, public ::testing::WithParamInterface
     auto stats = ComputeStats(tree_.root(), {}, context, Cancellation());
     EXPECT_TRUE(stats.ok()) << stats.status();
     std::string answer = Describe(files, stats.ok() ? *stats : TreeStats{});
+    // A full report that remembers each file's encoded report (as the
+    // service's does): a remembered one must say what encoding it now would.
+    ValidateOptions remembering;
+    remembering.encode_report = [](const ValidatedFile& file) {
+      std::ostringstream memo;
+      memo << "valid=" << file.inspection->valid() << " error=" << file.inspection->FirstError()
+           << " detections=" << file.inspection->facts.detection_count()
+           << " orphan=" << file.orphan() << " ops=" << file.inspection->facts.operations.size();
+      return memo.str();
+    };
+    auto reported = ValidateTree(tree_.root(), remembering, context, Cancellation(),
+                                 [&](std::span<const ValidatedFile> batch) {
+                                   for (const ValidatedFile& file : batch) {
+                                     answer += file.path + " " + std::string(file.report_memo) +
+                                               " size=" + std::to_string(file.size_bytes) +
+                                               " image=" + file.image_path.value_or("-") + "\n";
+                                   }
+                                   return true;
+                                 });
+    EXPECT_TRUE(reported.ok()) << reported.status();
+    if (reported.ok()) answer += Describe(*reported);
     // Summary only: the form answered from remembered directory tallies.
     for (const char* filter : {"", "yolov8"}) {
       ValidateOptions options;
@@ -293,6 +314,47 @@ TEST_P(TreeCacheChangeTest, UnchangedWatchedDirectoriesNeedNoStat) {
     EXPECT_GE(after.watches, 6);  // every directory walked
     EXPECT_GT(after.watched_hits, watched_before);
   }
+}
+
+// A full report that remembers encoded reports gives an unchanged watched
+// directory's files from memory: none is inspected (looked up) again.
+TEST_P(TreeCacheChangeTest, AFullReportOfUnchangedDirectoriesInspectsNothing) {
+  EngineContext context{&pool_, &cache_, &roots_};
+  ValidateOptions options;
+  int encoded = 0;
+  options.encode_report = [&encoded](const ValidatedFile& file) {
+    ++encoded;
+    return "valid=" + std::to_string(file.inspection->valid());
+  };
+  const auto full_report = [&] {
+    std::string text;
+    auto summary = ValidateTree(tree_.root(), options, context, Cancellation(),
+                                [&](std::span<const ValidatedFile> batch) {
+                                  for (const ValidatedFile& file : batch) {
+                                    text += file.path + " " + std::string(file.report_memo) + "\n";
+                                  }
+                                  return true;
+                                });
+    EXPECT_TRUE(summary.ok()) << summary.status();
+    return text;
+  };
+  const std::string first = full_report();
+  const int encoded_first = encoded;  // 0 for Watch: the fixture's answers remembered them
+  const CacheFigures before = cache_.figures();
+  EXPECT_EQ(full_report(), first);
+  const CacheFigures after = cache_.figures();
+  if (GetParam() == Proof::kWatch) {
+    EXPECT_EQ(after.hits + after.misses, before.hits + before.misses);
+    EXPECT_EQ(encoded, encoded_first);
+  } else {
+    EXPECT_GT(after.hits + after.misses, before.hits + before.misses);
+  }
+  // A rewritten file is inspected and encoded again, and reported anew.
+  tree_.WriteFile("2025/g2/deep/er/IMG_3.json", "{not json");
+  const std::string changed = full_report();
+  EXPECT_GT(encoded, encoded_first);
+  EXPECT_NE(changed, first);
+  EXPECT_THAT(changed, ::testing::HasSubstr("IMG_3.json valid=0"));
 }
 
 TEST_P(TreeCacheChangeTest, UnchangedWatchedDirectoriesAreCountedFromTheirTallies) {
