@@ -4,10 +4,13 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "client/cpp/python_json.h"
 
 namespace sidecard {
@@ -50,6 +53,57 @@ std::string EnumValuePrefix(std::string_view type_name) {
   return prefix;
 }
 
+// A field as a writer prints it: its key already as JSON text.
+struct PrintedField {
+  const FieldDescriptor* field;
+  std::string key;  // `"name":` or `"name": `
+  bool in_oneof;
+};
+
+// What a writer looks up again and again for every message of a long
+// stream, worked out once per type (sidecarctl prints one type many times).
+class DescriptorMemo {
+ public:
+  // The fields of `type` that are printed (bytes fields are left out), in
+  // declaration order.
+  const std::vector<PrintedField>& FieldsOf(const google::protobuf::Descriptor& type,
+                                            bool compact) {
+    auto [it, added] = fields_.try_emplace(std::make_pair(&type, compact));
+    if (added) {
+      for (int i = 0; i < type.field_count(); ++i) {
+        const FieldDescriptor* field = type.field(i);
+        if (IsBytes(*field)) continue;
+        std::string key;
+        AppendJsonString(field->name(), key);  // names are ASCII identifiers
+        key += compact ? ":" : ": ";
+        it->second.push_back({field, std::move(key), field->containing_oneof() != nullptr});
+      }
+    }
+    return it->second;
+  }
+
+  const std::string& EnumName(const EnumValueDescriptor& value) {
+    auto [it, added] = enum_names_.try_emplace(&value);
+    if (added) it->second = EnumValueJsonName(value);
+    return it->second;
+  }
+
+  // Bytes fields, and maps whose values are bytes, are left out.
+  static bool IsBytes(const FieldDescriptor& field) {
+    if (field.is_map()) return IsBytes(*field.message_type()->map_value());
+    return field.type() == FieldDescriptor::TYPE_BYTES;
+  }
+
+ private:
+  std::map<std::pair<const google::protobuf::Descriptor*, bool>, std::vector<PrintedField>> fields_;
+  std::map<const EnumValueDescriptor*, std::string> enum_names_;
+};
+
+DescriptorMemo& Memo() {
+  thread_local DescriptorMemo memo;
+  return memo;
+}
+
 // A map entry with its key as JSON object key text, and what it sorts by.
 struct MapEntry {
   std::string key;
@@ -69,29 +123,21 @@ class JsonWriter {
 
   void WriteMessage(const Message& message, int depth) {
     const Reflection& reflection = *message.GetReflection();
-    std::vector<const FieldDescriptor*> fields;
-    for (int i = 0; i < message.GetDescriptor()->field_count(); ++i) {
-      const FieldDescriptor* field = message.GetDescriptor()->field(i);
-      if (IsBytes(*field)) continue;
-      if (!python_ && field->containing_oneof() != nullptr &&
-          !reflection.HasField(message, field)) {
-        continue;
-      }
-      fields.push_back(field);
+    const std::vector<PrintedField>& all =
+        Memo().FieldsOf(*message.GetDescriptor(), layout_ == JsonLayout::kCompact);
+    // Unset oneof members are left out (but by the Python layout).
+    absl::InlinedVector<const PrintedField*, 32> fields;
+    for (const PrintedField& field : all) {
+      if (!python_ && field.in_oneof && !reflection.HasField(message, field.field)) continue;
+      fields.push_back(&field);
     }
     WriteContainer('{', '}', fields.size(), depth, [&](size_t i) {
-      WriteKey(fields[i]->name());
-      WriteField(message, *fields[i], depth + 1);
+      out_ += fields[i]->key;
+      WriteField(message, *fields[i]->field, depth + 1);
     });
   }
 
  private:
-  // Bytes fields, and maps whose values are bytes, are left out.
-  static bool IsBytes(const FieldDescriptor& field) {
-    if (field.is_map()) return IsBytes(*field.message_type()->map_value());
-    return field.type() == FieldDescriptor::TYPE_BYTES;
-  }
-
   void WriteField(const Message& message, const FieldDescriptor& field, int depth) {
     const Reflection& reflection = *message.GetReflection();
     if (field.is_map()) {
@@ -192,10 +238,11 @@ class JsonWriter {
         const EnumValueDescriptor* value = field.enum_type()->FindValueByNumber(number);
         if (value == nullptr) {
           AppendNumber(number, out_);
-        } else if (python_ && EnumValueJsonName(*value) == "unspecified") {
+        } else if (const std::string& name = Memo().EnumName(*value);
+                   python_ && name == "unspecified") {
           out_ += "null";
         } else {
-          AppendString(EnumValueJsonName(*value));
+          AppendString(name);
         }
         break;
       }
