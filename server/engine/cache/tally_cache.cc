@@ -27,15 +27,18 @@ std::shared_ptr<const DirectoryTally> DirectoryResults::Find(const DirectoryScan
   return found->tally;
 }
 
-void DirectoryResults::Store(const DirectoryScan& scan, std::string_view query,
+bool DirectoryResults::Store(const DirectoryScan& scan, std::string_view query,
                              std::shared_ptr<const DirectoryTally> tally) {
-  if (!Rememberable(scan) || scan.watch->TrustedGeneration() != scan.watched_generation) return;
+  if (!Rememberable(scan) || scan.watch->TrustedGeneration() != scan.watched_generation) {
+    return false;
+  }
   std::string key = KeyOf(scan, query);
   // The entry, its list node and hash slot, the key and the tally.
   const size_t bytes = sizeof(Remembered) + 96 + key.capacity() + tally->bytes();
   absl::MutexLock lock(&mutex_);
   by_key_.Store(std::move(key), Remembered{scan.watch, scan.watched_generation, std::move(tally)},
                 bytes);
+  return true;
 }
 
 size_t DirectoryResults::max_bytes() const {

@@ -48,7 +48,8 @@ class DirectoryResults {
 
   // Remembers `tally`, made for `query` from `scan` and files the caller has
   // proven at `scan`'s generation; not when the generation has moved since.
-  void Store(const DirectoryScan& scan, std::string_view query,
+  // Returns whether the generation held (then it is stored, within bounds).
+  bool Store(const DirectoryScan& scan, std::string_view query,
              std::shared_ptr<const DirectoryTally> tally);
 
   size_t max_bytes() const;

@@ -5,17 +5,20 @@ namespace sidecard::engine {
 // File entries take most of the bound; listings (a few dozen bytes per
 // directory entry) a sixteenth; tallies (a few hundred bytes per directory
 // and question; a full report remembers a few bytes per file too) a
-// thirty-second.
+// thirty-second; whole-tree answers (their tallies plus 32 bytes per
+// directory) a sixty-fourth.
 TreeCache::TreeCache(const TreeCacheOptions& options, std::unique_ptr<DirectoryWatcher> watcher)
     : max_sidecar_bytes_(options.max_sidecar_bytes) {
   if (options.max_bytes == 0) return;
   const size_t listing_bytes = options.max_bytes / 16;
   const size_t tally_bytes = options.max_bytes / 32;
+  const size_t subtree_bytes = options.max_bytes / 64;
   watcher_ = std::move(watcher);
-  entries_ = std::make_unique<MetadataCache>(options.max_bytes - listing_bytes - tally_bytes,
-                                             options.max_sidecar_bytes);
+  entries_ = std::make_unique<MetadataCache>(
+      options.max_bytes - listing_bytes - tally_bytes - subtree_bytes, options.max_sidecar_bytes);
   listings_ = std::make_unique<DirectoryListings>(listing_bytes);
   tallies_ = std::make_unique<DirectoryResults>(tally_bytes);
+  subtrees_ = std::make_unique<SubtreeAnswers>(subtree_bytes);
 }
 
 std::shared_ptr<const SidecarInspection> TreeCache::Inspect(const DirectoryScan& directory,
@@ -36,13 +39,24 @@ std::shared_ptr<const DirectoryTally> TreeCache::FindTally(const DirectoryScan& 
   return tallies_->Find(scan, key);
 }
 
-void TreeCache::StoreTally(const DirectoryScan& scan, std::string_view key,
+bool TreeCache::StoreTally(const DirectoryScan& scan, std::string_view key,
                            std::shared_ptr<const DirectoryTally> tally) {
   // Only a watched scan can be proven (Rememberable), so without a watcher
   // nothing is stored.
-  if (tallies_ == nullptr || !DirectoryResults::Rememberable(scan)) return;
-  if (!entries_->ProvenAtScan(scan)) return;
-  tallies_->Store(scan, key, std::move(tally));
+  if (tallies_ == nullptr || !DirectoryResults::Rememberable(scan)) return false;
+  if (!entries_->ProvenAtScan(scan)) return false;
+  return tallies_->Store(scan, key, std::move(tally));
+}
+
+std::shared_ptr<const SubtreeAnswer> TreeCache::FindSubtree(std::string_view key) {
+  if (subtrees_ == nullptr || watcher_ == nullptr) return nullptr;
+  watcher_->Sync();
+  return subtrees_->Find(key);
+}
+
+void TreeCache::StoreSubtree(std::string key, std::shared_ptr<const SubtreeAnswer> answer) {
+  if (subtrees_ == nullptr || watcher_ == nullptr) return;
+  subtrees_->Store(std::move(key), std::move(answer));
 }
 
 CacheFigures TreeCache::figures() const {
@@ -56,6 +70,8 @@ CacheFigures TreeCache::figures() const {
   figures.bytes += tallies_->bytes();
   figures.directory_tallies = tallies_->tallies();
   figures.directory_tally_hits = tallies_->hits();
+  figures.max_bytes += static_cast<int64_t>(subtrees_->max_bytes());
+  figures.bytes += subtrees_->bytes();
   if (watcher_ != nullptr) {
     figures.watches = watcher_->watches();
     figures.watch_overflows = watcher_->overflows();

@@ -25,6 +25,7 @@
 #include "server/engine/cache/inspection_source.h"
 #include "server/engine/cache/listing_cache.h"
 #include "server/engine/cache/metadata_cache.h"
+#include "server/engine/cache/subtree_answers.h"
 #include "server/engine/cache/tally_cache.h"
 #include "server/engine/library/directory_scan.h"
 
@@ -59,9 +60,16 @@ class TreeCache : public SidecarInspector {
   // Remembers `tally`, counted from `scan` and the inspections this cache
   // handed out for its sidecar files, if every one of them was proven at
   // `scan`'s generation and that generation has not moved; otherwise does
-  // nothing.
-  void StoreTally(const DirectoryScan& scan, std::string_view key,
+  // nothing. Returns whether it was proven so.
+  bool StoreTally(const DirectoryScan& scan, std::string_view key,
                   std::shared_ptr<const DirectoryTally> tally);
+
+  // The whole-tree answer stored under `key` (subtree_answers.h) while no
+  // directory of it has changed; applies the queued events first.
+  std::shared_ptr<const SubtreeAnswer> FindSubtree(std::string_view key);
+  // Remembers `answer`, made of tallies that StoreTally proved or FindTally
+  // handed out.
+  void StoreSubtree(std::string key, std::shared_ptr<const SubtreeAnswer> answer);
 
   bool enabled() const { return entries_ != nullptr; }
   // The watcher in use; null when directories are not watched.
@@ -76,6 +84,7 @@ class TreeCache : public SidecarInspector {
   std::unique_ptr<MetadataCache> entries_;
   std::unique_ptr<DirectoryListings> listings_;
   std::unique_ptr<DirectoryResults> tallies_;
+  std::unique_ptr<SubtreeAnswers> subtrees_;
 };
 
 }  // namespace sidecard::engine

@@ -9,7 +9,10 @@
 // The driver, not the operation, talks to the tree cache: it answers an
 // unchanged directory from the tally remembered under the operation's key
 // (counting_key.h) and offers every tally it counts back to the cache, which
-// keeps it only when the directory's proof holds (tree_cache.h).
+// keeps it only when the directory's proof holds (tree_cache.h). When every
+// directory of a walk was proven so, it also remembers the walk's tallies as
+// the answer for the whole tree (subtree_answers.h): asked again while
+// nothing in the tree changed, it adds them up without walking at all.
 #ifndef SIDECARD_SERVER_ENGINE_OPS_DIRECTORY_COUNTING_H_
 #define SIDECARD_SERVER_ENGINE_OPS_DIRECTORY_COUNTING_H_
 
@@ -51,9 +54,10 @@ struct DirectoryCounting {
       count;
   // Required: receives every directory's tally, in walk order.
   std::function<void(const DirectoryTally&)> add;
-  // Optional: sees every directory as it is scanned, remembered or not (for
-  // what is counted as it is now, never remembered).
-  std::function<void(const DirectoryScan&)> on_scan;
+  // Optional: the daemon's working files of every directory as it is
+  // scanned, remembered or not: what is counted as it is now (whether one is
+  // a stray changes with its age, not with an event), never remembered.
+  std::function<void(const std::vector<WorkingFile>&)> on_working_files;
   // Optional: every batch of files, in walk order: inspected ones, and with
   // pass_remembered_files those of remembered directories; false stops the
   // walk (Cancelled). It may set each inspected file's memo for `count`.

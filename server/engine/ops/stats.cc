@@ -332,11 +332,11 @@ absl::StatusOr<TreeStats> ComputeStats(const std::string& root, const StatsOptio
   counting.add = [&collector](const DirectoryTally& tally) {
     collector.Add(static_cast<const StatsTally&>(tally));
   };
-  counting.on_scan = [&stats, now = absl::Now()](const DirectoryScan& scan) {
-    // From the scan, which looked at them now: a stray's age is not a
-    // directory change, so a remembered tally could not hold it.
-    stats.working_files += static_cast<int64_t>(scan.working_files.size());
-    stats.stray_working_files += CountStrays(scan.working_files, now);
+  counting.on_working_files = [&stats,
+                               now = absl::Now()](const std::vector<WorkingFile>& working_files) {
+    // A stray's age is not a directory change, so no tally could hold it.
+    stats.working_files += static_cast<int64_t>(working_files.size());
+    stats.stray_working_files += CountStrays(working_files, now);
   };
   auto directory_errors =
       CountByDirectory(root, options.recursive, context, cancellation, counting);

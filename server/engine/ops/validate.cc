@@ -84,6 +84,8 @@ std::shared_ptr<const DirectoryTally> CountDirectory(const ValidateCounting& cou
                                                      Inspections inspections, Memos memos) {
   auto tally = std::make_shared<ValidateTally>();
   ValidateCounts& counts = tally->counts;
+  // Files never sidecars by name: fixed by the listing, as the rest.
+  counts.foreign_files = static_cast<int64_t>(scan.foreign_files.size());
   absl::flat_hash_map<std::string_view, uint32_t> seen_memos;
   for (size_t i = 0; i < inspections.size(); ++i) {
     const SidecarFile& file = scan.sidecars[i];
@@ -158,12 +160,10 @@ absl::StatusOr<ValidateSummary> ValidateTree(
   counting.add = [&summary](const DirectoryTally& tally) {
     summary.Add(static_cast<const ValidateTally&>(tally).counts);
   };
-  counting.on_scan = [&summary, now = absl::Now()](const DirectoryScan& scan) {
-    // From the scan, which looked at them now: neither is a directory
-    // change (a stray's age grows by itself), so no tally could hold them.
-    summary.foreign_files += static_cast<int64_t>(scan.foreign_files.size());
-    summary.working_files += static_cast<int64_t>(scan.working_files.size());
-    summary.stray_working_files += CountStrays(scan.working_files, now);
+  counting.on_working_files = [&summary,
+                               now = absl::Now()](const std::vector<WorkingFile>& working_files) {
+    summary.working_files += static_cast<int64_t>(working_files.size());
+    summary.stray_working_files += CountStrays(working_files, now);
   };
   std::vector<ValidatedFile> reported;
   if (!options.summary_only) {

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <iostream>
 #include <sstream>
 
@@ -314,6 +315,46 @@ TEST_P(TreeCacheChangeTest, UnchangedWatchedDirectoriesNeedNoStat) {
     EXPECT_GE(after.watches, 6);  // every directory walked
     EXPECT_GT(after.watched_hits, watched_before);
   }
+}
+
+// A summary or Stats of a tree where nothing changed is answered as a whole
+// (subtree_answers.h): no directory is scanned, so no tally is even looked
+// up; a change anywhere in the tree sends the next call back to the walk.
+TEST_P(TreeCacheChangeTest, AnUnchangedTreeIsAnsweredWithoutAWalk) {
+  // What a symlink leads to can change without an event in its directory,
+  // so a tree holding one is never answered as a whole.
+  ASSERT_EQ(std::remove(tree_.Path("games/link.jpg").c_str()), 0);
+  EngineContext context{&pool_, &cache_, &roots_};
+  ValidateOptions summary_only;
+  summary_only.summary_only = true;
+  const auto summary = [&] {
+    auto counted = ValidateTree(tree_.root(), summary_only, context, Cancellation(),
+                                [](std::span<const ValidatedFile>) { return true; });
+    EXPECT_TRUE(counted.ok()) << counted.status();
+    return counted.ok() ? Describe(*counted) : "";
+  };
+  summary();  // remembers the directories' tallies and, watched, the tree's answer
+  const CacheFigures before = cache_.figures();
+  summary();
+  const CacheFigures after = cache_.figures();
+  if (GetParam() == Proof::kWatch) {
+    // Answered as a whole: no directory scanned, no tally looked up.
+    EXPECT_EQ(after.directory_tally_hits, before.directory_tally_hits);
+    EXPECT_EQ(after.listing_hits, before.listing_hits);
+  } else {
+    EXPECT_GT(after.listing_hits, before.listing_hits);  // walked again
+  }
+  // Any change in the tree: the next answer is walked, and equals a cold one.
+  tree_.WriteFile("2025/g2/deep/er/IMG_3.json", MergedDocument(7, 1));
+  ExpectWarmEqualsCold();
+  tree_.WriteFile("2025/g2/deep/new/IMG_9.jpg", "");
+  ExpectWarmEqualsCold();
+  tree_.WriteFile("2025/g2/deep/new/IMG_9.json", MergedDocument(1, 1));
+  ExpectWarmEqualsCold();
+  ASSERT_EQ(std::rename(tree_.Path("2025/g2/deep/new").c_str(),
+                        tree_.Path("2025/g2/deep/moved").c_str()),
+            0);
+  ExpectWarmEqualsCold();
 }
 
 // A full report that remembers encoded reports gives an unchanged watched
