@@ -22,6 +22,7 @@
 #include "server/engine/fs/file_stamp.h"
 #include "server/engine/fs/guarded_write.h"
 #include "server/engine/fs/make_directories.h"
+#include "server/engine/library/directory_scan.h"
 #include "server/engine/library/naming.h"
 #include "server/engine/ops/cleanup.h"
 #include "server/engine/ops/parallel_inspection.h"
@@ -151,9 +152,7 @@ class Pruner {
  public:
   Pruner(const std::string& root, const PruneOptions& options, ImageLocks& locks,
          PruneSummary& summary)
-      : root_(root), options_(options), locks_(locks), summary_(summary) {
-    if (options.apply) summary_.quarantine_dir = QuarantineBatchDir(root, options.now);
-  }
+      : root_(root), options_(options), locks_(locks), summary_(summary) {}
 
   void set_root_fd(int fd) { root_fd_ = fd; }
 
@@ -184,7 +183,7 @@ class Pruner {
     if (options_.apply) guard.emplace(locks_.Lock(dir.absolute_path, file.group_key));
     const bool report = Prune(dir, file, result);
     if (!report) return false;
-    ++summary_.matched;
+    if (result.action != PruneAction::kSkippedUnreadable) ++summary_.matched;
     switch (result.action) {
       case PruneAction::kWouldPrune:
       case PruneAction::kPruned:
@@ -327,6 +326,22 @@ class Pruner {
   int root_fd_ = -1;
 };
 
+// The quarantine batch folder for a run at `now`, a second later while that
+// one exists (an earlier run in the same second: a prune never writes into
+// another run's batch, where the same file may already be).
+std::string FreshBatchDir(const std::string& root, int root_fd, absl::Time now) {
+  std::string batch_dir = QuarantineBatchDir(root, now);
+  for (int tries = 0; tries < 60; ++tries) {
+    const std::string id = batch_dir.substr(batch_dir.rfind('/') + 1);
+    const std::string relative = Concat(kQuarantineDirName, "/", id);
+    struct stat st {};
+    if (fstatat(root_fd, relative.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT) break;
+    now += absl::Seconds(1);
+    batch_dir = QuarantineBatchDir(root, now);
+  }
+  return batch_dir;
+}
+
 }  // namespace
 
 absl::Status CheckPruneNames(std::string_view operation, std::string_view backend,
@@ -366,6 +381,7 @@ absl::StatusOr<PruneSummary> PruneTree(
   auto walk = TreeWalk::Open(*context.allowed_roots, root, std::move(walk_options));
   if (!walk.ok()) return walk.status();
   pruner.set_root_fd((*walk)->root_fd());
+  if (options.apply) summary.quarantine_dir = FreshBatchDir(root, (*walk)->root_fd(), options.now);
 
   std::vector<PruneResult> results;
   const absl::Status status =
