@@ -311,9 +311,9 @@ TEST_F(PruneTest, SidecarctlPruneIsADryRunUntilApply) {
   EXPECT_EQ(ListTree(tree_.root()), before);
 
   const RunResult applied =
-      Ctl({"--jsonl", "prune", tree_.root(), "--operation", "face_detection", "--apply"});
+      Ctl({"prune", tree_.root(), "--operation", "face_detection", "--apply", "--jsonl"});
   EXPECT_EQ(applied.exit_code, 0) << applied;
-  EXPECT_THAT(applied.out, HasSubstr("PRUNE_ACTION_PRUNED"));
+  EXPECT_THAT(applied.out, HasSubstr(R"("action":"pruned")"));
   EXPECT_THAT(applied.out, HasSubstr("\"summary\""));
   EXPECT_FALSE(Parse(BodyOf(tree_.ReadFile("a.bin"), true)).HasMember("face_detection"));
 
@@ -353,7 +353,7 @@ TEST_F(PruneTest, KillNineDuringAnApplyLosesNothing) {
   for (int waited = 0; waited < 2000 && !finished; waited += 5) {
     std::this_thread::sleep_for(5ms);
     if (fs::exists(P(".sidecard-quarantine"))) {
-      std::this_thread::sleep_for(150ms);
+      std::this_thread::sleep_for(1s);
       break;
     }
   }
