@@ -191,6 +191,15 @@ grpc::Status Client::Convert(
   return ReadStream(*reader, on_message);
 }
 
+grpc::Status Client::Prune(
+    const sidecar::v1::PruneRequest& request,
+    const std::function<void(const sidecar::v1::PruneResponse&)>& on_message) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  auto reader = sidecar_->Prune(&context, request);
+  return ReadStream(*reader, on_message);
+}
+
 grpc::Status Client::ListQuarantine(
     const sidecar::v1::ListQuarantineRequest& request,
     const std::function<void(const sidecar::v1::ListQuarantineResponse&)>& on_message) {

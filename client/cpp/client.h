@@ -118,6 +118,12 @@ class Client {
   grpc::Status Convert(const sidecar::v1::ConvertRequest& request,
                        const std::function<void(const sidecar::v1::ConvertResponse&)>& on_message);
 
+  // Prunes (or, unless `request.apply()`, says what it would prune) one
+  // operation's results from the sidecars under `request.root()`, calling
+  // `on_message` with each streamed message as it arrives.
+  grpc::Status Prune(const sidecar::v1::PruneRequest& request,
+                     const std::function<void(const sidecar::v1::PruneResponse&)>& on_message);
+
   // Cleanup's quarantine under `request.root()`: lists its batches and
   // files, moves files back (unless `dry_run`), or deletes old batches
   // (unless `dry_run`), calling `on_message` with each streamed message.

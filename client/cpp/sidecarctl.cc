@@ -34,13 +34,14 @@ constexpr FlagSpec kGlobalFlags[] = {{"address", true}, {"timeout", true}, {"jso
 
 constexpr const Command* kCommands[] = {&kValidateCommand,   &kStatsCommand,   &kCleanupCommand,
                                         &kQuarantineCommand, &kReadCommand,    &kSaveCommand,
-                                        &kExportCommand,     &kConvertCommand, &kInfoCommand,
-                                        &kHealthCommand,     &kVersionCommand};
+                                        &kExportCommand,     &kConvertCommand, &kPruneCommand,
+                                        &kInfoCommand,       &kHealthCommand,  &kVersionCommand};
 
 constexpr char kExitCodes[] = R"(Exit status:
   0  success
   1  a finding: invalid sidecars (validate), failed removals (cleanup),
-     no sidecar (read), failed conversions (convert), not serving (health)
+     no sidecar (read), failed conversions (convert), failed rewrites
+     (prune), not serving (health)
   2  usage error: bad flags or arguments
   3  cannot reach the daemon
   4  the daemon refused or failed the request
@@ -99,7 +100,7 @@ Global flags (before or after the command):
                       the daemon's)
 
 DIR and IMAGE arguments may be relative; they are made absolute before they are
-sent. Streaming commands (validate, cleanup, export, convert) show a live
+sent. Streaming commands (validate, cleanup, export, convert, prune) show a live
 counter on stderr when it is a terminal.
 
 )",
@@ -158,8 +159,8 @@ int Main(const std::vector<std::string>& argv) {
   }
   if (rest.empty()) {
     return UsageError(
-        "missing COMMAND (validate, stats, cleanup, read, save, export, convert, info, health, "
-        "version)");
+        "missing COMMAND (validate, stats, cleanup, read, save, export, convert, prune, info, "
+        "health, version)");
   }
   if (rest[0] == "help") {
     const Command* command = FindCommand(rest[1]);

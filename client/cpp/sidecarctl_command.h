@@ -63,6 +63,7 @@ extern const Command kReadCommand;
 extern const Command kSaveCommand;
 extern const Command kExportCommand;
 extern const Command kConvertCommand;
+extern const Command kPruneCommand;
 extern const Command kQuarantineCommand;
 
 // Prints "sidecarctl: <message>" and where to find help on stderr; returns

@@ -32,8 +32,8 @@ using sidecar::v1::ExportRequest;
 using sidecar::v1::ExportResponse;
 using sidecar::v1::ExportSummary;
 
-constexpr FlagSpec kFlags[] = {
-    {"format", true}, {"content", true}, {"operation", true}, {"non-recursive"}, {"output", true}};
+constexpr FlagSpec kFlags[] = {{"format", true},         {"content", true}, {"operation", true},
+                               {"keep-operation", true}, {"non-recursive"}, {"output", true}};
 
 void WriteErr(absl::string_view text) { std::fwrite(text.data(), 1, text.size(), stderr); }
 
@@ -68,6 +68,10 @@ absl::StatusOr<ExportContent> ContentFromFlags(const ParsedArgs& args, ExportFor
 std::string FormatSummary(const ExportSummary& summary, const std::string& destination) {
   std::string out = absl::StrCat("Exported ", summary.exported(), " sidecar files to ", destination,
                                  " (", summary.unreadable(), " unreadable left out)\n");
+  if (summary.without_operations() > 0) {
+    absl::StrAppend(&out, "  ", summary.without_operations(),
+                    " without the kept operations left out\n");
+  }
   for (const sidecar::v1::SkippedSidecar& file : summary.unreadable_files()) {
     absl::StrAppend(&out, "  unreadable: ", file.file().path(), ": ", file.error(), "\n");
   }
@@ -92,6 +96,9 @@ absl::StatusOr<ExportRequest> RequestFromArgs(const ParsedArgs& args) {
   absl::StatusOr<ExportContent> content = ContentFromFlags(args, *format);
   if (!content.ok()) return content.status();
   request->set_operation_filter(args.Value("operation").value_or(""));
+  for (const std::string& operation : args.Values("keep-operation")) {
+    request->add_operations(operation);
+  }
   request->set_format(*format);
   request->set_content(*content);
   return request;
@@ -166,7 +173,7 @@ const Command kExportCommand = {
     .summary = "export the sidecars under DIR as JSON, JSON Lines or CSV",
     .usage =
         "DIR [--format json|jsonl|csv] [--content documents|table] [--operation OP] "
-        "[--non-recursive] [--output FILE|-]",
+        "[--keep-operation OP]... [--non-recursive] [--output FILE|-]",
     .help = R"(Exports the sidecar documents under DIR (one per image; folder by folder in
 sorted order, a folder's own images before its subfolders'), or a flat table of per-image facts: image, sidecar, format, valid, operations,
 faces, objects and per-operation success (in JSON, operations is an array and
@@ -180,6 +187,10 @@ Flags:
                       image; the default for json and jsonl) or table (the
                       default, and the only content, for csv)
   --operation OP      only sidecars that contain operation OP
+  --keep-operation OP keep only operation OP's subtree (and sidecar_info) in
+                      each document; repeatable. Images holding none of the
+                      kept operations are left out and counted. Unlike
+                      --operation it changes what each document holds
   --non-recursive     only the files directly inside DIR
   --output FILE       write to FILE, replacing it only once the export is
                       complete (written as FILE.tmp-... first, removed on

@@ -254,22 +254,26 @@ int Run(const Invocation& invocation) {
 
 const Command kQuarantineCommand = {
     .name = "quarantine",
-    .summary = "list, restore or purge what cleanup --quarantine moved aside",
+    .summary = "list, restore or purge what cleanup --quarantine or prune moved aside",
     .usage =
         "list DIR [--batch ID] | restore DIR [--batch ID] [--dry-run] | "
         "purge DIR --older-than DAYS [--dry-run]  (each: [--jsonl])",
     .help = R"(Works on DIR/.sidecard-quarantine/, where `cleanup DIR --quarantine` moves
-orphans: one batch folder per run, named by its UTC time (its ID, e.g.
+orphans and `prune DIR --apply` keeps the previous version of each file it
+rewrote: one batch folder per run, named by its UTC time (its ID, e.g.
 20250131T120000Z), holding each file at its path relative to DIR. Give the
-DIR that cleanup was given.
+DIR that cleanup or prune was given.
 
   list DIR              every quarantined file (batch, size, where it came
                         from), then each batch: files, size, creation time
   restore DIR           moves the files back where they came from (a rename:
                         the bytes are the same), newest batch first; never
                         over a file that exists there: that is a CONFLICT and
-                        both files stay as they are. Missing folders are
-                        created. Batch folders left empty are removed.
+                        both files stay as they are, except that a prune's
+                        previous version replaces the pruned file while it
+                        still holds exactly what the prune wrote. Missing
+                        folders are created. Batch folders left empty are
+                        removed.
   purge DIR --older-than DAYS
                         deletes the batches created more than DAYS ago (by
                         the time in their name; DAYS may be a fraction, 0:

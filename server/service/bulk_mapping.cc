@@ -70,7 +70,70 @@ v1::ConvertAction ToProto(engine::ConvertAction action) {
   return v1::CONVERT_ACTION_UNSPECIFIED;
 }
 
+v1::PruneAction ToProto(engine::PruneAction action) {
+  switch (action) {
+    case engine::PruneAction::kWouldPrune:
+      return v1::PRUNE_ACTION_WOULD_PRUNE;
+    case engine::PruneAction::kPruned:
+      return v1::PRUNE_ACTION_PRUNED;
+    case engine::PruneAction::kSkippedUnreadable:
+      return v1::PRUNE_ACTION_SKIPPED_UNREADABLE;
+    case engine::PruneAction::kSkippedLayout:
+      return v1::PRUNE_ACTION_SKIPPED_LAYOUT;
+    case engine::PruneAction::kSkippedChanged:
+      return v1::PRUNE_ACTION_SKIPPED_CHANGED;
+    case engine::PruneAction::kFailed:
+      return v1::PRUNE_ACTION_FAILED;
+  }
+  return v1::PRUNE_ACTION_UNSPECIFIED;
+}
+
 }  // namespace
+
+absl::StatusOr<engine::PruneOptions> PruneOptionsFrom(const v1::PruneRequest& request) {
+  if (absl::Status names =
+          engine::CheckPruneNames(request.operation(), request.backend(), request.has_backend());
+      !names.ok()) {
+    return names;
+  }
+  engine::PruneOptions options;
+  options.operation = request.operation();
+  options.backend = request.backend();
+  options.apply = request.apply();
+  options.recursive = !request.non_recursive();
+  return options;
+}
+
+void FillPruneResult(const engine::PruneResult& result, v1::PruneResult& out) {
+  FillPath(result.path, *out.mutable_file());
+  out.set_action(ToProto(result.action));
+  out.set_error(engine::DisplayPath(result.error));
+  out.set_removed(result.removed);
+  for (const std::string& operation : result.remaining_operations) {
+    out.add_remaining_operations(operation);
+  }
+  out.set_size_bytes(result.size_bytes);
+  out.set_new_size_bytes(result.new_size_bytes);
+  if (!result.quarantined.empty()) FillPath(result.quarantined, *out.mutable_quarantined());
+}
+
+void FillPruneSummary(const engine::PruneSummary& summary, v1::PruneSummary& out) {
+  out.set_root(engine::DisplayPath(summary.root));
+  out.set_operation(summary.operation);
+  out.set_backend(summary.backend);
+  out.set_applied(summary.applied);
+  out.set_sidecars_examined(summary.sidecars_examined);
+  out.set_matched(summary.matched);
+  out.set_pruned(summary.pruned);
+  out.set_skipped(summary.skipped);
+  out.set_failed(summary.failed);
+  out.set_unreadable(summary.unreadable);
+  out.set_foreign_files(summary.foreign_files);
+  out.set_unreadable_directories(summary.unreadable_directories);
+  out.set_bytes_removed(summary.bytes_removed);
+  out.set_quarantine_dir(engine::DisplayPath(summary.quarantine_dir));
+  out.set_duration_seconds(summary.duration_seconds);
+}
 
 absl::StatusOr<engine::ExportOptions> ExportOptionsFrom(const v1::ExportRequest& request) {
   engine::ExportOptions options;
@@ -80,6 +143,10 @@ absl::StatusOr<engine::ExportOptions> ExportOptionsFrom(const v1::ExportRequest&
   if (!content.ok()) return content.status();
   options.recursive = !request.non_recursive();
   options.operation_filter = request.operation_filter();
+  for (const std::string& operation : request.operations()) {
+    if (operation.empty()) return absl::InvalidArgumentError("operations: names must not be empty");
+    options.operations.push_back(operation);
+  }
   options.format = *format;
   options.content = *content;
   return options;
@@ -102,6 +169,7 @@ void FillExportSummary(const engine::ExportSummary& summary, v1::ExportSummary& 
   out.set_output_bytes(summary.output_bytes);
   out.set_duration_seconds(summary.duration_seconds);
   out.set_unreadable_directories(summary.unreadable_directories);
+  out.set_without_operations(summary.without_operations);
   for (const engine::ExportSummary::Unreadable& file : summary.unreadable_files) {
     v1::SkippedSidecar& named = *out.add_unreadable_files();
     FillPath(file.path, *named.mutable_file());

@@ -94,6 +94,8 @@ class SidecarService final : public sidecar::v1::SidecarService::Service {
                       grpc::ServerWriter<sidecar::v1::ExportResponse>* writer) override;
   grpc::Status Convert(grpc::ServerContext* context, const sidecar::v1::ConvertRequest* request,
                        grpc::ServerWriter<sidecar::v1::ConvertResponse>* writer) override;
+  grpc::Status Prune(grpc::ServerContext* context, const sidecar::v1::PruneRequest* request,
+                     grpc::ServerWriter<sidecar::v1::PruneResponse>* writer) override;
 
   // Cleanup's quarantine (sidecar_service_quarantine.cc).
   grpc::Status ListQuarantine(

@@ -252,6 +252,16 @@ TEST_F(SecurityTest, AReadOnlyTokenReadsButChangesNothing) {
   }
   EXPECT_EQ(Convert(*client, tree_.root(), /*apply=*/true).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+  for (const bool apply : {false, true}) {
+    v1::PruneRequest prune;
+    prune.set_root(tree_.root());
+    prune.set_operation("face_detection");
+    prune.set_apply(apply);
+    const grpc::Status pruned = client->Prune(prune, [](const v1::PruneResponse&) {});
+    EXPECT_EQ(pruned.error_code(),
+              apply ? grpc::StatusCode::PERMISSION_DENIED : grpc::StatusCode::OK)
+        << pruned.error_message();
+  }
   EXPECT_EQ(ListTree(tree_.root()), before);
 }
 

@@ -46,6 +46,8 @@ MESSAGES: dict[type, tuple[str, dict[str, str]]] = {
     st.ConvertItem: ("ConvertResult", {}),
     st.ConvertSummary: ("ConvertSummary", {}),
     st.ExportSummary: ("ExportSummary", {}),
+    st.PruneItem: ("PruneResult", {}),
+    st.PruneSummary: ("PruneSummary", {}),
     st.SkippedSidecar: ("SkippedSidecar", {}),
     st.ReadSidecarResult: ("ReadSidecarResponse", {"document_json": "document"}),
     st.SaveSidecarResult: ("SaveSidecarResponse", {}),
@@ -260,6 +262,9 @@ CALLS: list[tuple[str, Callable[[Path], tuple[Any, ...]], dict[str, Any]]] = [
     ("iter_quarantine_purge", lambda tree: (tree, 0), {"dry_run": True}),
     ("quarantine_purge", lambda tree: (tree, 0.5), {}),
     ("iter_quarantine_restore", lambda tree: (tree,), {}),
+    ("iter_documents", lambda tree: (tree,), {"operations": ["face_detection"]}),
+    ("prune", lambda tree: (tree, "face_detection"), {}),
+    ("iter_prune", lambda tree: (tree, "face_detection"), {"apply": True}),
     ("server_info", lambda tree: (), {}),
 ]
 

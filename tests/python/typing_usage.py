@@ -17,6 +17,8 @@ from sidecard.types import (
     ExportSummary,
     FileReport,
     HealthStatus,
+    PruneItem,
+    PruneSummary,
     ReadSidecarResult,
     SaveSidecarResult,
     ServerInfo,
@@ -62,6 +64,19 @@ def blocking(client: sidecard.Client, root: str) -> None:
     assert_type(exported.summary, ExportSummary)
     assert_type(exported.data, bytes | None)
     assert_type(client.iter_export(root), sidecard.Stream[bytes, ExportSummary])
+    projected = client.iter_documents(root, operations=["face_detection"])
+    assert_type(projected, sidecard.Stream[dict[str, Any], ExportSummary])
+    for exported_item in projected:
+        assert_type(exported_item["document"], Any)
+    assert_type(projected.summary["without_operations"], int)
+
+    pruned = client.prune(root, "face_detection", backend="insightface")
+    assert_type(pruned, sidecard.PruneResult)
+    assert_type(pruned.results, list[PruneItem])
+    assert_type(pruned.summary, PruneSummary)
+    for change in client.iter_prune(root, "yolov8", apply=True):
+        assert_type(change["action"], sidecard.PruneActionName | None)
+        assert_type(change["remaining_operations"], list[str])
 
     read = client.read_sidecar(root)
     assert_type(read, ReadSidecarResult)
@@ -84,5 +99,10 @@ async def asynchronous(client: sidecard.aio.Client, root: str) -> None:
     assert_type((await client.cleanup(root)).summary, CleanupSummary)
     assert_type((await client.convert(root, "bin")).results, list[ConvertItem])
     assert_type((await client.export(root)).summary, ExportSummary)
+    assert_type((await client.prune(root, "face_detection")).summary, PruneSummary)
+    async for change in client.iter_prune(root, "face_detection"):
+        assert_type(change, PruneItem)
+    async for document in client.iter_documents(root, operations=["yolov8"]):
+        assert_type(document, dict[str, Any])
     assert_type(await client.read_sidecar(root), ReadSidecarResult)
     assert_type(await client.save_sidecar(root, "quality", "{}"), SaveSidecarResult)

@@ -6,7 +6,8 @@ method of each client, which makes the call its own way).
 
 from __future__ import annotations
 
-from typing import IO, Any, cast
+import json
+from typing import IO, Any, Iterable, cast
 
 import grpc
 
@@ -20,6 +21,7 @@ from sidecard.results import (
     CleanupResult,
     ConvertResult,
     ExportResult,
+    PruneResult,
     QuarantineListResult,
     QuarantinePurgeResult,
     QuarantineRestoreResult,
@@ -33,6 +35,8 @@ from sidecard.types import (
     ExportSummary,
     FileReport,
     HealthStatus,
+    PruneItem,
+    PruneSummary,
     QuarantineFile,
     QuarantineListSummary,
     QuarantinePurgeItem,
@@ -137,10 +141,45 @@ def _cleanup_stream(
 
 
 def _export_stream(
-    root: RequestPath, format: str, content: str | None, operation: str | None, recursive: bool
+    root: RequestPath,
+    format: str,
+    content: str | None,
+    operation: str | None,
+    recursive: bool,
+    operations: Iterable[str] | None,
 ) -> Streaming[bytes, ExportSummary]:
-    request = _requests.export(root, format, content, operation, recursive)
+    request = _requests.export(root, format, content, operation, recursive, operations)
     return Streaming("Export", request, _convert.export_batch)
+
+
+class _JsonLines:
+    """Unpacks an Export stream in JSON Lines into the parsed items: each
+    message's chunk ends anywhere, so a line cut at its end waits for the next."""
+
+    def __init__(self) -> None:
+        self._rest = b""
+
+    def __call__(self, response: Any) -> tuple[list[Any], dict[str, Any] | None]:
+        chunks, summary = _convert.export_batch(response)
+        text = self._rest + b"".join(chunks)
+        *lines, self._rest = text.split(b"\n")
+        items = [json.loads(line) for line in lines if line]
+        if summary is not None and self._rest:  # the daemon ends every line
+            items.append(json.loads(self._rest))
+            self._rest = b""
+        return items, summary
+
+
+def _prune_stream(
+    root: RequestPath,
+    operation: str,
+    backend: str | None,
+    apply: bool,
+    recursive: bool,
+    batch_size: int,
+) -> Streaming[PruneItem, PruneSummary]:
+    request = _requests.prune(root, operation, backend, apply, recursive, batch_size)
+    return Streaming("Prune", request, _results)
 
 
 def _convert_stream(
@@ -347,6 +386,7 @@ class ClientBase:
         content: str | None = None,
         operation: str | None = None,
         recursive: bool = True,
+        operations: Iterable[str] | None = None,
     ) -> Streaming[bytes, ExportSummary]:
         """Streams the export of `root` as chunks of output text; then `.summary` is set.
 
@@ -354,8 +394,37 @@ class ClientBase:
             format: `json` (one array), `jsonl` or `csv`.
             content: `documents` or `table`; default documents for JSON, table for CSV.
             operation: export only sidecars containing this operation.
+            operations: keep only these operations' subtrees (and `sidecar_info`) in
+                each document; images holding none of them are left out and counted
+                in the summary's `without_operations`.
         """
-        return _export_stream(root, format, content, operation, recursive)
+        return _export_stream(root, format, content, operation, recursive, operations)
+
+    @streaming
+    @staticmethod
+    def iter_documents(
+        root: RequestPath,
+        *,
+        operations: Iterable[str] | None = None,
+        operation: str | None = None,
+        recursive: bool = True,
+    ) -> Streaming[dict[str, Any], ExportSummary]:
+        """Streams the sidecar document of every image under `root`, parsed; then `.summary`.
+
+        One Export call in JSON Lines: the documents arrive in batches (each
+        streamed message carries many), not one call per image. Each item is
+        ``{"image", "sidecar", "format", "files", "unreadable", "document"}``
+        (``image`` None for an orphan).
+
+        Args:
+            operations: keep only these operations' subtrees (and `sidecar_info`),
+                e.g. ``["face_detection"]`` for every face encoding of a folder;
+                images holding none of them are left out (counted in
+                `without_operations`).
+            operation: only images whose document holds this operation.
+        """
+        request = _requests.export(root, "jsonl", "documents", operation, recursive, operations)
+        return Streaming("Export", request, _JsonLines())
 
     @collected
     @staticmethod
@@ -367,14 +436,16 @@ class ClientBase:
         content: str | None = None,
         operation: str | None = None,
         recursive: bool = True,
+        operations: Iterable[str] | None = None,
     ) -> Collected[ExportResult]:
         """Exports the sidecars under `root`.
 
         `output` is a path (written atomically: a temporary file renamed into
         place once complete), a binary file object, or None to get the output
-        back in ``ExportResult.data``.
+        back in ``ExportResult.data``. `operations` keeps only those
+        operations' subtrees (see :meth:`iter_export`).
         """
-        stream = _export_stream(root, format, content, operation, recursive)
+        stream = _export_stream(root, format, content, operation, recursive, operations)
         return Collected(stream, _export_result, output)
 
     @streaming
@@ -402,6 +473,45 @@ class ClientBase:
     ) -> Collected[ConvertResult]:
         """Rewrites the sidecars under `root` into format `to` (a dry run unless `apply`)."""
         return Collected(_convert_stream(root, to, apply, recursive, 0), ConvertResult)
+
+    @streaming
+    @staticmethod
+    def iter_prune(
+        root: RequestPath,
+        operation: str,
+        *,
+        backend: str | None = None,
+        apply: bool = False,
+        recursive: bool = True,
+        batch_size: int = 0,
+    ) -> Streaming[PruneItem, PruneSummary]:
+        """Streams one result dict per sidecar file holding `operation`; then `.summary`.
+
+        Args:
+            operation: the operation key to remove, e.g. `face_detection`.
+            backend: only this backend of the operation (e.g. `insightface`).
+            apply: False (the default) is a dry run that changes nothing; True
+                rewrites each file and keeps its previous version in the
+                quarantine (:meth:`quarantine_restore` puts it back).
+        """
+        return _prune_stream(root, operation, backend, apply, recursive, batch_size)
+
+    @collected
+    @staticmethod
+    def prune(
+        root: RequestPath,
+        operation: str,
+        *,
+        backend: str | None = None,
+        apply: bool = False,
+        recursive: bool = True,
+    ) -> Collected[PruneResult]:
+        """Removes `operation`'s results (or one backend's) from every sidecar under `root`.
+
+        A dry run unless `apply`. Every other operation is kept as it is, each
+        file in its own format; previous versions go into the quarantine.
+        """
+        return Collected(_prune_stream(root, operation, backend, apply, recursive, 0), PruneResult)
 
     # --- the quarantine (what cleanup mode="quarantine" moved aside) ---------
     # `root` is the directory Cleanup was given; its quarantine is

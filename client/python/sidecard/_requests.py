@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Mapping, cast
+from typing import Any, Iterable, Mapping, cast
 
 from sidecard._convert import enum_label
 from sidecard._paths import RequestPath
@@ -158,14 +158,35 @@ def save_sidecar(
     )
 
 
+def operation_names(operations: Iterable[str] | None, what: str) -> list[str]:
+    """The operation names of a request as a list; ValueError for an empty one
+    (the daemon refuses it with INVALID_ARGUMENT too) or a lone string (which
+    would otherwise become its characters)."""
+    if operations is None:
+        return []
+    if isinstance(operations, str):
+        raise ValueError(f"{what} takes a list of operation names, not one string")
+    names = list(operations)
+    if any(not name for name in names):
+        raise ValueError(f"{what}: operation names must not be empty")
+    return names
+
+
 def export(
-    root: RequestPath, format: str, content: str | None, operation: str | None, recursive: bool
+    root: RequestPath,
+    format: str,
+    content: str | None,
+    operation: str | None,
+    recursive: bool,
+    operations: Iterable[str] | None = None,
 ) -> pb.ExportRequest:
-    """An ExportRequest; `format` is `json`, `jsonl` or `csv`, `content` `documents` or `table`."""
+    """An ExportRequest; `format` is `json`, `jsonl` or `csv`, `content` `documents` or `table`,
+    `operations` the projection (only those operations' subtrees)."""
     return pb.ExportRequest(
         **path_field("root", root),
         non_recursive=not recursive,
         operation_filter=operation or "",
+        operations=operation_names(operations, "operations"),
         format=enum_label(pb.ExportFormat.DESCRIPTOR, format, "export format"),
         content=(
             "EXPORT_CONTENT_UNSPECIFIED"
@@ -186,6 +207,31 @@ def convert(
         apply=apply,
         batch_size=batch_size,
     )
+
+
+def prune(
+    root: RequestPath,
+    operation: str,
+    backend: str | None,
+    apply: bool,
+    recursive: bool,
+    batch_size: int,
+) -> pb.PruneRequest:
+    """A PruneRequest; `backend` None prunes the whole operation."""
+    if not operation:
+        raise ValueError("operation must not be empty")
+    if backend is not None and not backend:
+        raise ValueError("backend must not be empty (None prunes the whole operation)")
+    request = pb.PruneRequest(
+        **path_field("root", root),
+        non_recursive=not recursive,
+        operation=operation,
+        apply=apply,
+        batch_size=batch_size,
+    )
+    if backend is not None:
+        request.backend = backend
+    return request
 
 
 def server_info() -> pb.GetServerInfoRequest:

@@ -12,6 +12,8 @@ from sidecard.types import (
     ConvertSummary,
     ExportSummary,
     FileReport,
+    PruneItem,
+    PruneSummary,
     QuarantineFile,
     QuarantineListSummary,
     QuarantinePurgeItem,
@@ -61,6 +63,20 @@ class ConvertResult:
 
     results: list[ConvertItem]
     summary: ConvertSummary
+
+
+@dataclass
+class PruneResult:
+    """Everything a Prune call streamed.
+
+    Attributes:
+        results: one :class:`~sidecard.types.PruneItem` per sidecar file that holds the
+            operation (or does not decode).
+        summary: the :class:`~sidecard.types.PruneSummary` (pruned, skipped, quarantine, ...).
+    """
+
+    results: list[PruneItem]
+    summary: PruneSummary
 
 
 @dataclass

@@ -35,6 +35,9 @@ __all__ = [
     "FileReport",
     "HealthStatus",
     "MethodFigures",
+    "PruneActionName",
+    "PruneItem",
+    "PruneSummary",
     "PurgeActionName",
     "QuarantineBatch",
     "QuarantineFile",
@@ -88,6 +91,16 @@ ConvertActionName = Literal[
     "skipped_target_newer",
     "failed",
     "skipped_conflict",
+]
+
+#: What Prune did (or would do) with one sidecar file (PruneAction).
+PruneActionName = Literal[
+    "would_prune",
+    "pruned",
+    "skipped_unreadable",
+    "skipped_layout",
+    "skipped_changed",
+    "failed",
 ]
 
 #: What a quarantine restore did (or would do) with one file (RestoreAction).
@@ -360,6 +373,69 @@ class ExportSummary(TypedDict):
     unreadable_directories: int
     #: The files counted in ``unreadable``, with why (the first 1,000).
     unreadable_files: list["SkippedSidecar"]
+    #: With ``operations``: readable images left out because their document
+    #: holds none of those operations.
+    without_operations: int
+
+
+# --- Prune ----------------------------------------------------------------
+
+
+class PruneItem(TypedDict):
+    """One sidecar file that holds the pruned operation (or does not decode):
+    the items of :meth:`~sidecard.Client.iter_prune`, :attr:`PruneResult.results`
+    (the protocol's PruneResult message)."""
+
+    #: The sidecar file.
+    file: str
+    #: What happened (or would, in a dry run).
+    action: PruneActionName | None
+    #: For the ``skipped_*`` actions and ``failed``: why; else "".
+    error: str
+    #: What was (or would be) removed: ``operation`` or ``operation.backend``.
+    removed: str
+    #: The operations the file holds afterwards, sorted.
+    remaining_operations: list[str]
+    #: Size before, and after (or would be after).
+    size_bytes: int
+    new_size_bytes: int
+    #: ``pruned``: the previous version, in the quarantine batch; else None.
+    quarantined: str | None
+
+
+class PruneSummary(TypedDict):
+    """The totals of a Prune run (:attr:`PruneResult.summary`, and the
+    ``summary`` of an :meth:`~sidecard.Client.iter_prune` stream)."""
+
+    #: The root that was pruned.
+    root: str
+    #: The operation pruned, and the backend ("" for the whole operation).
+    operation: str
+    backend: str
+    #: True when files were rewritten (``apply``), False for a dry run.
+    applied: bool
+    #: Sidecar files examined (foreign files are not).
+    sidecars_examined: int
+    #: Files holding the operation (or backend), whatever was done.
+    matched: int
+    #: Files rewritten (or that would be).
+    pruned: int
+    #: Files left alone: unreadable, layout, changed meanwhile.
+    skipped: int
+    #: Rewrites that failed.
+    failed: int
+    #: Of the skipped, files that do not decode.
+    unreadable: int
+    #: Files with a sidecar extension that are not sidecars: never touched.
+    foreign_files: int
+    #: Directories that could not be listed.
+    unreadable_directories: int
+    #: Bytes the rewritten files shrank by (or would).
+    bytes_removed: int
+    #: With ``apply``: the quarantine batch holding the previous versions; else "".
+    quarantine_dir: str
+    #: Wall time in seconds.
+    duration_seconds: float
 
 
 # --- one image ------------------------------------------------------------

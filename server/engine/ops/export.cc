@@ -9,6 +9,7 @@
 
 #include "absl/time/clock.h"
 #include "server/engine/base/text.h"
+#include "server/engine/documents/operations.h"
 #include "server/engine/formats/json_text.h"
 #include "server/engine/fs/path_text.h"
 #include "server/engine/ops/tree_documents.h"
@@ -272,6 +273,24 @@ class ExportWriter {
   int64_t items_ = 0;
 };
 
+// Keeps only the top-level keys of `document` named in `operations`, and
+// `sidecar_info`. Returns whether one of `operations` was there.
+bool Project(const std::vector<std::string>& operations, rapidjson::Document& document) {
+  if (!document.IsObject()) return false;
+  bool kept_operation = false;
+  for (auto it = document.MemberBegin(); it != document.MemberEnd();) {
+    const std::string_view key(it->name.GetString(), it->name.GetStringLength());
+    const bool wanted = std::find(operations.begin(), operations.end(), key) != operations.end();
+    kept_operation = kept_operation || wanted;
+    if (wanted || key == kSidecarInfoKey) {
+      ++it;
+    } else {
+      it = document.EraseMember(it);
+    }
+  }
+  return kept_operation;
+}
+
 }  // namespace
 
 std::span<const std::string_view> ExportTableColumns() { return kTableColumns; }
@@ -295,10 +314,21 @@ absl::StatusOr<ExportSummary> ExportTree(const std::string& root, const ExportOp
     return group.best() != nullptr &&
            (options.operation_filter.empty() || group.facts.HasOperation(options.operation_filter));
   };
-  // Items are rendered on the workers, into the slot of their group.
+  // Items are rendered on the workers, into the slot of their group, with
+  // what became of the group (decided before the projection changes its facts).
+  enum class Fate : char { kWritten, kFilteredOut, kWithoutOperations };
   std::vector<std::string> rendered(kGroupBatch);
+  std::vector<Fate> fates(kGroupBatch);
   const GroupWork render = [&](const DirectoryScan& directory, GroupDocument& group, size_t slot) {
-    if (included(group)) {
+    fates[slot] = included(group) ? Fate::kWritten : Fate::kFilteredOut;
+    if (fates[slot] == Fate::kWritten && !options.operations.empty()) {
+      if (Project(options.operations, group.document)) {
+        group.facts = AnalyzeDocument(group.document);
+      } else {
+        fates[slot] = Fate::kWithoutOperations;
+      }
+    }
+    if (fates[slot] == Fate::kWritten) {
       rendered[slot] =
           options.content == ExportContent::kDocuments
               ? DocumentItem(directory, group)
@@ -321,8 +351,12 @@ absl::StatusOr<ExportSummary> ExportTree(const std::string& root, const ExportOp
             {directory.AbsolutePathOf(file.file->name), file.UnreadableReason()});
       }
       if (group.best() == nullptr) continue;
-      if (!included(group)) {
+      if (fates[i] == Fate::kFilteredOut) {
         ++summary.filtered_out;
+        continue;
+      }
+      if (fates[i] == Fate::kWithoutOperations) {
+        ++summary.without_operations;
         continue;
       }
       if (!writer.Item(std::exchange(rendered[i], std::string()))) return false;

@@ -18,6 +18,12 @@
 //          quote, CR or LF is quoted, its quotes doubled). Table content only.
 // Groups whose every file fails to decode are left out; their files, and any
 // other member file that fails to decode, are counted as unreadable.
+//
+// Operation projection (`operations`): each merged document keeps only the
+// top-level keys named there and `sidecar_info` (old layouts are normalized
+// before, so `Face_detector` is `face_detection` by then); an image whose
+// document holds none of them is left out and counted in
+// `without_operations`. The table is computed from the projected document.
 #ifndef SIDECARD_SERVER_ENGINE_OPS_EXPORT_H_
 #define SIDECARD_SERVER_ENGINE_OPS_EXPORT_H_
 
@@ -44,6 +50,8 @@ struct ExportOptions {
   // Export only images whose merged document holds this operation; empty
   // for all.
   std::string operation_filter;
+  // Operation projection; empty: whole documents.
+  std::vector<std::string> operations;
   ExportFormat format = ExportFormat::kJson;
   // kDocuments cannot be written as CSV.
   ExportContent content = ExportContent::kDocuments;
@@ -58,6 +66,8 @@ struct ExportSummary {
   int64_t unreadable = 0;
   // Images left out by the operation filter.
   int64_t filtered_out = 0;
+  // Readable images left out because they hold none of `operations`.
+  int64_t without_operations = 0;
   // Sidecar files that were members of some group.
   int64_t sidecars_examined = 0;
   int64_t output_bytes = 0;

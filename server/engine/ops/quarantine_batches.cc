@@ -68,7 +68,9 @@ absl::Status Walk(int fd, const std::string& prefix, const BatchVisitor& visitor
   for (const Entry& entry : *entries) {
     const std::string relative = prefix.empty() ? entry.name : Concat(prefix, "/", entry.name);
     if (S_ISREG(entry.st.st_mode)) {
-      if (visitor.on_file && !visitor.on_file(BatchFile{fd, entry.name, relative, entry.st})) {
+      const auto& visit =
+          IsPruneRecordName(entry.name) && visitor.on_record ? visitor.on_record : visitor.on_file;
+      if (visit && !visit(BatchFile{fd, entry.name, relative, entry.st})) {
         return absl::CancelledError("the request was cancelled");
       }
     } else if (S_ISDIR(entry.st.st_mode)) {
@@ -191,6 +193,7 @@ absl::StatusOr<QuarantineBatchInfo> MeasureBatch(const OpenedQuarantine& quarant
     info.bytes += file.st.st_size;
     return true;
   };
+  visitor.on_record = [](const BatchFile&) { return true; };
   visitor.on_other = [&info](int, const std::string&) { ++info.other_entries; };
   if (absl::Status walked = WalkBatch(batch->get(), visitor); !walked.ok()) return walked;
   return info;

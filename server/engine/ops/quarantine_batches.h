@@ -73,10 +73,21 @@ struct BatchFile {
   const struct stat& st;
 };
 
+// The record a prune leaves beside the previous version of a file it
+// rewrote (prune.h): `.sidecard-pruned-<name>`. Not a quarantined file: never
+// listed or restored itself.
+inline constexpr std::string_view kPruneRecordPrefix = ".sidecard-pruned-";
+inline bool IsPruneRecordName(std::string_view name) {
+  return name.substr(0, kPruneRecordPrefix.size()) == kPruneRecordPrefix;
+}
+
 struct BatchVisitor {
   // Each regular file, in bytewise sorted path order; false stops the walk
   // (Cancelled).
   std::function<bool(const BatchFile&)> on_file;
+  // Each prune record (IsPruneRecordName), before the file it concerns; when
+  // unset, records go to on_file like any file.
+  std::function<bool(const BatchFile&)> on_record;
   // Each folder below the batch, after its contents (`name` in `parent_fd`).
   std::function<void(int parent_fd, const std::string& name)> after_folder;
   // Each entry that is neither a folder nor a regular file (a symlink, ...),

@@ -45,6 +45,7 @@ absl::StatusOr<QuarantineListSummary> ListQuarantine(
                          quarantine->OriginalPath(file.relative), file.st.st_size});
       return pending.size() < kSinkBatch || flush();
     };
+    visitor.on_record = [](const BatchFile&) { return true; };  // shown with their file
     visitor.on_other = [&info](int, const std::string&) { ++info.other_entries; };
     if (absl::Status walked = WalkBatch(batch_fd->get(), visitor); !walked.ok()) return walked;
     summary.files += info.files;
