@@ -35,7 +35,7 @@ constexpr FlagSpec kGlobalFlags[] = {{"address", true}, {"timeout", true}, {"jso
 constexpr const Command* kCommands[] = {&kValidateCommand,   &kStatsCommand,   &kCleanupCommand,
                                         &kQuarantineCommand, &kReadCommand,    &kSaveCommand,
                                         &kExportCommand,     &kConvertCommand, &kInfoCommand,
-                                        &kHealthCommand,     &kVersionCommand};
+                                        &kHealthCommand,     &kVersionCommand, &kWatchCommand};
 
 constexpr char kExitCodes[] = R"(Exit status:
   0  success
