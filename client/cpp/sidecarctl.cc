@@ -34,8 +34,8 @@ constexpr FlagSpec kGlobalFlags[] = {{"address", true}, {"timeout", true}, {"jso
 
 constexpr const Command* kCommands[] = {&kValidateCommand,   &kStatsCommand,   &kCleanupCommand,
                                         &kQuarantineCommand, &kReadCommand,    &kSaveCommand,
-                                        &kExportCommand,     &kConvertCommand, &kInfoCommand,
-                                        &kHealthCommand,     &kVersionCommand, &kWatchCommand};
+                                        &kExportCommand,     &kConvertCommand, &kWatchCommand,
+                                        &kInfoCommand,       &kHealthCommand,  &kVersionCommand};
 
 constexpr char kExitCodes[] = R"(Exit status:
   0  success

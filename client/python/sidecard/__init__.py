@@ -73,13 +73,19 @@ from sidecard.types import (
     StartupSweepFigures,
     Stats,
     ValidateSummary,
+    ChangeKindName,
+    SidecarChange,
+    WatchReset,
+    WatchResetReasonName,
 )
+from sidecard._watch import WatchEvent, WatchStream, is_reset
 
 __all__ = [
     "SYSTEM_ADDRESS",
     "Aborted",
     "CacheFigures",
     "Cancelled",
+    "ChangeKindName",
     "CleanupActionName",
     "CleanupItem",
     "CleanupModeName",
@@ -117,6 +123,7 @@ __all__ = [
     "RestoreActionName",
     "SaveSidecarResult",
     "ServerInfo",
+    "SidecarChange",
     "SidecarFormatName",
     "SidecardError",
     "SkippedSidecar",
@@ -128,5 +135,10 @@ __all__ = [
     "Unimplemented",
     "ValidateResult",
     "ValidateSummary",
+    "WatchEvent",
+    "WatchReset",
+    "WatchResetReasonName",
+    "WatchStream",
+    "is_reset",
     "__version__",
 ]

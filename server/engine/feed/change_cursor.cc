@@ -1,29 +1,32 @@
 #include "server/engine/feed/change_cursor.h"
 
+#include <charconv>
+#include <cstdio>
 #include <random>
-#include <vector>
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
+#include "server/engine/base/text.h"
 
 namespace sidecard::engine {
 
 std::string FormatCursor(std::string_view instance, uint64_t sequence) {
-  return absl::StrCat("c:", instance, ":", sequence);
+  return Concat("c:", instance, ':', sequence);
 }
 
 absl::StatusOr<ChangeCursor> ParseCursor(std::string_view text) {
-  const std::vector<std::string_view> parts = absl::StrSplit(text, ':');
   ChangeCursor cursor;
-  if (parts.size() != 3 || parts[0] != "c" || parts[1].empty() ||
-      parts[2].find_first_not_of("0123456789") != std::string_view::npos ||
-      !absl::SimpleAtoi(parts[2], &cursor.sequence)) {
+  const size_t last_colon = text.rfind(':');
+  const bool well_formed = [&] {
+    if (!text.starts_with("c:") || last_colon <= 2 || last_colon + 1 == text.size()) return false;
+    const std::string_view digits = text.substr(last_colon + 1);
+    const auto [end, error] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), cursor.sequence);
+    return error == std::errc() && end == digits.data() + digits.size();
+  }();
+  if (!well_formed) {
     return absl::InvalidArgumentError(
-        absl::StrCat("cursor \"", text, "\" is not one this daemon hands out (c:<id>:<number>)"));
+        Concat("cursor \"", text, "\" is not one this daemon hands out (c:<id>:<number>)"));
   }
-  cursor.instance = std::string(parts[1]);
+  cursor.instance = std::string(text.substr(2, last_colon - 2));
   return cursor;
 }
 
@@ -31,7 +34,9 @@ std::string NewInstanceId() {
   std::random_device device;
   const uint64_t high = device();
   const uint64_t low = device();
-  return absl::StrFormat("%016x", (high << 32) ^ low);
+  char id[17];
+  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>((high << 32) ^ low));
+  return id;
 }
 
 }  // namespace sidecard::engine

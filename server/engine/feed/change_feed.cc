@@ -12,7 +12,7 @@
 #include <cstring>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
+#include "server/engine/base/text.h"
 #include "server/engine/documents/sidecar_membership.h"
 #include "server/engine/feed/change_cursor.h"
 #include "server/engine/fs/sandboxed_open.h"
@@ -31,15 +31,9 @@ constexpr uint32_t kEvents =
 
 constexpr size_t kBufferBytes = 64 * 1024;
 
-bool IsWithin(std::string_view path, std::string_view root) {
-  if (root == "/") return true;
-  return path.size() >= root.size() && path.substr(0, root.size()) == root &&
-         (path.size() == root.size() || path[root.size()] == '/');
-}
-
 std::string JoinPath(std::string_view directory, std::string_view name) {
-  return directory.ends_with('/') ? absl::StrCat(directory, name)
-                                  : absl::StrCat(directory, "/", name);
+  return directory.ends_with('/') ? Concat(directory, name)
+                                  : Concat(directory, "/", name);
 }
 
 // A name that may be a sidecar (CONTRACT §1), before its content is known.
@@ -95,7 +89,10 @@ struct Subscription::State {
 // sidecar from a rewritten one and a sidecar from a foreign file.
 struct ChangeFeed::Directory {
   std::string path;
-  absl::flat_hash_set<std::string> sidecars;
+  // Its sidecar files, each with the version last reported (zero when not
+  // looked at yet): a file seen twice in one version (the scan of a new
+  // directory, then the event of its last write) is reported once.
+  absl::flat_hash_map<std::string, FileStamp> sidecars;
   // Image names, and their folded stems counted (IMG.jpg and IMG.CR3 share one).
   absl::flat_hash_set<std::string> images;
   absl::flat_hash_map<std::string, int> image_stems;
@@ -146,10 +143,10 @@ Subscription::Delivery Subscription::Next(absl::Duration timeout) {
 absl::StatusOr<std::unique_ptr<ChangeFeed>> ChangeFeed::Create(ChangeFeedOptions options) {
   UniqueFd inotify(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
   if (!inotify.valid()) {
-    return absl::FailedPreconditionError(absl::StrCat("inotify_init1: ", std::strerror(errno)));
+    return absl::FailedPreconditionError(Concat("inotify_init1: ", std::strerror(errno)));
   }
   UniqueFd wake(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (!wake.valid()) return absl::UnavailableError(absl::StrCat("eventfd: ", std::strerror(errno)));
+  if (!wake.valid()) return absl::UnavailableError(Concat("eventfd: ", std::strerror(errno)));
   std::unique_ptr<ChangeFeed> feed(
       new ChangeFeed(std::move(inotify), std::move(wake), std::move(options)));
   feed->reader_ = std::thread([f = feed.get()] { f->ReadLoop(); });
@@ -236,16 +233,16 @@ absl::StatusOr<std::unique_ptr<Subscription>> ChangeFeed::Subscribe(
             "the cursor is from another daemon instance (it restarted since): resynchronise");
     } else if (resume->sequence > sequence_) {
       return absl::InvalidArgumentError(
-          absl::StrCat("cursor \"", cursor, "\" is ahead of this daemon's feed (", now, ")"));
+          Concat("cursor \"", cursor, "\" is ahead of this daemon's feed (", now, ")"));
     } else if (resume->sequence < since) {
       reset(ResetReason::kNotWatchedThen,
-            absl::StrCat(root, " was not watched yet at that cursor: resynchronise"));
+            Concat(root, " was not watched yet at that cursor: resynchronise"));
     } else if (lost_at_ > resume->sequence) {
       reset(ResetReason::kEventsLost, "events were lost since that cursor: resynchronise");
     } else if (resume->sequence < sequence_ &&
                (journal_.empty() || journal_.front()->sequence > resume->sequence + 1)) {
       reset(ResetReason::kCursorExpired,
-            absl::StrCat("the cursor is older than the ", journal_.size(),
+            Concat("the cursor is older than the ", journal_.size(),
                          " events this daemon remembers: resynchronise"));
     } else {
       for (const auto& change : journal_) {
@@ -283,18 +280,18 @@ absl::Status ChangeFeed::WatchTree(const AllowedRoots& roots, UniqueFd fd, const
                                    bool announce, std::vector<int>& added) {
   if (const auto type = FilesystemTypeOf(fd.get()); type && !options_.policy(*type)) {
     return absl::FailedPreconditionError(
-        absl::StrCat(path, " is on a ", UnwatchableFilesystemName(*type).value_or("network"),
+        Concat(path, " is on a ", UnwatchableFilesystemName(*type).value_or("network"),
                      " filesystem, where inotify does not see every change: it cannot be watched"));
   }
-  const std::string proc_path = absl::StrCat("/proc/self/fd/", fd.get());
+  const std::string proc_path = Concat("/proc/self/fd/", fd.get());
   const int wd = inotify_add_watch(inotify_.get(), proc_path.c_str(), kEvents);
   if (wd < 0) {
     const int error = errno;
     return absl::FailedPreconditionError(
         error == ENOSPC
-            ? absl::StrCat("cannot watch ", path,
+            ? Concat("cannot watch ", path,
                            ": the inotify watch limit is reached (fs.inotify.max_user_watches)")
-            : absl::StrCat("cannot watch ", path, ": ", std::strerror(error)));
+            : Concat("cannot watch ", path, ": ", std::strerror(error)));
   }
   std::unique_ptr<Directory>& slot = directories_[wd];
   if (slot == nullptr) {
@@ -315,16 +312,16 @@ absl::Status ChangeFeed::WatchTree(const AllowedRoots& roots, UniqueFd fd, const
   directory.images.clear();
   directory.image_stems.clear();
   for (const ImageEntry& image : scan->images) directory.AddImage(image.name);
-  absl::flat_hash_set<std::string> sidecars;
+  absl::flat_hash_map<std::string, FileStamp> sidecars;
   for (const SidecarFile& file : scan->sidecars) {
     if (file.image && !announce) {  // paired: a sidecar whatever it holds
-      sidecars.insert(file.name);
+      sidecars.emplace(file.name, FileStamp{});
       continue;
     }
     const SidecarInspection inspection =
         InspectSidecarAt(scan->fd.get(), file.name, file.format, options_.max_sidecar_bytes);
     if (!IsReportedSidecar(ClassifySidecar(file, inspection))) continue;
-    sidecars.insert(file.name);
+    sidecars.emplace(file.name, inspection.stamp);
     if (announce && !directory.sidecars.contains(file.name)) {
       Publish(
           MakeChange(ChangeKind::kCreated, JoinPath(path, file.name), file.format, &inspection));
@@ -351,7 +348,7 @@ void ChangeFeed::ForgetTree(const std::string& path) {
       ++it;
       continue;
     }
-    for (const std::string& name : directory.sidecars) {
+    for (const auto& [name, stamp] : directory.sidecars) {
       removed.emplace_back(JoinPath(directory.path, name), *SidecarFormatOfName(name));
     }
     inotify_rm_watch(inotify_.get(), it->first);
@@ -374,7 +371,7 @@ void ChangeFeed::Publish(SidecarChange change) {
       subscriber->queue.clear();
       subscriber->reset = FeedReset{
           ResetReason::kSubscriberTooSlow,
-          absl::StrCat("more than ", options_.queue_events,
+          Concat("more than ", options_.queue_events,
                        " changes waited for this subscriber (--watch-queue-events): resynchronise"),
           FormatCursor(instance_, sequence_)};
     } else {
@@ -388,7 +385,7 @@ void ChangeFeed::HandleLoss(std::string_view why) {
   lost_at_ = ++sequence_;
   for (const auto& subscriber : subscribers_) {
     subscriber->queue.clear();
-    subscriber->reset = FeedReset{ResetReason::kEventsLost, absl::StrCat(why, ": resynchronise"),
+    subscriber->reset = FeedReset{ResetReason::kEventsLost, Concat(why, ": resynchronise"),
                                   FormatCursor(instance_, sequence_)};
     subscriber->ready.Signal();
   }
@@ -409,7 +406,8 @@ void ChangeFeed::ApplyToFile(Directory& directory, uint32_t mask, const std::str
   }
   const auto format = SidecarCandidate(name);
   if (!format) return;
-  const bool known = directory.sidecars.contains(name);
+  const auto known_at = directory.sidecars.find(name);
+  const bool known = known_at != directory.sidecars.end();
   const bool written = mask & (IN_CLOSE_WRITE | IN_MOVED_TO);
   if (!written && !known) return;  // created and gone before it was looked at
   // The name's state now decides, not the event alone: a replace by
@@ -440,31 +438,33 @@ void ChangeFeed::ApplyToFile(Directory& directory, uint32_t mask, const std::str
     return;
   }
   if (!written) return;  // replaced: the event that moved the new file in reports it
+  if (known && known_at->second.inode != 0 && known_at->second.SameVersionAs(inspection->stamp)) {
+    return;  // already reported in this version
+  }
   Publish(
       MakeChange(known ? ChangeKind::kChanged : ChangeKind::kCreated, path, *format, &*inspection));
-  directory.sidecars.insert(name);
+  directory.sidecars[name] = inspection->stamp;
 }
 
-void ChangeFeed::Apply(const inotify_event& event) {
-  if (event.mask & IN_Q_OVERFLOW) {
+void ChangeFeed::Apply(int wd, uint32_t mask, const std::string& name) {
+  if (mask & IN_Q_OVERFLOW) {
     HandleLoss("the kernel's inotify queue overflowed (fs.inotify.max_queued_events)");
     return;
   }
-  const auto it = directories_.find(event.wd);
+  const auto it = directories_.find(wd);
   if (it == directories_.end()) return;
-  if (event.mask & IN_IGNORED) {  // the watch is gone: directory deleted or unwatched
+  if (mask & IN_IGNORED) {  // the watch is gone: directory deleted or unwatched
     directories_.erase(it);
     return;
   }
-  if (event.len == 0) return;
+  if (name.empty()) return;
   Directory& directory = *it->second;
-  const std::string name(event.name);
-  if (!(event.mask & IN_ISDIR)) {
-    ApplyToFile(directory, event.mask, name);
+  if (!(mask & IN_ISDIR)) {
+    ApplyToFile(directory, mask, name);
     return;
   }
   const std::string path = JoinPath(directory.path, name);
-  if (event.mask & (IN_DELETE | IN_MOVED_FROM)) {
+  if (mask & (IN_DELETE | IN_MOVED_FROM)) {
     ForgetTree(path);
     return;
   }
@@ -500,7 +500,7 @@ void ChangeFeed::ReadLoop() {
     absl::MutexLock lock(&mutex_);
     for (ssize_t offset = 0; offset < length;) {
       const auto* event = reinterpret_cast<const inotify_event*>(buffer + offset);
-      Apply(*event);
+      Apply(event->wd, event->mask, event->len > 0 ? std::string(event->name) : std::string());
       offset += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
     }
   }

@@ -164,7 +164,9 @@ class ChangeFeed {
 
   ChangeFeed(UniqueFd inotify, UniqueFd wake, ChangeFeedOptions options);
   void ReadLoop();
-  void Apply(const struct inotify_event& event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // One inotify event: watch descriptor, mask, the name ("" for the
+  // directory itself).
+  void Apply(int wd, uint32_t mask, const std::string& name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void ApplyToFile(Directory& directory, uint32_t mask, const std::string& name)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Watches `path` (open as `fd`) and every directory beneath it; `announce`:
