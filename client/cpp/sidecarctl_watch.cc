@@ -16,7 +16,7 @@ namespace v1 = sidecar::v1;
 
 constexpr FlagSpec kFlags[] = {{"cursor", true}, {"jsonl"}};
 
-std::string_view KindWord(v1::ChangeKind kind) {
+absl::string_view KindWord(v1::ChangeKind kind) {
   switch (kind) {
     case v1::CHANGE_KIND_CREATED:
       return "created";

@@ -19,7 +19,7 @@ constexpr absl::Duration kClientCheckInterval = absl::Milliseconds(200);
 // Changes per message.
 constexpr int kChangesPerMessage = 256;
 
-v1::ChangeKind ToProto(engine::ChangeKind kind) {
+v1::ChangeKind KindToProto(engine::ChangeKind kind) {
   switch (kind) {
     case engine::ChangeKind::kCreated:
       return v1::CHANGE_KIND_CREATED;
@@ -31,7 +31,7 @@ v1::ChangeKind ToProto(engine::ChangeKind kind) {
   return v1::CHANGE_KIND_UNSPECIFIED;
 }
 
-v1::WatchResetReason ToProto(engine::ResetReason reason) {
+v1::WatchResetReason ReasonToProto(engine::ResetReason reason) {
   switch (reason) {
     case engine::ResetReason::kDaemonRestarted:
       return v1::WATCH_RESET_REASON_DAEMON_RESTARTED;
@@ -49,7 +49,7 @@ v1::WatchResetReason ToProto(engine::ResetReason reason) {
 
 void FillChange(const engine::SidecarChange& change, const std::string& instance,
                 v1::SidecarChange& out) {
-  out.set_kind(ToProto(change.kind));
+  out.set_kind(KindToProto(change.kind));
   FillPath(change.path, *out.mutable_path());
   out.set_format(ToProto(change.format));
   for (const std::string& operation : change.operations) out.add_operations(operation);
@@ -65,7 +65,7 @@ bool WriteDelivery(const engine::Subscription::Delivery& delivery, const std::st
   if (delivery.reset) {
     v1::WatchResponse message;
     v1::WatchReset& reset = *message.mutable_reset();
-    reset.set_reason(ToProto(delivery.reset->reason));
+    reset.set_reason(ReasonToProto(delivery.reset->reason));
     reset.set_message(delivery.reset->message);
     reset.set_cursor(delivery.reset->cursor);
     if (!writer.Write(message)) return false;
