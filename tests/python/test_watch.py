@@ -23,7 +23,7 @@ def describe(event: sidecard.WatchEvent, root: Path) -> str:
     """`created a/IMG_3.json yolov8`, `removed a/IMG_2.json`, or `reset <reason>`."""
     if sidecard.is_reset(event):
         return f"reset {event['reason']}"
-    assert not sidecard.is_reset(event)
+    assert sidecard.is_change(event)
     path = os.path.relpath(event["path"] or "", root)
     return " ".join([str(event["kind"]), path, *event["operations"]])
 

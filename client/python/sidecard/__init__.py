@@ -78,7 +78,7 @@ from sidecard.types import (
     WatchReset,
     WatchResetReasonName,
 )
-from sidecard._watch import WatchEvent, WatchStream, is_reset
+from sidecard._watch import WatchEvent, WatchStream, is_change, is_reset
 
 __all__ = [
     "SYSTEM_ADDRESS",
@@ -139,6 +139,7 @@ __all__ = [
     "WatchReset",
     "WatchResetReasonName",
     "WatchStream",
+    "is_change",
     "is_reset",
     "__version__",
 ]

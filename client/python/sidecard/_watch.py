@@ -4,7 +4,8 @@ from :meth:`sidecard.aio.Client.watch`).
 
 Each item is a :class:`~sidecard.types.SidecarChange` (a sidecar file created,
 changed or removed) or a :class:`~sidecard.types.WatchReset` (changes were
-missed: list the tree again, then go on); :func:`is_reset` tells them apart.
+missed: list the tree again, then go on); :func:`is_reset` and :func:`is_change`
+tell them apart (and narrow the type).
 The stream never ends on its own: stop it with :meth:`~WatchStream.cancel` or
 by leaving its ``with`` block. :attr:`~WatchStream.cursor` is where the stream
 stands: give it to ``watch(root, cursor=...)`` after a reconnect to get every
@@ -14,7 +15,7 @@ change since (or a reset).
 from __future__ import annotations
 
 import collections
-from typing import Any, TypeGuard, Union
+from typing import Any, TypeGuard, Union, cast
 
 import grpc
 import grpc.aio
@@ -33,6 +34,11 @@ WatchEvent = Union[SidecarChange, WatchReset]
 def is_reset(event: WatchEvent) -> TypeGuard[WatchReset]:
     """True for a reset (changes were missed: resynchronise), False for a change."""
     return "reason" in event
+
+
+def is_change(event: WatchEvent) -> TypeGuard[SidecarChange]:
+    """True for a change (a sidecar created, changed or removed), False for a reset."""
+    return "kind" in event
 
 
 def watch_request(root: RequestPath, cursor: str | None) -> pb.WatchRequest:
@@ -58,11 +64,9 @@ class _WatchState:
             self._started = True
             self.cursor = response.started.cursor
         if response.HasField("reset"):
-            reset: WatchReset = _convert.to_dict(response.reset)  # type: ignore[assignment]
-            self._pending.append(reset)
+            self._pending.append(cast(WatchReset, _convert.to_dict(response.reset)))
         for change in response.changes:
-            item: SidecarChange = _convert.to_dict(change)  # type: ignore[assignment]
-            self._pending.append(item)
+            self._pending.append(cast(SidecarChange, _convert.to_dict(change)))
 
     def _hand_out(self) -> WatchEvent:
         event = self._pending.popleft()
