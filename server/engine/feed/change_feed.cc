@@ -32,8 +32,7 @@ constexpr uint32_t kEvents =
 constexpr size_t kBufferBytes = 64 * 1024;
 
 std::string JoinPath(std::string_view directory, std::string_view name) {
-  return directory.ends_with('/') ? Concat(directory, name)
-                                  : Concat(directory, "/", name);
+  return directory.ends_with('/') ? Concat(directory, name) : Concat(directory, "/", name);
 }
 
 // A name that may be a sidecar (CONTRACT §1), before its content is known.
@@ -241,9 +240,8 @@ absl::StatusOr<std::unique_ptr<Subscription>> ChangeFeed::Subscribe(
       reset(ResetReason::kEventsLost, "events were lost since that cursor: resynchronise");
     } else if (resume->sequence < sequence_ &&
                (journal_.empty() || journal_.front()->sequence > resume->sequence + 1)) {
-      reset(ResetReason::kCursorExpired,
-            Concat("the cursor is older than the ", journal_.size(),
-                         " events this daemon remembers: resynchronise"));
+      reset(ResetReason::kCursorExpired, Concat("the cursor is older than the ", journal_.size(),
+                                                " events this daemon remembers: resynchronise"));
     } else {
       for (const auto& change : journal_) {
         if (change->sequence > resume->sequence && IsWithin(change->path, root)) {
@@ -281,7 +279,7 @@ absl::Status ChangeFeed::WatchTree(const AllowedRoots& roots, UniqueFd fd, const
   if (const auto type = FilesystemTypeOf(fd.get()); type && !options_.policy(*type)) {
     return absl::FailedPreconditionError(
         Concat(path, " is on a ", UnwatchableFilesystemName(*type).value_or("network"),
-                     " filesystem, where inotify does not see every change: it cannot be watched"));
+               " filesystem, where inotify does not see every change: it cannot be watched"));
   }
   const std::string proc_path = Concat("/proc/self/fd/", fd.get());
   const int wd = inotify_add_watch(inotify_.get(), proc_path.c_str(), kEvents);
@@ -290,7 +288,7 @@ absl::Status ChangeFeed::WatchTree(const AllowedRoots& roots, UniqueFd fd, const
     return absl::FailedPreconditionError(
         error == ENOSPC
             ? Concat("cannot watch ", path,
-                           ": the inotify watch limit is reached (fs.inotify.max_user_watches)")
+                     ": the inotify watch limit is reached (fs.inotify.max_user_watches)")
             : Concat("cannot watch ", path, ": ", std::strerror(error)));
   }
   std::unique_ptr<Directory>& slot = directories_[wd];
@@ -372,7 +370,7 @@ void ChangeFeed::Publish(SidecarChange change) {
       subscriber->reset = FeedReset{
           ResetReason::kSubscriberTooSlow,
           Concat("more than ", options_.queue_events,
-                       " changes waited for this subscriber (--watch-queue-events): resynchronise"),
+                 " changes waited for this subscriber (--watch-queue-events): resynchronise"),
           FormatCursor(instance_, sequence_)};
     } else {
       subscriber->queue.push_back(shared);
