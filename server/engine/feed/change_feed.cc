@@ -12,6 +12,7 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "server/engine/base/text.h"
 #include "server/engine/documents/sidecar_membership.h"
 #include "server/engine/feed/change_cursor.h"
