@@ -27,8 +27,9 @@ namespace {
 // closed after writing or renamed into place, never half-written. IN_ONLYDIR:
 // the path is /proc/self/fd/N (the directory already opened beneath the
 // root), whose magic link must be followed.
-constexpr uint32_t kEvents =
-    IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR;
+// A subscribed root's own deletion or move ends its subscriptions.
+constexpr uint32_t kEvents = IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE |
+                             IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
 
 constexpr size_t kBufferBytes = 64 * 1024;
 
@@ -357,6 +358,16 @@ void ChangeFeed::ForgetTree(const std::string& path) {
   for (auto& [file, format] : removed) {
     Publish(MakeChange(ChangeKind::kRemoved, std::move(file), format, nullptr));
   }
+  // A subscribed root that went with it: nothing more can be told there.
+  const absl::Status gone =
+      absl::NotFoundError(Concat(path, " was deleted or moved away: watch it where it is now"));
+  for (const auto& subscriber : subscribers_) {
+    if (!IsWithin(subscriber->root, path) || subscriber->ended) continue;
+    subscriber->ended = true;
+    subscriber->end_status = gone;
+    subscriber->ready.Signal();
+  }
+  std::erase_if(roots_, [&](const auto& root) { return IsWithin(root->path, path); });
 }
 
 void ChangeFeed::Publish(SidecarChange change) {
@@ -456,7 +467,13 @@ void ChangeFeed::Apply(int wd, uint32_t mask, const std::string& name) {
     directories_.erase(it);
     return;
   }
-  if (name.empty()) return;
+  if (name.empty()) {  // the directory itself: a subscribed root deleted or moved
+    const std::string path = it->second->path;
+    const bool is_root = std::any_of(roots_.begin(), roots_.end(),
+                                     [&](const auto& root) { return root->path == path; });
+    if ((mask & (IN_DELETE_SELF | IN_MOVE_SELF)) && is_root) ForgetTree(path);
+    return;
+  }
   Directory& directory = *it->second;
   if (!(mask & IN_ISDIR)) {
     ApplyToFile(directory, mask, name);
@@ -476,7 +493,7 @@ void ChangeFeed::Apply(int wd, uint32_t mask, const std::string& name) {
   if (auto watched = WatchTree(*roots, *std::move(fd), path, true, added); !watched.ok()) {
     // A hole in a watched tree: its subscribers cannot be told every change.
     for (const auto& subscriber : subscribers_) {
-      if (!IsWithin(path, subscriber->root)) continue;
+      if (!IsWithin(path, subscriber->root) || subscriber->ended) continue;
       subscriber->ended = true;
       subscriber->end_status = watched;
       subscriber->ready.Signal();

@@ -4,6 +4,7 @@
 #include "server/engine/feed/change_feed.h"
 
 #include <gtest/gtest.h>
+#include <stdio.h>
 
 #include <memory>
 #include <string>
@@ -125,6 +126,30 @@ TEST_F(ChangeFeedTest, ATreeInotifyCannotVouchForIsRefused) {
   const auto refused = feed->Subscribe(roots_, tree_.root(), "");
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(feed->watches(), 0);
+}
+
+TEST_F(ChangeFeedTest, ARootMovedAwayEndsItsSubscriptions) {
+  tree_.WriteFile("a/IMG_1.json", kDocument);
+  auto feed = MakeFeed();
+  auto whole = Subscribe(*feed, "");
+  auto part = Subscribe(*feed, "a");
+  ASSERT_EQ(::rename(tree_.Path("a").c_str(), tree_.Path("moved").c_str()), 0);
+  // The whole tree saw a sidecar go (and the moved folder arrive).
+  std::string seen = Next(*whole);
+  if (seen == "a/IMG_1.json") seen += "," + Next(*whole);
+  EXPECT_EQ(seen, "a/IMG_1.json,moved/IMG_1.json");
+  const Subscription::Delivery delivery = part->Next(absl::Seconds(1));
+  ASSERT_TRUE(delivery.ended);
+  EXPECT_EQ(delivery.end_status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(delivery.changes.size(), 1u);  // the removal came first
+
+  // A root watched alone (no watch of its parent) learns it from its own.
+  auto other_feed = MakeFeed();
+  auto alone = Subscribe(*other_feed, "b");
+  ASSERT_EQ(::rename(tree_.Path("b").c_str(), tree_.Path("moved/b").c_str()), 0);
+  const Subscription::Delivery moved = alone->Next(absl::Seconds(1));
+  ASSERT_TRUE(moved.ended);
+  EXPECT_EQ(moved.end_status.code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(ChangeFeedTest, CloseEndsSubscriptionsAndRefusesNewOnes) {
