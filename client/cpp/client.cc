@@ -153,6 +153,22 @@ grpc::Status Client::Cleanup(
   return ReadStream(*reader, on_message);
 }
 
+grpc::Status Client::Watch(
+    const sidecar::v1::WatchRequest& request,
+    const std::function<bool(const sidecar::v1::WatchResponse&)>& on_message) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  auto reader = sidecar_->Watch(&context, request);
+  sidecar::v1::WatchResponse message;
+  while (reader->Read(&message)) {
+    if (!on_message(message)) {
+      context.TryCancel();
+      break;
+    }
+  }
+  return reader->Finish();
+}
+
 grpc::Status Client::GetServerInfo(sidecar::v1::GetServerInfoResponse* response) {
   grpc::ClientContext context;
   PrepareContext(context);

@@ -137,6 +137,13 @@ class Client {
       const sidecar::v1::PurgeQuarantineRequest& request,
       const std::function<void(const sidecar::v1::PurgeQuarantineResponse&)>& on_message);
 
+  // Watches the sidecar files under `request.root()`, calling `on_message`
+  // with each streamed message as it arrives (started, then resets and
+  // changes) until it returns false (the call is then cancelled and the
+  // status is CANCELLED) or the stream ends.
+  grpc::Status Watch(const sidecar::v1::WatchRequest& request,
+                     const std::function<bool(const sidecar::v1::WatchResponse&)>& on_message);
+
   // Asks the standard health service about `service` ("" for the daemon as
   // a whole). A service the daemon does not know is answered with OK and
   // SERVICE_UNKNOWN (the health service itself reports it as NOT_FOUND).

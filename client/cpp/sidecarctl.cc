@@ -35,6 +35,7 @@ constexpr FlagSpec kGlobalFlags[] = {{"address", true}, {"timeout", true}, {"jso
 constexpr const Command* kCommands[] = {&kValidateCommand,   &kStatsCommand,   &kCleanupCommand,
                                         &kQuarantineCommand, &kReadCommand,    &kSaveCommand,
                                         &kExportCommand,     &kConvertCommand, &kPruneCommand,
+                                        &kWatchCommand,
                                         &kInfoCommand,       &kHealthCommand,  &kVersionCommand};
 
 constexpr char kExitCodes[] = R"(Exit status:

@@ -65,6 +65,7 @@ extern const Command kExportCommand;
 extern const Command kConvertCommand;
 extern const Command kPruneCommand;
 extern const Command kQuarantineCommand;
+extern const Command kWatchCommand;
 
 // Prints "sidecarctl: <message>" and where to find help on stderr; returns
 // kExitUsage. `command` names the command whose help applies, if any.

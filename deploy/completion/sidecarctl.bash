@@ -16,13 +16,13 @@ _sidecarctl() {
     prev=${COMP_WORDS[COMP_CWORD - 2]}
   fi
 
-  local commands="validate stats cleanup quarantine read save export convert prune info health version help"
+  local commands="validate stats cleanup quarantine read save export convert prune watch info health version help"
   local global_flags="--address --timeout --json --token-file --tls --tls-ca --tls-cert
     --tls-key --help --version"
   # Flags that take a value (the next word), global or a command's.
   local value_flags=" --address --timeout --token-file --tls-ca --tls-cert --tls-key
     --operation --keep-operation --min-age --backend --format --data --file --content --output --to --service
-    --batch --older-than "
+    --batch --older-than --cursor "
 
   # The command: the first word that is neither a flag nor a flag's value.
   local command= i word
@@ -63,7 +63,7 @@ _sidecarctl() {
       mapfile -t COMPREPLY < <(compgen -W "sidecar.v1.SidecarService" -- "$cur")
       return
       ;;
-    --address | --timeout | --operation | --keep-operation | --min-age | --backend | --data)
+    --address | --timeout | --operation | --keep-operation | --min-age | --backend | --data | --cursor)
       COMPREPLY=()
       return
       ;;
@@ -79,6 +79,7 @@ _sidecarctl() {
     convert) flags="--to --apply --non-recursive --jsonl" ;;
     prune) flags="--operation --backend --apply --non-recursive --jsonl" ;;
     health) flags="--service" ;;
+    watch) flags="--cursor --jsonl" ;;
     quarantine) flags="--batch --dry-run --older-than --jsonl" ;;
   esac
 
@@ -110,7 +111,7 @@ _sidecarctl() {
         mapfile -t COMPREPLY < <(compgen -d -- "$cur")
       fi
       ;;
-    validate | stats | cleanup | export | convert | prune)
+    validate | stats | cleanup | export | convert | prune | watch)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -d -- "$cur")
       ;;

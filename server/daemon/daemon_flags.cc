@@ -104,6 +104,9 @@ ABSL_FLAG(Switch, watch, true,
           "it off");
 ABSL_FLAG(Number<size_t>, max_watches, Number<size_t>(0),
           "most directories watched at once (0: as many as fs.inotify.max_user_watches allows)");
+ABSL_FLAG(Number<size_t>, watch_queue_events, Number<size_t>(4096),
+          "changes that may wait for one Watch client before it is reset as too slow (it then "
+          "resynchronises); the daemon never waits for a slow client");
 ABSL_FLAG(Text, metrics_listen, Text("", checks::HostPort),
           "HOST:PORT: serve Prometheus metrics at http://HOST:PORT/metrics (port 0 picks a free "
           "port, logged; default: off)");
@@ -193,6 +196,7 @@ DaemonOptions OptionsFromFlags() {
   o.cache_max_bytes = absl::GetFlag(FLAGS_cache_max_bytes).value;
   o.watch = absl::GetFlag(FLAGS_watch).value;
   o.max_watches = absl::GetFlag(FLAGS_max_watches).value;
+  o.watch_queue_events = std::max<size_t>(1, absl::GetFlag(FLAGS_watch_queue_events).value);
   o.metrics_listen = absl::GetFlag(FLAGS_metrics_listen).value;
   o.drain_notice_seconds = absl::GetFlag(FLAGS_drain_notice).value;
   o.tls_cert = absl::GetFlag(FLAGS_tls_cert).value;

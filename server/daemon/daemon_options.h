@@ -30,6 +30,7 @@ struct DaemonOptions {
   size_t cache_max_bytes = 512u << 20;  // metadata cache bound; 0 disables it
   bool watch = true;                    // inotify watching of cached directories
   size_t max_watches = 0;               // cap on watches; 0: the kernel's limit
+  size_t watch_queue_events = 4096;     // changes waiting per Watch client before a reset
   std::string metrics_listen;           // HOST:PORT of the Prometheus endpoint; empty: none
   double drain_notice_seconds = 0;      // NOT_SERVING while still serving, before draining
   // Security: TCP listeners need TLS (or --insecure) and bearer tokens; the

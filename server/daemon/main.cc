@@ -42,6 +42,7 @@
 #include "server/daemon/watchdog.h"
 #include "server/engine/base/worker_pool.h"
 #include "server/engine/cache/tree_cache.h"
+#include "server/engine/feed/change_feed.h"
 #include "server/engine/fs/path_text.h"
 #include "server/engine/store/image_locks.h"
 #include "server/engine/store/sidecar_store.h"
@@ -322,6 +323,23 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
       custom_extensions ? custom_extensions.get() : &engine::ImageExtensions::Default());
   service::ServiceConfig config{SIDECARD_VERSION, *roots, &pool, &cache};
   if (custom_extensions) config.image_extensions = custom_extensions.get();
+  // The change feed (Watch) has inotify watches of its own: whole trees, from
+  // the first subscription on.
+  std::unique_ptr<engine::ChangeFeed> change_feed;
+  if (options.watch) {
+    engine::ChangeFeedOptions feed_options;
+    feed_options.queue_events = options.watch_queue_events;
+    feed_options.image_extensions = config.image_extensions;
+    feed_options.max_sidecar_bytes = options.max_sidecar_bytes;
+    auto created = engine::ChangeFeed::Create(feed_options);
+    if (created.ok()) {
+      change_feed = *std::move(created);
+    } else {
+      spdlog::warn("no change feed (Watch answers FAILED_PRECONDITION): {}",
+                   std::string(created.status().message()));
+    }
+  }
+  config.change_feed = change_feed.get();
   config.image_locks = &image_locks;
   config.store = &store;
   config.max_sidecar_bytes = options.max_sidecar_bytes;

@@ -90,6 +90,7 @@ std::vector<std::string> FlagsNeedingRestart(const DaemonOptions& running,
   check("cache-max-bytes", running.cache_max_bytes, wanted.cache_max_bytes);
   check("watch", running.watch, wanted.watch);
   check("max-watches", running.max_watches, wanted.max_watches);
+  check("watch-queue-events", running.watch_queue_events, wanted.watch_queue_events);
   check("metrics-listen", running.metrics_listen, wanted.metrics_listen);
   check("tls-cert", running.tls_cert, wanted.tls_cert);
   check("tls-key", running.tls_key, wanted.tls_key);

@@ -53,7 +53,8 @@ CallMetrics::Snapshot CallMetrics::Get() const {
   return Snapshot{methods_, failed_, active_};
 }
 
-CallScope::CallScope(CallMetrics& metrics, std::string method, const grpc::ServerContext& context)
+CallScope::CallScope(CallMetrics& metrics, std::string method, const grpc::ServerContext& context,
+                     Length length)
     : metrics_(metrics),
       method_(std::move(method)),
       peer_(context.peer()),
@@ -62,7 +63,7 @@ CallScope::CallScope(CallMetrics& metrics, std::string method, const grpc::Serve
   switch (metrics_.TryStart()) {
     case CallMetrics::Admission::kAdmitted:
       admitted_ = counted_ = true;
-      watched_ = metrics_.default_deadline().Watch(context);
+      if (length == Length::kBounded) watched_ = metrics_.default_deadline().Watch(context);
       break;
     case CallMetrics::Admission::kDraining:
       refusal_ = grpc::Status(grpc::StatusCode::UNAVAILABLE,

@@ -86,7 +86,12 @@ class CallMetrics {
 // Lives for one call; on Finish it counts the call and logs its line.
 class CallScope {
  public:
-  CallScope(CallMetrics& metrics, std::string method, const grpc::ServerContext& context);
+  // What a call may take: the daemon's default deadline applies to calls
+  // that set none, except to a stream that runs until its client leaves
+  // (Watch).
+  enum class Length { kBounded, kUntilClientLeaves };
+  CallScope(CallMetrics& metrics, std::string method, const grpc::ServerContext& context,
+            Length length = Length::kBounded);
   ~CallScope();
   CallScope(const CallScope&) = delete;
   CallScope& operator=(const CallScope&) = delete;

@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "server/engine/base/worker_pool.h"
 #include "server/engine/cache/tree_cache.h"
+#include "server/engine/feed/change_feed.h"
 #include "server/engine/fs/allowed_roots.h"
 #include "server/engine/ops/engine_context.h"
 #include "server/engine/recovery/working_file_sweep.h"
@@ -50,6 +51,8 @@ struct ServiceConfig {
   CallLimits call_limits{};
   // Most files (images and sidecars) one tree call may find; 0: no limit.
   int64_t max_files_per_request = 0;
+  // The change feed Watch serves; null with --no-watch.
+  engine::ChangeFeed* change_feed = nullptr;
   // The start-up sweep of stray working files, for its figures; null: none.
   const engine::SweepProgress* startup_sweep = nullptr;
 };
@@ -107,6 +110,10 @@ class SidecarService final : public sidecar::v1::SidecarService::Service {
   grpc::Status PurgeQuarantine(
       grpc::ServerContext* context, const sidecar::v1::PurgeQuarantineRequest* request,
       grpc::ServerWriter<sidecar::v1::PurgeQuarantineResponse>* writer) override;
+
+  // The change feed (sidecar_service_watch.cc).
+  grpc::Status Watch(grpc::ServerContext* context, const sidecar::v1::WatchRequest* request,
+                     grpc::ServerWriter<sidecar::v1::WatchResponse>* writer) override;
 
  private:
   // The roots in force for one call.

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import types
 from pathlib import Path
 from typing import Any, Callable, Literal, Union, get_args, get_origin, get_type_hints, is_typeddict
@@ -62,6 +63,8 @@ MESSAGES: dict[type, tuple[str, dict[str, str]]] = {
     st.QuarantineRestoreSummary: ("RestoreQuarantineSummary", {}),
     st.QuarantinePurgeItem: ("PurgeQuarantineResult", {}),
     st.QuarantinePurgeSummary: ("PurgeQuarantineSummary", {}),
+    st.SidecarChange: ("SidecarChange", {}),
+    st.WatchReset: ("WatchReset", {}),
 }
 TYPED_DICTS = {value for value in vars(st).values() if is_typeddict(value)}
 BY_MESSAGE = {name: typed for typed, (name, _) in MESSAGES.items()}
@@ -269,6 +272,22 @@ CALLS: list[tuple[str, Callable[[Path], tuple[Any, ...]], dict[str, Any]]] = [
 ]
 
 
+#: A cursor of no running daemon: a watch from it starts with a reset.
+FOREIGN_CURSOR = "c:0000000000000000:1"
+
+
+def write_a_sidecar(tree: Path) -> None:
+    """A change for a watch of `tree` to report."""
+    (tree / "b/IMG_5.json").write_text(json.dumps(known_tree.yolo_document()))
+
+
+def check_watch_events(events: list[Any], seen: set[type]) -> None:
+    """A watch's reset and change against what watch() declares its items are."""
+    assert len(events) == 2 and sidecard.is_reset(events[0]) and sidecard.is_change(events[1])
+    for index, event in enumerate(events):
+        check(event, sidecard.WatchEvent, f"watch[{index}]", seen)
+
+
 def test_every_public_method_is_called_here() -> None:
     assert {name for name, _, _ in CALLS} == PUBLIC_METHODS
 
@@ -281,6 +300,14 @@ def test_the_blocking_client_returns_what_it_declares(daemon: Daemon, library: P
             value = getattr(client, name)(*args(tree), **kwargs)
             items = list(value) if isinstance(value, sidecard.Stream) else None
             check_call(sidecard.Client, name, value, items, seen)
+        with client.watch(tree, cursor=FOREIGN_CURSOR) as stream:
+            guard = threading.Timer(20, stream.cancel)  # a missing event fails, not hangs
+            guard.start()
+            events = [next(stream)]
+            write_a_sidecar(tree)
+            events.append(next(stream))
+            guard.cancel()
+        check_watch_events(events, seen)
     assert seen == TYPED_DICTS, f"never returned: {TYPED_DICTS - seen}"
 
 
@@ -298,8 +325,13 @@ def test_the_asyncio_client_returns_what_it_declares(daemon: Daemon, library: Pa
                     assert inspect.iscoroutine(returned), name
                     value, items = await returned, None
                 check_call(sidecard.aio.Client, name, value, items, seen)
+            async with client.watch(tree, cursor=FOREIGN_CURSOR) as stream:
+                events = [await stream.__anext__()]
+                write_a_sidecar(tree)
+                events.append(await stream.__anext__())
+            check_watch_events(events, seen)
 
-    asyncio.run(main())
+    asyncio.run(asyncio.wait_for(main(), 60))
     assert seen == TYPED_DICTS, f"never returned: {TYPED_DICTS - seen}"
 
 

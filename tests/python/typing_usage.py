@@ -10,6 +10,7 @@ import sidecard
 import sidecard.aio
 from sidecard.aio import AsyncStream
 from sidecard.types import (
+    ChangeKindName,
     CleanupItem,
     CleanupSummary,
     ConvertItem,
@@ -24,6 +25,7 @@ from sidecard.types import (
     ServerInfo,
     Stats,
     ValidateSummary,
+    WatchResetReasonName,
 )
 
 
@@ -85,6 +87,17 @@ def blocking(client: sidecard.Client, root: str) -> None:
     assert_type(saved, SaveSidecarResult)
     assert_type(saved["merged_from"], list[str])
 
+    with client.watch(root, cursor=None) as watched:
+        assert_type(watched.started(), str)
+        for event in watched:
+            assert_type(event, sidecard.WatchEvent)
+            if sidecard.is_change(event):
+                assert_type(event["operations"], list[str])
+                assert_type(event["kind"], ChangeKindName | None)
+            if sidecard.is_reset(event):
+                assert_type(event["reason"], WatchResetReasonName | None)
+            assert_type(watched.cursor, str)
+
 
 async def asynchronous(client: sidecard.aio.Client, root: str) -> None:
     assert_type(await client.health(), HealthStatus)
@@ -106,3 +119,7 @@ async def asynchronous(client: sidecard.aio.Client, root: str) -> None:
         assert_type(document, dict[str, Any])
     assert_type(await client.read_sidecar(root), ReadSidecarResult)
     assert_type(await client.save_sidecar(root, "quality", "{}"), SaveSidecarResult)
+    async with client.watch(root) as watching:
+        assert_type(await watching.started(), str)
+        async for change in watching:
+            assert_type(change, sidecard.WatchEvent)

@@ -77,13 +77,19 @@ from sidecard.types import (
     StartupSweepFigures,
     Stats,
     ValidateSummary,
+    ChangeKindName,
+    SidecarChange,
+    WatchReset,
+    WatchResetReasonName,
 )
+from sidecard._watch import WatchEvent, WatchStream, is_change, is_reset
 
 __all__ = [
     "SYSTEM_ADDRESS",
     "Aborted",
     "CacheFigures",
     "Cancelled",
+    "ChangeKindName",
     "CleanupActionName",
     "CleanupItem",
     "CleanupModeName",
@@ -125,6 +131,7 @@ __all__ = [
     "RestoreActionName",
     "SaveSidecarResult",
     "ServerInfo",
+    "SidecarChange",
     "SidecarFormatName",
     "SidecardError",
     "SkippedSidecar",
@@ -136,5 +143,11 @@ __all__ = [
     "Unimplemented",
     "ValidateResult",
     "ValidateSummary",
+    "WatchEvent",
+    "WatchReset",
+    "WatchResetReasonName",
+    "WatchStream",
+    "is_change",
+    "is_reset",
     "__version__",
 ]

@@ -25,7 +25,9 @@ import grpc.aio
 
 from sidecard import _calls
 from sidecard._api import ClientBase
+from sidecard._paths import RequestPath
 from sidecard._streams import StreamBase
+from sidecard._watch import AsyncWatchStream, watch_request
 from sidecard.client import output_file
 from sidecard.errors import from_rpc_error
 
@@ -104,6 +106,11 @@ class Client(ClientBase):
     @classmethod
     def _doc(cls, name: str, doc: str) -> str:
         return f"See :meth:`sidecard.Client.{name}`."
+
+    def watch(self, root: RequestPath, cursor: str | None = None) -> AsyncWatchStream:
+        """See :meth:`sidecard.Client.watch`; an async iterator (``await stream.started()``)."""
+        call = self._stub.Watch(watch_request(root, cursor), timeout=None, metadata=self._metadata)
+        return AsyncWatchStream(call, self.address)
 
     async def close(self) -> None:
         """Closes the channel; calls in progress are cancelled."""

@@ -26,8 +26,9 @@ import grpc
 from sidecard import _calls
 from sidecard._api import CHANNEL_OPTIONS, ClientBase, channel_credentials, connect
 from sidecard._calls import Unpack
-from sidecard._paths import PathArg
+from sidecard._paths import PathArg, RequestPath
 from sidecard._streams import StreamBase, missing_summary
+from sidecard._watch import WatchStream, watch_request
 from sidecard.errors import from_rpc_error
 
 # The plumbing the asyncio client once imported from here lives in _api,
@@ -177,6 +178,22 @@ class Client(ClientBase):
             for chunk in stream:
                 out.write(chunk)
         return call.result(None, stream.summary)
+
+    def watch(self, root: RequestPath, cursor: str | None = None) -> WatchStream:
+        """Watches the sidecar files under `root`: a stream of changes as they happen.
+
+        Items are :class:`~sidecard.types.SidecarChange` dicts (created, changed
+        with the operations now present, removed) and, when changes were
+        missed, :class:`~sidecard.types.WatchReset` dicts (:func:`sidecard.is_reset`):
+        list the tree again, then go on. `cursor`: the ``cursor`` of the last
+        item handled before a reconnect; the stream then starts with every
+        change since, or with a reset. The stream has no deadline (the
+        client's timeout does not apply) and never ends on its own: cancel it
+        or leave its ``with`` block. FailedPrecondition when the daemon does
+        not watch (``--no-watch``) or the tree cannot be watched.
+        """
+        call = self._stub.Watch(watch_request(root, cursor), timeout=None, metadata=self._metadata)
+        return WatchStream(call, self.address)
 
     def close(self) -> None:
         """Closes the channel; calls in progress are cancelled."""

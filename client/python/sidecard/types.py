@@ -55,6 +55,10 @@ __all__ = [
     "StartupSweepFigures",
     "Stats",
     "ValidateSummary",
+    "ChangeKindName",
+    "SidecarChange",
+    "WatchReset",
+    "WatchResetReasonName",
 ]
 
 # --- enums ----------------------------------------------------------------
@@ -107,6 +111,16 @@ PruneActionName = Literal[
 RestoreActionName = Literal["would_restore", "restored", "conflict", "failed"]
 #: What a quarantine purge did (or would do) with one batch (PurgeAction).
 PurgeActionName = Literal["would_purge", "purged", "failed"]
+#: What happened to a sidecar file, as Watch reports it (ChangeKind).
+ChangeKindName = Literal["created", "changed", "removed"]
+#: Why a Watch stream must resynchronise (WatchResetReason).
+WatchResetReasonName = Literal[
+    "daemon_restarted",
+    "events_lost",
+    "cursor_expired",
+    "not_watched_then",
+    "subscriber_too_slow",
+]
 
 # --- Validate -------------------------------------------------------------
 
@@ -743,3 +757,39 @@ class QuarantinePurgeSummary(TypedDict):
     bytes: int
     #: Wall time of the call in seconds.
     duration_seconds: float
+
+
+# --- Watch ----------------------------------------------------------------
+
+
+class SidecarChange(TypedDict):
+    """A sidecar file created, changed or removed (an item of
+    :meth:`~sidecard.Client.watch`)."""
+
+    #: What happened to it.
+    kind: ChangeKindName | None
+    #: The sidecar file, absolute.
+    path: str | None
+    #: Its storage format (from the extension).
+    format: SidecarFormatName | None
+    #: Created and changed: the operations it holds now, sorted.
+    operations: list[str]
+    #: Created and changed: whether it decodes to a valid document.
+    valid: bool
+    #: Created and changed, when not valid: the first problem; else "".
+    error: str
+    #: Resume here (``watch(root, cursor=...)``) to get the changes after this one.
+    cursor: str
+
+
+class WatchReset(TypedDict):
+    """Changes were missed (an item of :meth:`~sidecard.Client.watch`): list the
+    tree again (validate, stats), then go on; the stream continues after
+    ``cursor``."""
+
+    #: Why.
+    reason: WatchResetReasonName | None
+    #: Why, for people.
+    message: str
+    #: Where the stream now stands.
+    cursor: str
