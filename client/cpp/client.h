@@ -118,6 +118,12 @@ class Client {
   grpc::Status Convert(const sidecar::v1::ConvertRequest& request,
                        const std::function<void(const sidecar::v1::ConvertResponse&)>& on_message);
 
+  // Finds the images under `request.root()` whose sidecars match the
+  // request's predicates, calling `on_message` with each streamed message as
+  // it arrives (batches of matches, then the summary).
+  grpc::Status Find(const sidecar::v1::FindRequest& request,
+                    const std::function<void(const sidecar::v1::FindResponse&)>& on_message);
+
   // Cleanup's quarantine under `request.root()`: lists its batches and
   // files, moves files back (unless `dry_run`), or deletes old batches
   // (unless `dry_run`), calling `on_message` with each streamed message.

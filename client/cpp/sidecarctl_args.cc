@@ -23,6 +23,11 @@ std::optional<std::string> ParsedArgs::Value(absl::string_view name) const {
   return it->second;
 }
 
+std::vector<std::string> ParsedArgs::Values(absl::string_view name) const {
+  const auto it = all_values_.find(std::string(name));
+  return it == all_values_.end() ? std::vector<std::string>() : it->second;
+}
+
 absl::StatusOr<ParsedArgs> ParseArgs(std::span<const std::string> args,
                                      std::span<const FlagSpec> accepted, bool stop_at_positional) {
   ParsedArgs parsed;
@@ -64,6 +69,7 @@ absl::StatusOr<ParsedArgs> ParseArgs(std::span<const std::string> args,
     if (spec->takes_value && value->empty()) {
       return absl::InvalidArgumentError(absl::StrCat("--", name, " needs a non-empty value"));
     }
+    parsed.all_values_[std::string(name)].push_back(*value);
     parsed.flags_[std::string(name)] = *std::move(value);
   }
   return parsed;

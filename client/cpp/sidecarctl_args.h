@@ -29,6 +29,8 @@ class ParsedArgs {
   bool Has(absl::string_view name) const { return flags_.count(std::string(name)) > 0; }
   // The value of flag `name` (the last one when repeated), or nullopt.
   std::optional<std::string> Value(absl::string_view name) const;
+  // Every value of flag `name`, in the order given (for a repeatable flag).
+  std::vector<std::string> Values(absl::string_view name) const;
   // Arguments that are not flags, in order.
   const std::vector<std::string>& positional() const { return positional_; }
 
@@ -36,6 +38,7 @@ class ParsedArgs {
   friend absl::StatusOr<ParsedArgs> ParseArgs(std::span<const std::string>,
                                               std::span<const FlagSpec>, bool);
   std::map<std::string, std::string> flags_;
+  std::map<std::string, std::vector<std::string>> all_values_;
   std::vector<std::string> positional_;
 };
 

@@ -64,6 +64,7 @@ extern const Command kSaveCommand;
 extern const Command kExportCommand;
 extern const Command kConvertCommand;
 extern const Command kQuarantineCommand;
+extern const Command kFindCommand;
 
 // Prints "sidecarctl: <message>" and where to find help on stderr; returns
 // kExitUsage. `command` names the command whose help applies, if any.

@@ -60,6 +60,8 @@ MESSAGES: dict[type, tuple[str, dict[str, str]]] = {
     st.QuarantineRestoreSummary: ("RestoreQuarantineSummary", {}),
     st.QuarantinePurgeItem: ("PurgeQuarantineResult", {}),
     st.QuarantinePurgeSummary: ("PurgeQuarantineSummary", {}),
+    st.FoundImage: ("FoundImage", {}),
+    st.FindSummary: ("FindSummary", {}),
 }
 TYPED_DICTS = {value for value in vars(st).values() if is_typeddict(value)}
 BY_MESSAGE = {name: typed for typed, (name, _) in MESSAGES.items()}
