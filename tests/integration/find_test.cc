@@ -190,8 +190,8 @@ TEST_F(FindTest, SidecarctlPrintsPathsAndJsonLines) {
   RunResult orphans = Ctl({"find", tree_.root(), "--orphans"});
   EXPECT_EQ(orphans.out, P("2025/g2/gone.json") + "\n");
 
-  RunResult lines = Ctl({"find", tree_.root(), "--has", "face_detection", "--min-faces=2",
-                         "--jsonl"});
+  RunResult lines =
+      Ctl({"find", tree_.root(), "--has", "face_detection", "--min-faces=2", "--jsonl"});
   EXPECT_EQ(lines.exit_code, 0) << lines.err;
   std::vector<std::string> rows;
   for (size_t at = 0, end; (end = lines.out.find('\n', at)) != std::string::npos; at = end + 1) {
