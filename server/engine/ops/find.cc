@@ -153,12 +153,16 @@ class SymlinkTargets {
 
   // The target's directory was resolved inside the roots; it is opened
   // beneath them, so a directory swapped for a link meanwhile is not read.
+  // Its listing may come from the cache while the directory's watch or stamp
+  // proves it unchanged, as the walk's do: game folders of links into one
+  // big originals folder then cost no listing of it per call.
   std::unique_ptr<DirectoryScan> ScanTarget(const std::string& dir_path) const {
     auto fd = OpenDirectoryBeneath(*context_.allowed_roots, dir_path);
     if (!fd.ok()) return nullptr;
     ScanOptions scan_options;
     scan_options.image_extensions = context_.image_extensions;
     scan_options.allowed_roots = context_.allowed_roots;
+    context_.cache->PrepareScan(scan_options);
     auto scan = ScanDirectory(*std::move(fd), "", dir_path, scan_options);
     if (!scan.ok()) return nullptr;
     return std::make_unique<DirectoryScan>(*std::move(scan));
