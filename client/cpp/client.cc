@@ -198,6 +198,14 @@ grpc::Status Client::Export(
   return ReadStream(*reader, on_message);
 }
 
+grpc::Status Client::Find(const sidecar::v1::FindRequest& request,
+                          const std::function<void(const sidecar::v1::FindResponse&)>& on_message) {
+  grpc::ClientContext context;
+  PrepareContext(context);
+  auto reader = sidecar_->Find(&context, request);
+  return ReadStream(*reader, on_message);
+}
+
 grpc::Status Client::Convert(
     const sidecar::v1::ConvertRequest& request,
     const std::function<void(const sidecar::v1::ConvertResponse&)>& on_message) {

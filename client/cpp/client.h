@@ -123,6 +123,11 @@ class Client {
   // `on_message` with each streamed message as it arrives.
   grpc::Status Prune(const sidecar::v1::PruneRequest& request,
                      const std::function<void(const sidecar::v1::PruneResponse&)>& on_message);
+  // Finds the images under `request.root()` whose sidecars match the
+  // request's predicates, calling `on_message` with each streamed message as
+  // it arrives (batches of matches, then the summary).
+  grpc::Status Find(const sidecar::v1::FindRequest& request,
+                    const std::function<void(const sidecar::v1::FindResponse&)>& on_message);
 
   // Cleanup's quarantine under `request.root()`: lists its batches and
   // files, moves files back (unless `dry_run`), or deletes old batches

@@ -32,11 +32,10 @@ constexpr FlagSpec kGlobalFlags[] = {{"address", true}, {"timeout", true}, {"jso
                                      {"tls"},           {"tls-ca", true},  {"tls-cert", true},
                                      {"tls-key", true}};
 
-constexpr const Command* kCommands[] = {&kValidateCommand,   &kStatsCommand,   &kCleanupCommand,
-                                        &kQuarantineCommand, &kReadCommand,    &kSaveCommand,
-                                        &kExportCommand,     &kConvertCommand, &kPruneCommand,
-                                        &kWatchCommand,
-                                        &kInfoCommand,       &kHealthCommand,  &kVersionCommand};
+constexpr const Command* kCommands[] = {
+    &kValidateCommand, &kStatsCommand, &kFindCommand,   &kCleanupCommand, &kQuarantineCommand,
+    &kReadCommand,     &kSaveCommand,  &kExportCommand, &kConvertCommand, &kPruneCommand,
+    &kWatchCommand,    &kInfoCommand,  &kHealthCommand, &kVersionCommand};
 
 constexpr char kExitCodes[] = R"(Exit status:
   0  success

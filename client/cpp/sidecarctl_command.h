@@ -66,6 +66,7 @@ extern const Command kConvertCommand;
 extern const Command kPruneCommand;
 extern const Command kQuarantineCommand;
 extern const Command kWatchCommand;
+extern const Command kFindCommand;
 
 // Prints "sidecarctl: <message>" and where to find help on stderr; returns
 // kExitUsage. `command` names the command whose help applies, if any.

@@ -16,13 +16,14 @@ _sidecarctl() {
     prev=${COMP_WORDS[COMP_CWORD - 2]}
   fi
 
-  local commands="validate stats cleanup quarantine read save export convert prune watch info health version help"
+  local commands="validate stats find cleanup quarantine read save export convert prune watch info health version help"
   local global_flags="--address --timeout --json --token-file --tls --tls-ca --tls-cert
     --tls-key --help --version"
   # Flags that take a value (the next word), global or a command's.
   local value_flags=" --address --timeout --token-file --tls-ca --tls-cert --tls-key
     --operation --keep-operation --min-age --backend --format --data --file --content --output --to --service
-    --batch --older-than --cursor "
+    --batch --older-than --cursor --has --missing --failed --min-faces --min-objects --class
+    --changed-since "
 
   # The command: the first word that is neither a flag nor a flag's value.
   local command= i word
@@ -63,7 +64,8 @@ _sidecarctl() {
       mapfile -t COMPREPLY < <(compgen -W "sidecar.v1.SidecarService" -- "$cur")
       return
       ;;
-    --address | --timeout | --operation | --keep-operation | --min-age | --backend | --data | --cursor)
+    --address | --timeout | --operation | --keep-operation | --min-age | --backend | --data | --cursor | \
+      --has | --missing | --failed | --min-faces | --min-objects | --class | --changed-since)
       COMPREPLY=()
       return
       ;;
@@ -73,6 +75,8 @@ _sidecarctl() {
   case $command in
     validate) flags="--operation --non-recursive --summary-only --invalid-only --jsonl" ;;
     stats) flags="--operation --non-recursive" ;;
+    find) flags="--has --missing --failed --min-faces --min-objects --class --format --invalid
+      --orphans --no-sidecar --changed-since --non-recursive --jsonl" ;;
     cleanup) flags="--dry-run --delete --quarantine --min-age --non-recursive --jsonl" ;;
     save) flags="--backend --format --overwrite-corrupt --allow-missing-image --data --file" ;;
     export) flags="--format --content --operation --keep-operation --non-recursive --output" ;;
@@ -111,7 +115,7 @@ _sidecarctl() {
         mapfile -t COMPREPLY < <(compgen -d -- "$cur")
       fi
       ;;
-    validate | stats | cleanup | export | convert | prune | watch)
+    validate | stats | find | cleanup | export | convert | prune | watch)
       compopt -o filenames 2>/dev/null
       mapfile -t COMPREPLY < <(compgen -d -- "$cur")
       ;;

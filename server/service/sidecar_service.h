@@ -110,6 +110,8 @@ class SidecarService final : public sidecar::v1::SidecarService::Service {
   grpc::Status PurgeQuarantine(
       grpc::ServerContext* context, const sidecar::v1::PurgeQuarantineRequest* request,
       grpc::ServerWriter<sidecar::v1::PurgeQuarantineResponse>* writer) override;
+  grpc::Status Find(grpc::ServerContext* context, const sidecar::v1::FindRequest* request,
+                    grpc::ServerWriter<sidecar::v1::FindResponse>* writer) override;
 
   // The change feed (sidecar_service_watch.cc).
   grpc::Status Watch(grpc::ServerContext* context, const sidecar::v1::WatchRequest* request,

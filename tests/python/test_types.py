@@ -65,6 +65,8 @@ MESSAGES: dict[type, tuple[str, dict[str, str]]] = {
     st.QuarantinePurgeSummary: ("PurgeQuarantineSummary", {}),
     st.SidecarChange: ("SidecarChange", {}),
     st.WatchReset: ("WatchReset", {}),
+    st.FoundImage: ("FoundImage", {}),
+    st.FindSummary: ("FindSummary", {}),
 }
 TYPED_DICTS = {value for value in vars(st).values() if is_typeddict(value)}
 BY_MESSAGE = {name: typed for typed, (name, _) in MESSAGES.items()}
@@ -245,6 +247,7 @@ CALLS: list[tuple[str, Callable[[Path], tuple[Any, ...]], dict[str, Any]]] = [
     ("validate", lambda tree: (tree,), {}),
     ("iter_validate", lambda tree: (tree,), {"batch_size": 2}),
     ("stats", lambda tree: (tree,), {}),
+    ("find", lambda tree: (tree,), {"batch_size": 2}),
     ("read_sidecar", lambda tree: (tree / "a/IMG_1.jpg",), {}),
     ("read_sidecar", lambda tree: (tree / "a/IMG_4.jpg",), {}),
     ("read_sidecar", lambda tree: (tree / known_tree.NO_SIDECAR,), {}),

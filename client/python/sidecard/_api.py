@@ -14,7 +14,7 @@ import grpc
 from sidecard import _convert, _requests, autostart
 from sidecard._calls import Collected, Method, Streaming, Unary, collected, streaming, unary
 from sidecard._paths import PathArg, RequestPath
-from sidecard._requests import Payload
+from sidecard._requests import Names, Payload, TimeArg
 from sidecard._stubs import health_pb2_grpc, sidecar_pb2_grpc
 from sidecard.config import Settings, resolve
 from sidecard.results import (
@@ -34,6 +34,8 @@ from sidecard.types import (
     ConvertSummary,
     ExportSummary,
     FileReport,
+    FindSummary,
+    FoundImage,
     HealthStatus,
     PruneItem,
     PruneSummary,
@@ -187,6 +189,10 @@ def _convert_stream(
 ) -> Streaming[ConvertItem, ConvertSummary]:
     request = _requests.convert(root, to, apply, recursive, batch_size)
     return Streaming("Convert", request, _results)
+
+
+def _matches(response: Any) -> tuple[list[Any], dict[str, Any] | None]:
+    return _convert.batch(response, "matches")
 
 
 def _files(response: Any) -> tuple[list[Any], dict[str, Any] | None]:
@@ -345,6 +351,54 @@ class ClientBase:
         `filter_applied`) and the extras of StatsResponse.
         """
         return Unary("Stats", _requests.stats(root, operation, recursive), _stats)
+
+    @streaming
+    @staticmethod
+    def find(
+        root: RequestPath,
+        *,
+        has: Names = None,
+        missing: Names = None,
+        failed: Names = None,
+        min_faces: int | None = None,
+        min_objects: int | None = None,
+        object_class: Names = None,
+        format: str | None = None,
+        invalid: bool = False,
+        orphans: bool = False,
+        no_sidecar: bool = False,
+        changed_since: TimeArg = None,
+        recursive: bool = True,
+        batch_size: int = 0,
+    ) -> Streaming[FoundImage, FindSummary]:
+        """Streams one dict per image under `root` whose sidecar matches every
+        predicate given (AND); then `.summary` is set. Answered from the daemon's
+        cache of sidecar facts.
+
+        Args:
+            has: operation(s) its sidecar holds: ``face_detection``, or
+                ``face_detection.insightface`` for a payload under that backend.
+            missing: operation(s) its sidecar lacks (an image with no sidecar lacks all).
+            failed: operation(s) with a payload whose ``success`` is false.
+            min_faces, min_objects: at least this many over its payloads.
+            object_class: class name(s) of an object it holds (``"sports ball"``).
+            format: its sidecar read first is ``bin``, ``rkyv`` or ``json``.
+            invalid: one of its sidecar files is invalid.
+            orphans: orphaned sidecar documents (no image) instead of images.
+            no_sidecar: images with no sidecar file at all.
+            changed_since: a sidecar file modified at or after this time: RFC 3339
+                text, unix seconds, or an aware datetime.
+            recursive: False for the images directly inside `root` only.
+
+        A bad predicate raises InvalidArgument naming it.
+        """
+        request = _requests.find(
+            root, has=has, missing=missing, failed=failed, min_faces=min_faces,
+            min_objects=min_objects, object_class=object_class, format=format, invalid=invalid,
+            orphans=orphans, no_sidecar=no_sidecar, changed_since=changed_since,
+            recursive=recursive, batch_size=batch_size,
+        )
+        return Streaming("Find", request, _matches)
 
     @streaming
     @staticmethod

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from typing import Any, Iterable, Mapping, cast
 
 from sidecard._convert import enum_label
@@ -64,6 +65,72 @@ def validate(
         summary_only=summary_only,
         batch_size=batch_size,
     )
+
+
+#: One operation (``face_detection``, ``face_detection.insightface``) or several.
+Names = str | Iterable[str] | None
+
+#: A time for Find's changed_since: RFC 3339 text, unix seconds, or an aware datetime.
+TimeArg = str | float | datetime | None
+
+
+def _names(value: Names) -> list[str]:
+    """One name or several as a list (a str is one name, not its letters)."""
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _time_text(value: TimeArg) -> str:
+    """A changed_since time as the daemon reads it: RFC 3339 or unix seconds."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("changed_since: a datetime needs a time zone (tzinfo)")
+        return value.isoformat()
+    if isinstance(value, bool):
+        raise TypeError("changed_since must be a time, not a bool")
+    return value if isinstance(value, str) else repr(float(value))
+
+
+def find(
+    root: RequestPath,
+    *,
+    has: Names,
+    missing: Names,
+    failed: Names,
+    min_faces: int | None,
+    min_objects: int | None,
+    object_class: Names,
+    format: str | None,
+    invalid: bool,
+    orphans: bool,
+    no_sidecar: bool,
+    changed_since: TimeArg,
+    recursive: bool,
+    batch_size: int,
+) -> pb.FindRequest:
+    """A FindRequest (the daemon checks the predicates and names a bad one)."""
+    request = pb.FindRequest(
+        **path_field("root", root),
+        non_recursive=not recursive,
+        has=_names(has),
+        missing=_names(missing),
+        failed=_names(failed),
+        object_classes=_names(object_class),
+        format=format or "",
+        invalid=invalid,
+        orphans=orphans,
+        no_sidecar=no_sidecar,
+        changed_since=_time_text(changed_since),
+        batch_size=batch_size,
+    )
+    if min_faces is not None:
+        request.min_faces = min_faces
+    if min_objects is not None:
+        request.min_objects = min_objects
+    return request
 
 
 def quarantine_list(root: RequestPath, batch: str | None, batch_size: int) -> pb.ListQuarantineRequest:

@@ -793,3 +793,58 @@ class WatchReset(TypedDict):
     message: str
     #: Where the stream now stands.
     cursor: str
+class FoundImage(TypedDict):
+    """One match of Find (the items of :meth:`~sidecard.Client.find`): an image
+    (or, for an ``orphans`` query, an orphaned sidecar document) and what its
+    sidecar holds. A symlinked image's sidecar is the one beside its resolved
+    target; images sharing a stem (``x.jpg``, ``x.CR2``) match as two."""
+
+    #: The image; None for an orphan.
+    image: str | None
+    #: The sidecar file read first (read priority); None when there is none.
+    sidecar: str | None
+    #: The format of ``sidecar``; None when there is none.
+    format: SidecarFormatName | None
+    #: Operations present, snake_case, sorted.
+    operations: list[str]
+    #: ``operation.backend`` of every payload held under a backend, sorted.
+    backends: list[str]
+    #: ``operation`` and ``operation.backend`` of every payload with ``success: false``.
+    failed: list[str]
+    #: Faces over all payloads.
+    face_count: int
+    #: Objects over all payloads.
+    object_count: int
+    #: Objects per class name.
+    object_classes: dict[str, int]
+    #: False when one of its sidecar files is invalid.
+    valid: bool
+    #: The first invalid sidecar file (read priority); None when all are valid.
+    invalid_sidecar: str | None
+    #: Sidecar files of the image (``x.bin`` and ``x.json`` are two).
+    sidecar_files: int
+    #: Newest modification time of its sidecar files, unix seconds; 0 when none.
+    modified_unix_seconds: float
+    #: True for an orphaned sidecar document (no image).
+    orphan: bool
+
+
+class FindSummary(TypedDict):
+    """The totals of a Find run (the ``summary`` of a :meth:`~sidecard.Client.find` stream)."""
+
+    #: The root that was searched (absolute, symlinks resolved; text).
+    root: str
+    #: Images looked at.
+    images: int
+    #: Orphaned sidecar documents looked at.
+    orphans: int
+    #: Matches streamed.
+    matched: int
+    #: The predicates applied, as sidecarctl spells them (``--missing face_detection``).
+    predicates: list[str]
+    #: Directories that could not be listed.
+    unreadable_directories: int
+    #: Directories whose listing failed, with the reason (at most 100).
+    directory_errors: list[str]
+    #: Wall time of the run in seconds.
+    duration_seconds: float

@@ -157,6 +157,26 @@ class RustSidecarManager:
             )
         return int(result.summary["removed"])
 
+    def images_needing_operation(
+        self, directory: PathArg, operation: str, *, recursive: bool = True
+    ) -> list[str]:
+        """The images under `directory` that still need `operation`: their sidecar
+        lacks it (or they have none), or a payload of it failed (``success: false``).
+
+        Sorted paths, each once; a symlinked image is judged by the sidecar beside
+        its resolved target. One question to the daemon's cache instead of reading
+        every sidecar (sportball's ``_filter_images_needing_processing``).
+        `operation` is a name (``face_detection``), an ``OperationType`` member, or
+        ``operation.backend``.
+        Raises SidecardError (a RuntimeError) if the call fails.
+        """
+        name = _legacy.name_of(operation)
+        client = self._sidecard()
+        lacking = client.find(directory, missing=name, recursive=recursive)
+        failed = client.find(directory, failed=name, recursive=recursive)
+        needing = {found["image"] for stream in (lacking, failed) for found in stream}
+        return sorted(image for image in needing if image is not None)
+
     def export_sidecar_data(
         self,
         directory: PathArg,

@@ -1,0 +1,22 @@
+// Find: request predicates → engine predicates, engine results (ops/find.h)
+// → sidecar.v1 messages.
+#ifndef SIDECARD_SERVER_SERVICE_FIND_MAPPING_H_
+#define SIDECARD_SERVER_SERVICE_FIND_MAPPING_H_
+
+#include "absl/status/statusor.h"
+#include "server/engine/ops/find.h"
+#include "sidecar/v1/sidecar.pb.h"
+
+namespace sidecard::service {
+
+// The request's predicates, each checked: InvalidArgument naming the first
+// that is malformed (an operation, a negative count, a format, a time).
+absl::StatusOr<engine::FindPredicates> FindPredicatesOf(const sidecar::v1::FindRequest& request);
+
+void FillFoundImage(const engine::FoundImage& found, sidecar::v1::FoundImage& out);
+void FillFindSummary(const engine::FindSummary& summary, const engine::FindPredicates& predicates,
+                     sidecar::v1::FindSummary& out);
+
+}  // namespace sidecard::service
+
+#endif  // SIDECARD_SERVER_SERVICE_FIND_MAPPING_H_

@@ -1,0 +1,57 @@
+// Find: the images under a root whose sidecar facts match a query.
+#include <span>
+
+#include "server/engine/fs/path_text.h"
+#include "server/engine/ops/find.h"
+#include "server/service/find_mapping.h"
+#include "server/service/request_checks.h"
+#include "server/service/sidecar_service.h"
+#include "server/service/status_mapping.h"
+#include "server/service/streaming.h"
+
+namespace sidecard::service {
+
+namespace v1 = ::sidecar::v1;
+
+grpc::Status SidecarService::Find(grpc::ServerContext* context, const v1::FindRequest* request,
+                                  grpc::ServerWriter<v1::FindResponse>* writer) {
+  CallScope call(metrics_, "Find", *context);
+  if (auto refused = Admit(call, *context, Access::kRead); !refused.ok()) {
+    return call.Finish(refused);
+  }
+  int32_t batch_size = 0;
+  if (auto checked = CheckBatchSize(request->batch_size(), batch_size); !checked.ok()) {
+    return call.Finish(ToGrpcStatus(checked));
+  }
+  engine::FindOptions options;
+  options.recursive = !request->non_recursive();
+  auto predicates = FindPredicatesOf(*request);
+  if (!predicates.ok()) return call.Finish(ToGrpcStatus(predicates.status()));
+  options.predicates = *std::move(predicates);
+  const auto allowed = roots();
+  auto root = ResolveRequestRoot(*request, *allowed);
+  if (!root.ok()) return call.Finish(ToGrpcStatus(root.status()));
+  call.set_root(engine::DisplayPath(*root));
+
+  BatchWriter<v1::FindResponse> batches(writer, batch_size);
+  auto summary = engine::FindImages(*root, options, MakeContext(*allowed), call.cancellation(),
+                                    [&](std::span<const engine::FoundImage> matches) {
+                                      for (const engine::FoundImage& found : matches) {
+                                        v1::FindResponse* message = batches.Next();
+                                        if (message == nullptr) return false;
+                                        FillFoundImage(found, *message->add_matches());
+                                      }
+                                      return true;
+                                    });
+  if (!summary.ok()) {
+    batches.Flush();
+    return call.Finish(StoppedStatus(context, summary.status()));
+  }
+  call.add_files(summary->images + summary->orphans);
+  v1::FindResponse final_message;
+  FillFindSummary(*summary, options.predicates, *final_message.mutable_summary());
+  if (!batches.WriteFinal(final_message)) return call.Finish(ClientGone());
+  return call.Finish(grpc::Status::OK);
+}
+
+}  // namespace sidecard::service
