@@ -113,8 +113,8 @@ async def asynchronous(client: sidecard.aio.Client, root: str) -> None:
     assert_type((await client.convert(root, "bin")).results, list[ConvertItem])
     assert_type((await client.export(root)).summary, ExportSummary)
     assert_type((await client.prune(root, "face_detection")).summary, PruneSummary)
-    async for change in client.iter_prune(root, "face_detection"):
-        assert_type(change, PruneItem)
+    async for pruned in client.iter_prune(root, "face_detection"):
+        assert_type(pruned, PruneItem)
     async for document in client.iter_documents(root, operations=["yolov8"]):
         assert_type(document, dict[str, Any])
     assert_type(await client.read_sidecar(root), ReadSidecarResult)
