@@ -499,4 +499,19 @@ std::string PrettyJson(const rapidjson::Value& value) {
   return out;
 }
 
+rapidjson::Value CopiedString(std::string_view text,
+                              rapidjson::Document::AllocatorType& allocator) {
+  return rapidjson::Value(text.data(), static_cast<rapidjson::SizeType>(text.size()), allocator);
+}
+
+void SetMember(rapidjson::Value& object, std::string_view key, rapidjson::Value value,
+               rapidjson::Document::AllocatorType& allocator) {
+  auto it = object.FindMember(rapidjson::Value(rapidjson::StringRef(key.data(), key.size())));
+  if (it != object.MemberEnd()) {
+    it->value = std::move(value);
+  } else {
+    object.AddMember(CopiedString(key, allocator), value, allocator);
+  }
+}
+
 }  // namespace sidecard::engine

@@ -59,6 +59,13 @@ std::string CanonicalJson(const rapidjson::Value& value);
 // with ": " after keys).
 std::string PrettyJson(const rapidjson::Value& value);
 
+// A string value holding its own copy of `text`.
+rapidjson::Value CopiedString(std::string_view text, rapidjson::Document::AllocatorType& allocator);
+
+// Sets member `key` of `object` to `value`, replacing it or adding it.
+void SetMember(rapidjson::Value& object, std::string_view key, rapidjson::Value value,
+               rapidjson::Document::AllocatorType& allocator);
+
 }  // namespace sidecard::engine
 
 #endif  // SIDECARD_SERVER_ENGINE_FORMATS_JSON_TEXT_H_

@@ -63,4 +63,11 @@ std::string DisplayPath(std::string_view raw) {
   return shown;
 }
 
+std::string_view Dirname(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  return slash == 0 ? std::string_view("/") : path.substr(0, slash);
+}
+
+std::string_view Basename(std::string_view path) { return path.substr(path.rfind('/') + 1); }
+
 }  // namespace sidecard::engine

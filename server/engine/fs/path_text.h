@@ -14,6 +14,11 @@ std::string DisplayPath(std::string_view raw);
 // True when `text` is valid UTF-8.
 bool IsValidUtf8(std::string_view text);
 
+// The directory part of the absolute path `path` ("/" for a top-level entry)
+// and its last component.
+std::string_view Dirname(std::string_view path);
+std::string_view Basename(std::string_view path);
+
 }  // namespace sidecard::engine
 
 #endif  // SIDECARD_SERVER_ENGINE_FS_PATH_TEXT_H_

@@ -11,6 +11,7 @@
 #include "server/engine/base/saturating.h"
 #include "server/engine/documents/sidecar_group.h"
 #include "server/engine/documents/sidecar_membership.h"
+#include "server/engine/fs/path_text.h"
 #include "server/engine/fs/sandboxed_open.h"
 #include "server/engine/ops/directory_counting.h"
 
@@ -108,13 +109,6 @@ void AddMember(const SidecarFile& file, std::shared_ptr<const SidecarInspection>
     groups[file.group_key].push_back({&file, std::move(inspection)});
   }
 }
-
-std::string_view Dirname(std::string_view path) {
-  const size_t slash = path.rfind('/');
-  return slash == 0 ? std::string_view("/") : path.substr(0, slash);
-}
-
-std::string_view Basename(std::string_view path) { return path.substr(path.rfind('/') + 1); }
 
 // The facts of symlinked images: those of the sidecar beside the resolved
 // target (docs/CONTRACT.md §1), its directory scanned once per call. A

@@ -37,20 +37,6 @@ std::string_view View(const Value& value) {
   return std::string_view(value.GetString(), value.GetStringLength());
 }
 
-Value String(std::string_view text, rapidjson::Document::AllocatorType& allocator) {
-  return Value(text.data(), static_cast<rapidjson::SizeType>(text.size()), allocator);
-}
-
-void SetMember(Value& object, std::string_view key, Value value,
-               rapidjson::Document::AllocatorType& allocator) {
-  auto it = object.FindMember(Value(rapidjson::StringRef(key.data(), key.size())));
-  if (it != object.MemberEnd()) {
-    it->value = std::move(value);
-  } else {
-    object.AddMember(String(key, allocator), value, allocator);
-  }
-}
-
 // Removes every member named `key` (a repeated key counts as its last copy
 // everywhere else, so all its copies go).
 bool RemoveAll(Value& object, std::string_view key) {
@@ -139,13 +125,13 @@ void Remove(const Plan& plan, const PruneOptions& options, rapidjson::Document& 
       options.backend.empty() ? options.operation : Concat(options.operation, ".", options.backend);
   auto info = document.FindMember(kSidecarInfoKey.data());
   if (info == document.MemberEnd()) {
-    document.AddMember(String(kSidecarInfoKey, allocator), Value(rapidjson::kObjectType),
+    document.AddMember(CopiedString(kSidecarInfoKey, allocator), Value(rapidjson::kObjectType),
                        allocator);
     info = document.FindMember(kSidecarInfoKey.data());
   }
   if (!info->value.IsObject()) return;  // not ours to repair
-  SetMember(info->value, "last_updated", String(Rfc3339(options.now), allocator), allocator);
-  SetMember(info->value, "last_pruned", String(removed, allocator), allocator);
+  SetMember(info->value, "last_updated", CopiedString(Rfc3339(options.now), allocator), allocator);
+  SetMember(info->value, "last_pruned", CopiedString(removed, allocator), allocator);
 }
 
 class Pruner {
@@ -414,9 +400,9 @@ std::string EncodePruneRecord(const PruneRecord& record, std::string_view remove
   auto& allocator = document.GetAllocator();
   char digest[17];
   std::snprintf(digest, sizeof digest, "%016" PRIx64, record.written_digest);
-  document.AddMember("removed", String(removed, allocator), allocator);
+  document.AddMember("removed", CopiedString(removed, allocator), allocator);
   document.AddMember("written_size", Value(record.written_size), allocator);
-  document.AddMember("written_fnv1a64", String(digest, allocator), allocator);
+  document.AddMember("written_fnv1a64", CopiedString(digest, allocator), allocator);
   return CanonicalJson(document) + "\n";
 }
 

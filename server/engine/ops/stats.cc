@@ -11,6 +11,7 @@
 #include "server/engine/base/saturating.h"
 #include "server/engine/documents/sidecar_group.h"
 #include "server/engine/documents/sidecar_membership.h"
+#include "server/engine/fs/path_text.h"
 #include "server/engine/fs/sandboxed_open.h"
 #include "server/engine/ops/counting_key.h"
 #include "server/engine/ops/directory_counting.h"
@@ -85,13 +86,6 @@ struct StatsTally : DirectoryTally {
     }
   }
 };
-
-std::string_view Dirname(std::string_view path) {
-  const size_t slash = path.rfind('/');
-  return slash == 0 ? std::string_view("/") : path.substr(0, slash);
-}
-
-std::string_view Basename(std::string_view path) { return path.substr(path.rfind('/') + 1); }
 
 // Stats' counting function (directory_counting.h) and the sums of its
 // tallies. Counting sees only the counting options; the symlink targets it

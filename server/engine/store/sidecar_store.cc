@@ -13,6 +13,7 @@
 #include "server/engine/documents/file_inspection.h"
 #include "server/engine/documents/operations.h"
 #include "server/engine/documents/sidecar_membership.h"
+#include "server/engine/formats/json_text.h"
 #include "server/engine/fs/file_stamp.h"
 #include "server/engine/fs/guarded_write.h"
 #include "server/engine/fs/path_text.h"
@@ -107,20 +108,6 @@ std::string PathIn(const std::string& directory, const std::string& name) {
   return directory == "/" ? "/" + name : directory + "/" + name;
 }
 
-Value String(std::string_view text, rapidjson::Document::AllocatorType& allocator) {
-  return Value(text.data(), static_cast<rapidjson::SizeType>(text.size()), allocator);
-}
-
-void SetMember(Value& object, std::string_view key, Value value,
-               rapidjson::Document::AllocatorType& allocator) {
-  auto it = object.FindMember(Value(rapidjson::StringRef(key.data(), key.size())));
-  if (it != object.MemberEnd()) {
-    it->value = std::move(value);
-  } else {
-    object.AddMember(String(key, allocator), value, allocator);
-  }
-}
-
 // Creates or updates `sidecar_info` (created_at is kept once set).
 void UpdateSidecarInfo(rapidjson::Document& document, const ImageLocation& location,
                        const SaveRequest& request) {
@@ -128,29 +115,29 @@ void UpdateSidecarInfo(rapidjson::Document& document, const ImageLocation& locat
   auto info_it = document.FindMember(kSidecarInfoKey.data());
   if (info_it == document.MemberEnd() || !info_it->value.IsObject()) {
     if (info_it != document.MemberEnd()) document.RemoveMember(info_it);
-    document.AddMember(String(kSidecarInfoKey, allocator), Value(rapidjson::kObjectType),
+    document.AddMember(CopiedString(kSidecarInfoKey, allocator), Value(rapidjson::kObjectType),
                        allocator);
     info_it = document.FindMember(kSidecarInfoKey.data());
   }
   Value& info = info_it->value;
   const std::string now = Rfc3339(request.now);
   if (!info.HasMember("created_at"))
-    SetMember(info, "created_at", String(now, allocator), allocator);
+    SetMember(info, "created_at", CopiedString(now, allocator), allocator);
   if (!info.HasMember("operation_type")) {
-    SetMember(info, "operation_type", String(request.operation, allocator), allocator);
+    SetMember(info, "operation_type", CopiedString(request.operation, allocator), allocator);
   }
   // JSON text must be UTF-8 (a file that is not would not read back), so a
   // name that is not shows its bytes as \xNN, as in every message.
   const std::string image_path = DisplayPath(location.image_path);
   const std::string requested_path = DisplayPath(location.requested_path);
-  SetMember(info, "image_path", String(image_path, allocator), allocator);
-  SetMember(info, "last_updated", String(now, allocator), allocator);
-  SetMember(info, "last_operation", String(request.operation, allocator), allocator);
+  SetMember(info, "image_path", CopiedString(image_path, allocator), allocator);
+  SetMember(info, "last_updated", CopiedString(now, allocator), allocator);
+  SetMember(info, "last_operation", CopiedString(request.operation, allocator), allocator);
   if (location.via_symlink) {
-    SetMember(info, "symlink_path", String(requested_path, allocator), allocator);
+    SetMember(info, "symlink_path", CopiedString(requested_path, allocator), allocator);
     Value symlink(rapidjson::kObjectType);
-    symlink.AddMember("symlink_path", String(requested_path, allocator), allocator);
-    symlink.AddMember("target_path", String(image_path, allocator), allocator);
+    symlink.AddMember("symlink_path", CopiedString(requested_path, allocator), allocator);
+    symlink.AddMember("target_path", CopiedString(image_path, allocator), allocator);
     symlink.AddMember("is_symlink", true, allocator);
     symlink.AddMember("broken", false, allocator);
     SetMember(info, "symlink_info", std::move(symlink), allocator);
