@@ -1,11 +1,19 @@
 #include "server/engine/cache/tally_cache.h"
 
+#include "absl/hash/hash.h"
 #include "server/engine/base/text.h"
 
 namespace sidecard::engine {
 
 bool DirectoryResults::Rememberable(const DirectoryScan& scan) {
   return scan.watch != nullptr && scan.watched_generation != 0 && scan.symlinks == 0;
+}
+
+uint64_t DirectoryResults::ListingOf(const DirectoryScan& scan) {
+  size_t digest = absl::HashOf(scan.sidecars.size(), scan.images.size());
+  for (const SidecarFile& file : scan.sidecars) digest = absl::HashOf(digest, file.name);
+  for (const ImageEntry& image : scan.images) digest = absl::HashOf(digest, image.name);
+  return digest;
 }
 
 std::string DirectoryResults::KeyOf(const DirectoryScan& scan, std::string_view query) {
@@ -20,7 +28,7 @@ std::shared_ptr<const DirectoryTally> DirectoryResults::Find(const DirectoryScan
   absl::MutexLock lock(&mutex_);
   const Remembered* found = by_key_.Find(key);
   if (found == nullptr || found->watch != scan.watch ||
-      found->generation != scan.watched_generation) {
+      found->generation != scan.watched_generation || found->listing != ListingOf(scan)) {
     return nullptr;
   }
   hits_.fetch_add(1, std::memory_order_relaxed);
@@ -36,7 +44,8 @@ bool DirectoryResults::Store(const DirectoryScan& scan, std::string_view query,
   // The entry, its list node and hash slot, the key and the tally.
   const size_t bytes = sizeof(Remembered) + 96 + key.capacity() + tally->bytes();
   absl::MutexLock lock(&mutex_);
-  by_key_.Store(std::move(key), Remembered{scan.watch, scan.watched_generation, std::move(tally)},
+  by_key_.Store(std::move(key),
+                Remembered{scan.watch, scan.watched_generation, ListingOf(scan), std::move(tally)},
                 bytes);
   return true;
 }

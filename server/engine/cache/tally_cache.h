@@ -61,8 +61,17 @@ class DirectoryResults {
   struct Remembered {
     std::shared_ptr<const WatchedDirectory> watch;
     uint64_t generation = 0;
+    // The listing the tally was counted from. Events reach the watch a
+    // moment after the change (the reader thread), so two scans that read
+    // the same generation can list a file created meanwhile differently;
+    // a tally is handed out only to a scan of the same listing.
+    uint64_t listing = 0;
     std::shared_ptr<const DirectoryTally> tally;
   };
+
+  // A digest of what a directory's tally depends on in its listing: its
+  // sidecar files and images, by name.
+  static uint64_t ListingOf(const DirectoryScan& scan);
 
   static std::string KeyOf(const DirectoryScan& scan, std::string_view query);
 
