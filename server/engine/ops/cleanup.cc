@@ -13,6 +13,7 @@
 #include "server/engine/fs/file_stamp.h"
 #include "server/engine/fs/guarded_write.h"
 #include "server/engine/fs/make_directories.h"
+#include "server/engine/ops/quarantine_batches.h"
 #include "server/engine/recovery/working_file_cleanup.h"
 
 namespace sidecard::engine {
@@ -130,12 +131,7 @@ class Cleaner {
 
   void Quarantine(const DirectoryScan& dir, const SidecarFile& file, const FileStamp& inspected,
                   const std::string& relative, CleanupResult& result) {
-    const std::string batch_relative =
-        summary_.quarantine_dir.substr(root_.size() == 1 ? 1 : root_.size() + 1);
-    const size_t slash = relative.rfind('/');
-    const std::string parent = slash == std::string::npos
-                                   ? batch_relative
-                                   : Concat(batch_relative, "/", relative.substr(0, slash));
+    const std::string parent = BatchFolderOf(root_, summary_.quarantine_dir, relative);
     auto target_dir = MakeDirectories(root_fd_, parent);
     if (!target_dir.ok()) {
       result.action = CleanupAction::kFailed;

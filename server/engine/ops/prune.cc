@@ -26,6 +26,7 @@
 #include "server/engine/library/naming.h"
 #include "server/engine/ops/cleanup.h"
 #include "server/engine/ops/parallel_inspection.h"
+#include "server/engine/ops/quarantine_batches.h"
 #include "server/engine/store/sidecar_store.h"
 
 namespace sidecard::engine {
@@ -256,12 +257,7 @@ class Pruner {
     }
     const mode_t mode = st.st_mode & 07777;
     const std::string relative = dir.RelativePathOf(file.name);
-    const std::string batch_relative =
-        summary_.quarantine_dir.substr(root_.size() == 1 ? 1 : root_.size() + 1);
-    const size_t slash = relative.rfind('/');
-    const std::string parent = slash == std::string::npos
-                                   ? batch_relative
-                                   : Concat(batch_relative, "/", relative.substr(0, slash));
+    const std::string parent = BatchFolderOf(root_, summary_.quarantine_dir, relative);
     auto batch_dir = MakeDirectories(root_fd_, parent);
     if (!batch_dir.ok()) {
       return fail(Concat("cannot make the quarantine folder: ", batch_dir.status().message(),

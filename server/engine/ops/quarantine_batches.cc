@@ -199,4 +199,12 @@ absl::StatusOr<QuarantineBatchInfo> MeasureBatch(const OpenedQuarantine& quarant
   return info;
 }
 
+std::string BatchFolderOf(const std::string& root, const std::string& batch_dir,
+                          const std::string& relative) {
+  const std::string batch_relative = batch_dir.substr(root.size() == 1 ? 1 : root.size() + 1);
+  const size_t slash = relative.rfind('/');
+  return slash == std::string::npos ? batch_relative
+                                    : Concat(batch_relative, "/", relative.substr(0, slash));
+}
+
 }  // namespace sidecard::engine

@@ -48,6 +48,12 @@ struct OpenedQuarantine {
   std::string OriginalPath(std::string_view relative) const;
 };
 
+// The folder, relative to `root`, that receives the file at `relative` (to
+// `root`) in the batch `batch_dir` (absolute, beneath `root`): the file's own
+// folders repeated under the batch.
+std::string BatchFolderOf(const std::string& root, const std::string& batch_dir,
+                          const std::string& relative);
+
 // Opens `root` beneath `roots` and its `.sidecard-quarantine`, if any.
 // FailedPrecondition when that name is not a folder (a symlink, a file).
 absl::StatusOr<OpenedQuarantine> OpenQuarantine(const AllowedRoots& roots, const std::string& root);
