@@ -88,14 +88,30 @@ std::shared_ptr<const SidecarInspection> MetadataCache::Inspect(const DirectoryS
   std::string& packed = PackedBuffer();
   // Read before the stat or read below, so any later change moves it.
   Watching watching;
+  // Whether the cache may hold an entry for the file: only then can a stat
+  // prove it, so a file never seen (all of a cold walk) is opened at once.
+  bool known = true;
   if (directory.watch != nullptr) {
     watching = {&directory.watch, directory.watch->TrustedGeneration()};
     FileStamp stamp;
-    if (watching.generation != 0 && LookupWatched(shard, dir, file.name, watching, packed, stamp)) {
+    if (watching.generation != 0 &&
+        LookupWatched(shard, dir, file.name, watching, packed, stamp, known)) {
       hits_.fetch_add(1, std::memory_order_relaxed);
       watched_hits_.fetch_add(1, std::memory_order_relaxed);
       return std::make_shared<const SidecarInspection>(UnpackInspection(packed, stamp, names_));
     }
+  } else {
+    known = Knows(shard, dir, file.name);
+  }
+  if (!known) {
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    auto inspection = std::make_shared<const SidecarInspection>(
+        InspectSidecarAt(directory.fd.get(), file.name, file.format, max_sidecar_bytes_));
+    // The file read is the one its descriptor stat'ed; one with other links
+    // can be written through a directory not watched.
+    if (inspection->links != 1) watching.generation = 0;
+    Store(shard, dir, file.name, *inspection, watching);
+    return inspection;
   }
   struct stat st {};
   const bool stated = fstatat(directory.fd.get(), file.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
@@ -117,15 +133,23 @@ std::shared_ptr<const SidecarInspection> MetadataCache::Inspect(const DirectoryS
   return inspection;
 }
 
-bool MetadataCache::LookupWatched(Shard& shard, std::string_view directory, const std::string& name,
-                                  const Watching& watching, std::string& packed, FileStamp& stamp) {
+bool MetadataCache::Knows(Shard& shard, std::string_view directory, const std::string& name) {
   absl::MutexLock lock(&shard.mutex);
   const auto group = shard.groups.find(directory);
-  if (group == shard.groups.end()) return false;
+  return group != shard.groups.end() && group->second->entries.contains(std::string_view(name));
+}
+
+bool MetadataCache::LookupWatched(Shard& shard, std::string_view directory, const std::string& name,
+                                  const Watching& watching, std::string& packed, FileStamp& stamp,
+                                  bool& known) {
+  absl::MutexLock lock(&shard.mutex);
+  const auto group = shard.groups.find(directory);
+  known = group != shard.groups.end();
+  if (!known) return false;
   Group& found = *group->second;
-  if (found.watch != *watching.watch) return false;
   const auto it = found.entries.find(std::string_view(name));
-  if (it == found.entries.end()) return false;
+  known = it != found.entries.end();
+  if (!known || found.watch != *watching.watch) return false;
   const Entry& entry = *it;
   // Events about other entries of the directory leave this one proven.
   if (entry.verified_generation != watching.generation) {

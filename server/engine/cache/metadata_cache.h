@@ -146,9 +146,12 @@ class MetadataCache : public SidecarInspector {
   };
 
   // Copies the packed inspection of `name` and its stamp when the watch's
-  // generation has not moved since the entry was proven.
+  // generation has not moved since the entry was proven. Sets `known` to
+  // whether there is an entry for `name` at all.
   bool LookupWatched(Shard& shard, std::string_view directory, const std::string& name,
-                     const Watching& watching, std::string& packed, FileStamp& stamp);
+                     const Watching& watching, std::string& packed, FileStamp& stamp, bool& known);
+  // Whether there is an entry for `name`, proven or not.
+  bool Knows(Shard& shard, std::string_view directory, const std::string& name);
   // Copies the packed inspection of `name` into `packed` when `stamp` proves
   // it current (and then records `watching`'s generation on it).
   bool Lookup(Shard& shard, std::string_view directory, const std::string& name,

@@ -12,46 +12,36 @@
 namespace sidecard::engine {
 namespace {
 
-// Reads the whole file behind `fd` (already known to hold `size` bytes; a file
-// that grows or shrinks meanwhile is read to its actual end). The probe for
-// growth reads into a small buffer, so the usual file is read straight into
-// `out` with no reallocation.
-bool ReadAll(int fd, size_t size, std::string& out, std::string& error) {
-  out.resize(size);
+// Reads the whole file behind `fd` (`size` bytes when it was stat'ed; a file
+// that grew or shrank meanwhile is read to its actual end) into the start of
+// `buffer`, which only grows; sets `length`. The buffer holds a byte more than
+// the expected size, so the usual read both fills the file and, coming back
+// short, shows its end: no second read to find it.
+bool ReadAllInto(int fd, size_t size, std::string& buffer, size_t& length, std::string& error) {
+  if (buffer.size() < size + 1) buffer.resize(size + 1);
   size_t done = 0;
-  char probe[4096];
   while (true) {
-    const bool at_expected_end = done >= out.size();
-    char* into = at_expected_end ? probe : out.data() + done;
-    const size_t room = at_expected_end ? sizeof probe : out.size() - done;
-    const ssize_t n = read(fd, into, room);
+    const size_t room = buffer.size() - done;
+    const ssize_t n = read(fd, buffer.data() + done, room);
     if (n < 0) {
       if (errno == EINTR) continue;
       error = Concat("cannot read: ", std::strerror(errno));
       return false;
     }
-    if (n == 0) break;
-    if (at_expected_end) {
-      out.append(probe, static_cast<size_t>(n));
-      done = out.size();
-    } else {
-      done += static_cast<size_t>(n);
-    }
+    done += static_cast<size_t>(n);
+    // A regular file reads short only at its end.
+    if (n == 0 || (static_cast<size_t>(n) < room && done == size)) break;
+    if (done == buffer.size()) buffer.resize(2 * buffer.size());
   }
-  out.resize(done);
+  length = done;
   return true;
 }
 
-}  // namespace
-
-std::string SidecarInspection::FirstError() const {
-  if (!decoded) return error;
-  if (!facts.problems.empty()) return facts.problems.front();
-  return {};
-}
-
-absl::StatusOr<std::string> ReadRegularFileAt(int directory_fd, const std::string& name,
-                                              size_t max_bytes, FileStamp& stamp) {
+// Opens `name` inside `directory_fd` as ReadRegularFileAt describes and reads
+// it into `buffer` (see ReadAllInto).
+absl::Status ReadRegularFileInto(int directory_fd, const std::string& name, size_t max_bytes,
+                                 FileStamp& stamp, uint64_t& links, std::string& buffer,
+                                 size_t& length) {
   UniqueFd fd(openat(directory_fd, name.c_str(),
                      O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
   if (!fd.valid()) {
@@ -67,16 +57,52 @@ absl::StatusOr<std::string> ReadRegularFileAt(int directory_fd, const std::strin
     return absl::UnavailableError(Concat("cannot stat: ", std::strerror(errno)));
   }
   stamp = FileStamp::FromStat(st);
+  links = st.st_nlink;
   if (!S_ISREG(st.st_mode)) return absl::FailedPreconditionError("not a regular file");
   if (static_cast<size_t>(st.st_size) > max_bytes) {
     return absl::ResourceExhaustedError(Concat(
         "too large to read: ", static_cast<int64_t>(st.st_size), " bytes (limit ", max_bytes, ")"));
   }
-  std::string bytes;
   std::string error;
-  if (!ReadAll(fd.get(), static_cast<size_t>(st.st_size), bytes, error)) {
+  if (!ReadAllInto(fd.get(), static_cast<size_t>(st.st_size), buffer, length, error)) {
     return absl::UnavailableError(error);
   }
+  return absl::OkStatus();
+}
+
+// A worker's buffer for the files it inspects: reused, so reading a file
+// costs no allocation. One that grew for a rare large file is let go.
+class InspectionBuffer {
+ public:
+  std::string& get() { return buffer_; }
+  void Release() {
+    if (buffer_.size() > kKeptBytes) std::string().swap(buffer_);
+  }
+
+ private:
+  static constexpr size_t kKeptBytes = 4u << 20;
+  std::string buffer_;
+};
+
+}  // namespace
+
+std::string SidecarInspection::FirstError() const {
+  if (!decoded) return error;
+  if (!facts.problems.empty()) return facts.problems.front();
+  return {};
+}
+
+absl::StatusOr<std::string> ReadRegularFileAt(int directory_fd, const std::string& name,
+                                              size_t max_bytes, FileStamp& stamp) {
+  std::string bytes;
+  size_t length = 0;
+  uint64_t links = 0;
+  if (absl::Status read =
+          ReadRegularFileInto(directory_fd, name, max_bytes, stamp, links, bytes, length);
+      !read.ok()) {
+    return read;
+  }
+  bytes.resize(length);
   return bytes;
 }
 
@@ -84,13 +110,18 @@ SidecarInspection InspectSidecarAt(int directory_fd, const std::string& name, Si
                                    size_t max_bytes) {
   SidecarInspection inspection;
   inspection.format = format;
-  auto bytes = ReadRegularFileAt(directory_fd, name, max_bytes, inspection.stamp);
-  if (!bytes.ok()) {
-    inspection.error = std::string(bytes.status().message());
+  thread_local InspectionBuffer buffer;
+  size_t length = 0;
+  if (absl::Status read = ReadRegularFileInto(directory_fd, name, max_bytes, inspection.stamp,
+                                              inspection.links, buffer.get(), length);
+      !read.ok()) {
+    inspection.error = std::string(read.message());
     return inspection;
   }
   // Only the facts are kept, so the contents of arrays (encodings) are skipped.
-  auto decoded = DecodeSidecar(format, *bytes, NumberPrecision::kFactsOnly);
+  auto decoded = DecodeSidecar(format, std::string_view(buffer.get().data(), length),
+                               NumberPrecision::kFactsOnly);
+  buffer.Release();
   if (!decoded.ok()) {
     inspection.error = std::string(decoded.status().message());
     return inspection;

@@ -20,6 +20,9 @@ namespace sidecard::engine {
 struct SidecarInspection {
   SidecarFormat format = SidecarFormat::kJson;
   FileStamp stamp;
+  // Names (hard links) of the file when it was opened and stat'ed for this
+  // inspection; 0 when it could not be, and in inspections from the cache.
+  uint64_t links = 0;
   // True when the bytes were read and decoded to JSON (any value).
   bool decoded = false;
   // Why it could not be read or decoded; empty when decoded.

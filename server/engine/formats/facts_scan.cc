@@ -7,6 +7,8 @@
 #include <string>
 #include <system_error>
 
+#include "server/engine/formats/number_array_scan.h"
+
 namespace sidecard::engine {
 namespace {
 
@@ -227,8 +229,17 @@ class FactsScanner {
     if (p_ != end_ && *p_ == ']') {
       ++p_;
     } else {
+      const int element_level = level == 0 ? kElementLevel : level + 1;
+      // Elements below the stored levels are only checked: runs of numbers
+      // (face encodings) a block at a time, until that stops paying.
+      bool check_numbers_in_blocks = !Stored(element_level);
       while (true) {
-        if (!Value(level == 0 ? kElementLevel : level + 1)) return false;
+        if (check_numbers_in_blocks && (IsDigit(*p_) || *p_ == '-')) {
+          const char* next = SkipCheckedNumberElements(p_, end_);
+          check_numbers_in_blocks = next != p_;
+          p_ = next;
+        }
+        if (!Value(element_level)) return false;
         ++count;
         bool closed = false;
         if (!AfterItem(']', closed)) return false;
