@@ -1,5 +1,6 @@
 #include "client/cpp/client.h"
 
+#include <google/protobuf/arena.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -49,6 +50,7 @@ grpc::ChannelArguments ChannelArguments(const ClientOptions& options) {
   // accepts is its own limit (--max-payload-bytes).
   arguments.SetMaxReceiveMessageSize(-1);
   arguments.SetMaxSendMessageSize(-1);
+  arguments.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8 << 20);
   if (options.max_attempts > 1) {
     arguments.SetServiceConfigJSON(R"({"methodConfig": [{
         "name": [{"service": "sidecar.v1.SidecarService"}, {"service": "grpc.health.v1.Health"}],
@@ -63,13 +65,22 @@ grpc::ChannelArguments ChannelArguments(const ClientOptions& options) {
 }
 
 // Reads every message of a server stream into `on_message`, then returns
-// how the stream ended. The message is reused between reads, so memory
-// stays bounded by one message however long the stream is.
+// how the stream ended. Memory stays bounded by one message however long
+// the stream is.
 template <typename Response>
 grpc::Status ReadStream(grpc::ClientReader<Response>& reader,
                         const std::function<void(const Response&)>& on_message) {
-  Response message;
-  while (reader.Read(&message)) on_message(message);
+  // Each message is read into an arena of its own: a stream of thousands
+  // of small results (file reports) then costs no allocation per result.
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = 64 << 10;
+  options.max_block_size = 1 << 20;
+  while (true) {
+    google::protobuf::Arena arena(options);
+    auto* message = google::protobuf::Arena::CreateMessage<Response>(&arena);
+    if (!reader.Read(message)) break;
+    on_message(*message);
+  }
   return reader.Finish();
 }
 

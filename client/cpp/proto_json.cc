@@ -133,28 +133,32 @@ class JsonWriter {
     }
     WriteContainer('{', '}', fields.size(), depth, [&](size_t i) {
       out_ += fields[i]->key;
-      WriteField(message, *fields[i]->field, depth + 1);
+      WriteField(message, reflection, *fields[i]->field, depth + 1);
     });
   }
 
  private:
-  void WriteField(const Message& message, const FieldDescriptor& field, int depth) {
-    const Reflection& reflection = *message.GetReflection();
+  // The message's Reflection is passed down: looking it up costs a call per
+  // field, which long streams of small messages feel.
+  void WriteField(const Message& message, const Reflection& reflection,
+                  const FieldDescriptor& field, int depth) {
     if (field.is_map()) {
-      WriteMap(message, field, depth);
+      WriteMap(message, reflection, field, depth);
     } else if (field.is_repeated()) {
       WriteContainer('[', ']', static_cast<size_t>(reflection.FieldSize(message, &field)), depth,
-                     [&](size_t i) { WriteValue(message, field, static_cast<int>(i), depth + 1); });
+                     [&](size_t i) {
+                       WriteValue(message, reflection, field, static_cast<int>(i), depth + 1);
+                     });
     } else if (field.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
                !reflection.HasField(message, &field)) {
       out_ += "null";
     } else {
-      WriteValue(message, field, -1, depth);
+      WriteValue(message, reflection, field, -1, depth);
     }
   }
 
-  void WriteMap(const Message& message, const FieldDescriptor& field, int depth) {
-    const Reflection& reflection = *message.GetReflection();
+  void WriteMap(const Message& message, const Reflection& reflection, const FieldDescriptor& field,
+                int depth) {
     const FieldDescriptor& key_field = *field.message_type()->map_key();
     const FieldDescriptor& value_field = *field.message_type()->map_value();
     std::vector<MapEntry> entries(static_cast<size_t>(reflection.FieldSize(message, &field)));
@@ -195,14 +199,14 @@ class JsonWriter {
     });
     WriteContainer('{', '}', entries.size(), depth, [&](size_t i) {
       WriteKey(entries[i].key);
-      WriteField(*entries[i].entry, value_field, depth + 1);
+      WriteField(*entries[i].entry, *entries[i].entry->GetReflection(), value_field, depth + 1);
     });
   }
 
   // Writes the value of a singular field (`index` < 0) or one element of a
   // repeated field.
-  void WriteValue(const Message& message, const FieldDescriptor& field, int index, int depth) {
-    const Reflection& r = *message.GetReflection();
+  void WriteValue(const Message& message, const Reflection& r, const FieldDescriptor& field,
+                  int index, int depth) {
     const FieldDescriptor* f = &field;
     const bool repeated = index >= 0;
     switch (field.cpp_type()) {

@@ -128,15 +128,9 @@ struct Carries {
   uint64_t exponent_first = 0;  // the first digit of an exponent
   uint64_t exponent_second = 0;
   uint64_t comma = 0;
-  // Whole masks, looked at up to 8 bytes back.
-  uint64_t integer_digits = 0;
-  uint64_t run2 = 0;
-  uint64_t run4 = 0;
-  uint64_t run8 = 0;
   // Run following by addition: 1 when a run reached the block's last byte.
   uint64_t fraction_run = 0;
   uint64_t exponent_run = 0;
-  uint64_t integer_run = 0;
   uint64_t gap_after_number = 0;
   uint64_t gap_after_comma = 0;
 };
@@ -144,11 +138,6 @@ struct Carries {
 // Bit i set where byte i-1 (of this block or, for i = 0, the last of the
 // block before) is in `mask`.
 uint64_t Before(uint64_t mask, uint64_t carry) { return (mask << 1) | carry; }
-
-// The same, `bytes` back.
-uint64_t BeforeBy(uint64_t mask, uint64_t previous_block, int bytes) {
-  return (mask << bytes) | (previous_block >> (64 - bytes));
-}
 
 uint64_t Last(uint64_t mask) { return mask >> 63; }
 
@@ -212,16 +201,13 @@ inline const char* CheckBlocks(const char* p, const char* end) {
     wrong |= exponent_end & token;
 
     // Beyond what this check vouches for: the caller reads those numbers
-    // (an integer part of 16 digits or more, an exponent of 3 or more).
+    // (an exponent of 3 digits or more, a number of 64 bytes or more).
     const uint64_t exponent_second = Before(exponent_first, carry.exponent_first) & c.digit;
     uint64_t unsure = Before(exponent_second, carry.exponent_second) & c.digit;
-    // Runs of integer digits 2, 4, 8 and 16 long, ending at each bit.
-    const uint64_t integer_digits =
-        (FollowRuns(c.digit, integer_starts, carry.integer_run) ^ c.digit) & c.digit;
-    const uint64_t run2 = integer_digits & BeforeBy(integer_digits, carry.integer_digits, 1);
-    const uint64_t run4 = run2 & BeforeBy(run2, carry.run2, 2);
-    const uint64_t run8 = run4 & BeforeBy(run4, carry.run4, 4);
-    unsure |= run8 & BeforeBy(run8, carry.run8, 8);
+    // A number filling a whole block may be longer than a double holds.
+    // Shorter ones (at most 127 bytes, so at most 10^127 with an exponent
+    // below 100) are far inside the range, as for ParseJson.
+    if (token == ~uint64_t{0}) unsure = 1;
 
     // Between two numbers: whitespace, one comma, whitespace.
     const uint64_t number_ends = after_token & ~token;
@@ -243,10 +229,6 @@ inline const char* CheckBlocks(const char* p, const char* end) {
     carry.exponent_first = Last(exponent_first);
     carry.exponent_second = Last(exponent_second);
     carry.comma = Last(c.comma);
-    carry.integer_digits = integer_digits;
-    carry.run2 = run2;
-    carry.run4 = run4;
-    carry.run8 = run8;
   }
   return last_element;
 }

@@ -14,8 +14,8 @@
 namespace sidecard::engine {
 
 // `p` is at the first byte of an array element. Returns q, p <= q <= end,
-// such that [p, q) is a sequence of `number ws* , ws*` (JSON numbers whose
-// integer part has at most 15 digits and whose exponent at most 2) and q is
+// such that [p, q) is a sequence of `number ws* , ws*` (JSON numbers of at
+// most 127 bytes whose exponent has at most 2 digits) and q is
 // the first byte of the next element. Returns p itself when it cannot vouch
 // for even one element: the caller then reads on byte by byte, as it does
 // from q; it alone finds (and words) errors.

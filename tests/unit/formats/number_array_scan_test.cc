@@ -139,40 +139,21 @@ TEST(NumberArrayScanTest, EveryIsaVouchesForTheSamePrefix) {
 // the check) and ParseJson agree on every verdict, and the check never
 // vouches past the mistake.
 TEST(NumberArrayScanTest, MistakesAtEveryBlockOffsetGetParseJsonsVerdict) {
-  const std::string kMistakes[] = {std::string(400, '9'),
-                                   "1" + std::string(320, '0') + ".5",
-                                   "1.2.3",
-                                   "01",
-                                   "1e",
-                                   "-",
-                                   "1..2",
-                                   "1,,2",
-                                   "1 2",
-                                   "1e5.3",
-                                   "1e5e3",
-                                   "+1",
-                                   "1-2",
-                                   "1e+-2",
-                                   "1.",
-                                   ".5",
-                                   "1e1e1",
-                                   "-.5",
-                                   "00",
-                                   "1,",
-                                   "1.5-3",
-                                   "1e-0",
-                                   "0e0",
-                                   "1e99",
-                                   "1e999",
-                                   "9999999999999999",
-                                   "-0.",
-                                   "1.0e",
-                                   "1E+",
-                                   "nul",
-                                   "\"x\"",
-                                   "[]"};
+  // Numbers too long for a double, or long enough that the quick parse may
+  // leave them to ParseJson: it must never accept what ParseJson refuses.
+  const std::string kLong[] = {std::string(400, '9'), "1" + std::string(320, '0') + ".5",
+                               std::string(100, '7'), "-" + std::string(126, '3') + "e99",
+                               "1" + std::string(62, '0') + "e99"};
+  const std::string kMistakes[] = {"1.2.3", "01",    "1e",    "-",    "1..2",  "1,,2",
+                                   "1 2",   "1e5.3", "1e5e3", "+1",   "1-2",   "1e+-2",
+                                   "1.",    ".5",    "1e1e1", "-.5",  "00",    "1,",
+                                   "1.5-3", "1e-0",  "0e0",   "1e99", "1e999", "9999999999999999",
+                                   "-0.",   "1.0e",  "1E+",   "nul",  "\"x\"", "[]"};
   const std::string filler = "0.25, -1.5e-3,1,";
-  for (const std::string& mistake : kMistakes) {
+  std::vector<std::string> mistakes(std::begin(kMistakes), std::end(kMistakes));
+  mistakes.insert(mistakes.end(), std::begin(kLong), std::end(kLong));
+  for (const std::string& mistake : mistakes) {
+    const bool long_number = mistake.size() > 60;
     for (size_t offset = 0; offset < 140; ++offset) {
       std::string body;
       while (body.size() < offset) body += filler;
@@ -189,7 +170,10 @@ TEST(NumberArrayScanTest, MistakesAtEveryBlockOffsetGetParseJsonsVerdict) {
       rapidjson::Document scanned;
       const bool accepted = ScanForFacts(text, scanned);
       EXPECT_FALSE(accepted && !valid) << "accepted invalid: " << text;
-      EXPECT_EQ(accepted, valid) << "verdict differs: " << text;
+      if (!long_number) {
+        EXPECT_EQ(accepted, valid) << "verdict differs: " << text;
+      }
+      EXPECT_EQ(ParseJson(text, 0, NumberPrecision::kFactsOnly).ok(), valid) << text;
       for (VectorIsa isa : AvailableIsas()) {
         const char* q = SkipCheckedNumberElementsWith(isa, body.data(), body.data() + body.size());
         ExpectVouchedPrefixValid(body, static_cast<size_t>(q - body.data()));
