@@ -35,11 +35,11 @@ grpc::Status SidecarService::Find(grpc::ServerContext* context, const v1::FindRe
 
   BatchWriter<v1::FindResponse> batches(writer, batch_size);
   auto summary = engine::FindImages(*root, options, MakeContext(*allowed), call.cancellation(),
-                                    [&](std::span<const engine::FoundImage> matches) {
-                                      for (const engine::FoundImage& found : matches) {
+                                    [&](std::span<const engine::FoundImage* const> matches) {
+                                      for (const engine::FoundImage* found : matches) {
                                         v1::FindResponse* message = batches.Next();
                                         if (message == nullptr) return false;
-                                        FillFoundImage(found, *message->add_matches());
+                                        FillFoundImage(*found, *message->add_matches());
                                       }
                                       return true;
                                     });

@@ -1,6 +1,7 @@
 #include "server/engine/fs/path_text.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace sidecard::engine {
 namespace {
@@ -45,6 +46,14 @@ bool IsValidUtf8(std::string_view text) {
 
 std::string DisplayPath(std::string_view raw) {
   static constexpr char kHex[] = "0123456789ABCDEF";
+  // Nearly every path is ASCII: shown as it is, checked 8 bytes at a time.
+  size_t ascii = 0;
+  for (uint64_t word = 0; ascii + 8 <= raw.size(); ascii += 8) {
+    std::memcpy(&word, raw.data() + ascii, sizeof word);
+    if ((word & 0x8080808080808080u) != 0) break;
+  }
+  while (ascii < raw.size() && static_cast<uint8_t>(raw[ascii]) < 0x80) ++ascii;
+  if (ascii == raw.size()) return std::string(raw);
   std::string shown;
   shown.reserve(raw.size());
   for (size_t i = 0; i < raw.size();) {

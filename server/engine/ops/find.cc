@@ -35,7 +35,8 @@ struct FindTally : DirectoryTally {
 size_t EstimatedBytes(const FoundImage& found) {
   size_t bytes = sizeof(FoundImage) + found.image.capacity() + found.sidecar.capacity() +
                  found.invalid_sidecar.capacity();
-  for (const auto* names : {&found.operations, &found.backends, &found.failed}) {
+  for (const std::string& name : found.operations) bytes += name.capacity();
+  for (const auto* names : {&found.backends, &found.failed}) {
     for (const std::string& name : *names) bytes += sizeof(std::string) + name.capacity();
   }
   for (const auto& [name, count] : found.object_classes) {
@@ -206,18 +207,16 @@ std::shared_ptr<const FindTally> TallyDirectory(const DirectoryScan& scan, Inspe
 absl::StatusOr<FindSummary> FindImages(
     const std::string& root, const FindOptions& options, const EngineContext& context,
     const Cancellation& cancellation,
-    const std::function<bool(std::span<const FoundImage>)>& sink) {
+    const std::function<bool(std::span<const FoundImage* const>)>& sink) {
   const absl::Time start = absl::Now();
   FindSummary summary;
   summary.root = root;
   SymlinkTargets targets(context);
 
-  std::vector<FoundImage> matches;
+  // A directory's matches go to the sink while its tally is at hand, as
+  // pointers: nothing is copied.
+  std::vector<const FoundImage*> matches;
   bool sink_wants_more = true;
-  const auto flush = [&] {
-    if (!matches.empty() && sink_wants_more) sink_wants_more = sink(matches);
-    matches.clear();
-  };
 
   DirectoryCounting counting;
   counting.key = std::string(kFindTallyKey);
@@ -229,17 +228,16 @@ absl::StatusOr<FindSummary> FindImages(
       ++(found.orphan() ? summary.orphans : summary.images);
       if (!Matches(options.predicates, found)) continue;
       ++summary.matched;
-      matches.push_back(found);
-      if (matches.size() >= kInspectionBatch) flush();
+      matches.push_back(&found);
     }
+    if (!matches.empty() && sink_wants_more) sink_wants_more = sink(matches);
+    matches.clear();
   };
-  // Matches found from remembered tallies are flushed as the walk goes on;
-  // a sink that gave up stops the walk at the next inspected batch.
+  // A sink that gave up stops the walk at the next inspected batch.
   counting.on_files = [&](std::span<InspectedSidecar>) { return sink_wants_more; };
   auto directory_errors =
       CountByDirectory(root, options.recursive, context, cancellation, counting);
   if (!directory_errors.ok()) return directory_errors.status();
-  flush();
   if (!sink_wants_more) return Cancellation::Status();
   summary.directory_errors = *std::move(directory_errors);
   summary.duration_seconds = absl::ToDoubleSeconds(absl::Now() - start);

@@ -39,12 +39,14 @@ struct FindSummary {
 };
 
 // Finds what matches under `root` (resolved and checked by the caller).
-// Matches reach `sink` a batch at a time, directory by directory in walk
-// order, names sorted within a directory; the sink returns false to stop.
+// Matches reach `sink` directory by directory in walk order, names sorted
+// within a directory; the sink returns false to stop. The pointers are good
+// only during the call (they point into what Find remembers).
 // Returns the summary, or Cancelled.
 absl::StatusOr<FindSummary> FindImages(
     const std::string& root, const FindOptions& options, const EngineContext& context,
-    const Cancellation& cancellation, const std::function<bool(std::span<const FoundImage>)>& sink);
+    const Cancellation& cancellation,
+    const std::function<bool(std::span<const FoundImage* const>)>& sink);
 
 }  // namespace sidecard::engine
 

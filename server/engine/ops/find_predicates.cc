@@ -18,7 +18,8 @@ bool IsOperationName(std::string_view name) {
   });
 }
 
-bool Contains(const std::vector<std::string>& sorted, std::string_view value) {
+template <typename Names>
+bool Contains(const Names& sorted, std::string_view value) {
   return std::binary_search(sorted.begin(), sorted.end(), value);
 }
 

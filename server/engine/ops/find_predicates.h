@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "server/engine/formats/sidecar_codec.h"
 
@@ -28,8 +29,10 @@ struct FoundImage {
   // empty when all are valid.
   std::string invalid_sidecar;
   std::optional<SidecarFormat> format;  // of `sidecar`
-  // Operations present, sorted and unique.
-  std::vector<std::string> operations;
+  // Operations present, sorted and unique. Held inline (an image has one or
+  // two): a query over a whole tree reads them for every image, and a
+  // pointer to chase per image would cost more than the comparison.
+  absl::InlinedVector<std::string, 2> operations;
   // `operation.backend` of every payload held under a backend, sorted and unique.
   std::vector<std::string> backends;
   // `operation` and (for payloads under a backend) `operation.backend` of

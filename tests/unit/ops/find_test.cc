@@ -26,7 +26,7 @@ FoundImage Image(std::vector<std::string> operations = {}) {
     found.sidecar_files = 1;
     found.modified_ns = 2'000'000'000;
   }
-  found.operations = std::move(operations);
+  found.operations.assign(operations.begin(), operations.end());
   return found;
 }
 
@@ -158,8 +158,8 @@ class FindTest : public EngineHarness {
     FindOptions options;
     options.predicates = predicates;
     auto done = FindImages(tree_.root(), options, Context(), Cancellation(),
-                           [&](std::span<const FoundImage> batch) {
-                             found.insert(found.end(), batch.begin(), batch.end());
+                           [&](std::span<const FoundImage* const> batch) {
+                             for (const FoundImage* one : batch) found.push_back(*one);
                              return true;
                            });
     EXPECT_TRUE(done.ok()) << done.status();
