@@ -4,6 +4,7 @@
 #ifndef SIDECARD_SERVER_SERVICE_STREAMING_H_
 #define SIDECARD_SERVER_SERVICE_STREAMING_H_
 
+#include <google/protobuf/arena.h>
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/sync_stream.h>
 
@@ -29,19 +30,24 @@ inline grpc::Status ClientGone() {
   return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
 }
 
-// Writes streamed items in messages of at most `batch_size` items.
+// Writes streamed items in messages of at most `batch_size` items. Each
+// message is built in an arena that is emptied once it is written, so a
+// stream of thousands of small items (reports, matches) allocates no
+// memory per item.
 template <typename Response>
 class BatchWriter {
  public:
   BatchWriter(grpc::ServerWriter<Response>* writer, int32_t batch_size)
-      : writer_(writer), batch_size_(batch_size) {}
+      : writer_(writer), batch_size_(batch_size), arena_(ArenaOptionsForBatches()) {
+    pending_ = google::protobuf::Arena::CreateMessage<Response>(&arena_);
+  }
 
   // The message to add the next item to; writes a full one first. Null once
   // the client is gone.
   Response* Next() {
     if (count_ == batch_size_ && !Flush()) return nullptr;
     ++count_;
-    return &pending_;
+    return pending_;
   }
 
   // Writes what is pending, then `final_message` (the summary).
@@ -53,16 +59,25 @@ class BatchWriter {
   // returns its error, the client learns everything it did.
   bool Flush() {
     if (count_ == 0) return ok_;
-    ok_ = ok_ && writer_->Write(pending_);
-    pending_.Clear();
+    ok_ = ok_ && writer_->Write(*pending_);
+    arena_.Reset();
+    pending_ = google::protobuf::Arena::CreateMessage<Response>(&arena_);
     count_ = 0;
     return ok_;
   }
 
  private:
+  static google::protobuf::ArenaOptions ArenaOptionsForBatches() {
+    google::protobuf::ArenaOptions options;
+    options.start_block_size = 64 << 10;
+    options.max_block_size = 1 << 20;
+    return options;
+  }
+
   grpc::ServerWriter<Response>* writer_;
   const int32_t batch_size_;
-  Response pending_;
+  google::protobuf::Arena arena_;
+  Response* pending_ = nullptr;
   int32_t count_ = 0;
   bool ok_ = true;
 };
