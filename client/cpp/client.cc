@@ -50,7 +50,6 @@ grpc::ChannelArguments ChannelArguments(const ClientOptions& options) {
   // accepts is its own limit (--max-payload-bytes).
   arguments.SetMaxReceiveMessageSize(-1);
   arguments.SetMaxSendMessageSize(-1);
-  arguments.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 8 << 20);
   if (options.max_attempts > 1) {
     arguments.SetServiceConfigJSON(R"({"methodConfig": [{
         "name": [{"service": "sidecar.v1.SidecarService"}, {"service": "grpc.health.v1.Health"}],
