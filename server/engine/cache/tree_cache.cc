@@ -4,16 +4,16 @@ namespace sidecard::engine {
 
 // File entries take most of the bound; listings (a few dozen bytes per
 // directory entry) a sixteenth; tallies (a few hundred bytes per directory
-// and question; a full report remembers a few bytes per file and Find a few
+// and question; a full report remembers a few bytes per file and Find several
 // hundred per image) a sixteenth; whole-tree answers (their tallies plus 32
-// bytes per directory) an eighth, so Find's answer for a tree of 100,000
-// images (about 45 MB) is kept under the default bound.
+// bytes per directory) a quarter, so that Find's answer for a tree of 100,000
+// images (about 85 MB) is kept under the default bound.
 TreeCache::TreeCache(const TreeCacheOptions& options, std::unique_ptr<DirectoryWatcher> watcher)
     : max_sidecar_bytes_(options.max_sidecar_bytes) {
   if (options.max_bytes == 0) return;
   const size_t listing_bytes = options.max_bytes / 16;
   const size_t tally_bytes = options.max_bytes / 16;
-  const size_t subtree_bytes = options.max_bytes / 8;
+  const size_t subtree_bytes = options.max_bytes / 4;
   watcher_ = std::move(watcher);
   entries_ = std::make_unique<MetadataCache>(
       options.max_bytes - listing_bytes - tally_bytes - subtree_bytes, options.max_sidecar_bytes);
