@@ -103,32 +103,30 @@ std::shared_ptr<const SidecarInspection> MetadataCache::Inspect(const DirectoryS
   } else {
     known = Knows(shard, dir, file.name);
   }
-  if (!known) {
-    misses_.fetch_add(1, std::memory_order_relaxed);
-    auto inspection = std::make_shared<const SidecarInspection>(
-        InspectSidecarAt(directory.fd.get(), file.name, file.format, max_sidecar_bytes_));
-    // The file read is the one its descriptor stat'ed; one with other links
-    // can be written through a directory not watched.
-    if (inspection->links != 1) watching.generation = 0;
-    Store(shard, dir, file.name, *inspection, watching);
-    return inspection;
-  }
   struct stat st {};
-  const bool stated = fstatat(directory.fd.get(), file.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
-  // A file with other links can be written through a directory not watched.
-  if (!stated || st.st_nlink != 1) watching.generation = 0;
-  if (stated && S_ISREG(st.st_mode)) {
-    const FileStamp stamp = FileStamp::FromStat(st);
-    if (Lookup(shard, dir, file.name, stamp, watching, packed)) {
-      hits_.fetch_add(1, std::memory_order_relaxed);
-      return std::make_shared<const SidecarInspection>(UnpackInspection(packed, stamp, names_));
+  if (known) {
+    const bool stated =
+        fstatat(directory.fd.get(), file.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+    // A file with other links can be written through a directory not watched.
+    if (!stated || st.st_nlink != 1) watching.generation = 0;
+    if (stated && S_ISREG(st.st_mode)) {
+      const FileStamp stamp = FileStamp::FromStat(st);
+      if (Lookup(shard, dir, file.name, stamp, watching, packed)) {
+        hits_.fetch_add(1, std::memory_order_relaxed);
+        return std::make_shared<const SidecarInspection>(UnpackInspection(packed, stamp, names_));
+      }
     }
   }
   misses_.fetch_add(1, std::memory_order_relaxed);
   auto inspection = std::make_shared<const SidecarInspection>(
       InspectSidecarAt(directory.fd.get(), file.name, file.format, max_sidecar_bytes_));
-  // Proven by the generation only if the file read is the one stat'ed.
-  if (inspection->stamp.inode != static_cast<uint64_t>(st.st_ino)) watching.generation = 0;
+  // Proven by the generation only if the file read (stat'ed through its
+  // descriptor) has no other links and, when it was stat'ed by name first,
+  // is the file stat'ed.
+  if (inspection->links != 1 ||
+      (known && inspection->stamp.inode != static_cast<uint64_t>(st.st_ino))) {
+    watching.generation = 0;
+  }
   Store(shard, dir, file.name, *inspection, watching);
   return inspection;
 }

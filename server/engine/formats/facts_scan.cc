@@ -234,7 +234,7 @@ class FactsScanner {
       // (face encodings) a block at a time, until that stops paying.
       bool check_numbers_in_blocks = !Stored(element_level);
       while (true) {
-        if (check_numbers_in_blocks && (IsDigit(*p_) || *p_ == '-')) {
+        if (check_numbers_in_blocks && p_ != end_ && (IsDigit(*p_) || *p_ == '-')) {
           const char* next = SkipCheckedNumberElements(p_, end_);
           check_numbers_in_blocks = next != p_;
           p_ = next;

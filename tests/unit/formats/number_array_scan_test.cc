@@ -182,5 +182,22 @@ TEST(NumberArrayScanTest, MistakesAtEveryBlockOffsetGetParseJsonsVerdict) {
   }
 }
 
+// Texts that end inside a number array, each in a heap buffer of exactly its
+// size: the quick parse must not look at the byte past the end (AddressSanitizer
+// in CI sees it if it does) and must refuse them, as ParseJson does.
+TEST(NumberArrayScanTest, TextsEndingInsideAnArrayAreNotReadPastTheirEnd) {
+  std::string long_run;
+  for (int i = 0; i < 40; ++i) long_run += "0.25,";
+  for (const std::string& text :
+       {std::string("{\"faces\":[{\"encoding\":["), std::string("{\"faces\":[{\"encoding\":[1,"),
+        std::string("{\"faces\":[{\"encoding\":[ "), "{\"faces\":[{\"encoding\":[" + long_run}) {
+    const std::vector<char> exact(text.begin(), text.end());
+    const std::string_view view(exact.data(), exact.size());
+    rapidjson::Document scanned;
+    EXPECT_FALSE(ScanForFacts(view, scanned)) << text;
+    EXPECT_FALSE(ValidJson(text)) << text;
+  }
+}
+
 }  // namespace
 }  // namespace sidecard::engine
