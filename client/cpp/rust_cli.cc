@@ -46,6 +46,7 @@
 #include "client/cpp/request_path.h"
 #include "client/cpp/rust_cli_args.h"
 #include "client/cpp/sidecarctl_atomic_output.h"
+#include "client/cpp/sidecarctl_exit.h"
 #include "client/cpp/sidecarctl_security.h"
 #include "google/protobuf/descriptor.h"
 
@@ -470,6 +471,16 @@ absl::StatusOr<ClientOptions> ClientOptionsFromEnvironment() {
   return options;
 }
 
+int RunCommand(Client& client, const RustCliArgs& args) {
+  const std::string& command = args.command;
+  if (command == "validate") return RunValidate(client, args);
+  if (command == "stats") return RunStats(client, args);
+  if (command == "cleanup") return RunCleanup(client, args);
+  if (command == "export") return RunExport(client, args);
+  if (command == "convert") return RunConvert(client, args);
+  return RunFormatStats(client, args);
+}
+
 int Main(int argc, char** argv) {
   if (argc > 0) {
     program_name = argv[0];
@@ -494,16 +505,12 @@ int Main(int argc, char** argv) {
   absl::StatusOr<ClientOptions> options = ClientOptionsFromEnvironment();
   if (!options.ok()) return Failed(options.status().message());
   Client client(*std::move(options));
-  const std::string& command = args->command;
-  if (command == "validate") return RunValidate(client, *args);
-  if (command == "stats") return RunStats(client, *args);
-  if (command == "cleanup") return RunCleanup(client, *args);
-  if (command == "export") return RunExport(client, *args);
-  if (command == "convert") return RunConvert(client, *args);
-  return RunFormatStats(client, *args);
+  // Ends in RunCommand, with the client still open: its teardown is time
+  // the caller would wait for nothing (sidecarctl_exit.h).
+  ExitAfterOutput(RunCommand(client, *args));
 }
 
 }  // namespace
 }  // namespace sidecard::ctl
 
-int main(int argc, char** argv) { return sidecard::ctl::Main(argc, argv); }
+int main(int argc, char** argv) { sidecard::ctl::ExitAfterOutput(sidecard::ctl::Main(argc, argv)); }

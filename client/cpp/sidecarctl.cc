@@ -16,6 +16,7 @@
 #include "client/cpp/client.h"
 #include "client/cpp/sidecarctl_args.h"
 #include "client/cpp/sidecarctl_command.h"
+#include "client/cpp/sidecarctl_exit.h"
 #include "client/cpp/sidecarctl_security.h"
 
 #ifndef SIDECARD_VERSION
@@ -194,12 +195,15 @@ int Main(const std::vector<std::string>& argv) {
     return UsageError(status.message(), command->name);
   }
   Client client(std::move(client_options));
-  return command->run({.client = client, .args = *args, .json = options.json});
+  // Ends here, with the client still open: its teardown is time the
+  // caller would wait for nothing (sidecarctl_exit.h).
+  ExitAfterOutput(command->run({.client = client, .args = *args, .json = options.json}));
 }
 
 }  // namespace
 }  // namespace sidecard::ctl
 
 int main(int argc, char** argv) {
-  return sidecard::ctl::Main(std::vector<std::string>(argv + 1, argv + argc));
+  sidecard::ctl::ExitAfterOutput(
+      sidecard::ctl::Main(std::vector<std::string>(argv + 1, argv + argc)));
 }

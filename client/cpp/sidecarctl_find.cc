@@ -1,5 +1,6 @@
 // `sidecarctl find DIR [predicates]`: the images under DIR whose sidecars
 // match every predicate, one path per line (or --json / --jsonl).
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <set>
@@ -18,6 +19,7 @@ using sidecar::v1::FilePath;
 using sidecar::v1::FindRequest;
 using sidecar::v1::FindResponse;
 using sidecar::v1::FoundImage;
+using sidecar::v1::FoundPaths;
 
 constexpr FlagSpec kFlags[] = {{"has", true},
                                {"missing", true},
@@ -74,26 +76,46 @@ const std::string& Bytes(const FilePath& path) {
   return path.raw_path().empty() ? path.path() : path.raw_path();
 }
 
-// The path a plain listing prints for a match: the sidecar for invalid and
-// orphan queries (each once: images sharing a stem share it), else the image.
+// A plain listing: the paths the daemon sends (FindRequest.paths_only), one
+// per line; for invalid and orphan queries each sidecar once (images sharing
+// a stem share it).
 class PlainListing {
  public:
   explicit PlainListing(const FindRequest& request)
       : invalid_(request.invalid()), orphans_(request.orphans()) {}
 
-  std::string Line(const FoundImage& found) {
-    const FilePath& path =
-        invalid_ ? found.invalid_sidecar() : (orphans_ ? found.sidecar() : found.image());
-    if (invalid_ || orphans_) {
-      if (!printed_sidecars_.insert(Bytes(path)).second) return "";
+  void Add(const FoundPaths& group, std::string& text) {
+    std::string prefix = Bytes(group.directory());
+    if (!prefix.ends_with('/')) prefix += '/';
+    const std::string& names = group.names();
+    // Thousands of names a message: the text grows once.
+    const size_t count = static_cast<size_t>(std::count(names.begin(), names.end(), '\0'));
+    text.reserve(text.size() + names.size() + count * prefix.size() + 1);
+    for (size_t at = 0; at < names.size();) {
+      size_t end = names.find('\0', at);
+      if (end == std::string::npos) end = names.size();
+      const absl::string_view name(names.data() + at, end - at);
+      at = end + 1;
+      if (Once() && !printed_.insert(absl::StrCat(prefix, name)).second) continue;
+      text.append(prefix).append(name.data(), name.size()).push_back('\n');
     }
-    return Bytes(path) + "\n";
+  }
+
+  // A whole match, from a daemon that predates paths_only.
+  void Add(const FoundImage& found, std::string& text) {
+    const std::string& path = Bytes(invalid_   ? found.invalid_sidecar()
+                                    : orphans_ ? found.sidecar()
+                                               : found.image());
+    if (Once() && !printed_.insert(path).second) return;
+    absl::StrAppend(&text, path, "\n");
   }
 
  private:
+  bool Once() const { return invalid_ || orphans_; }
+
   const bool invalid_;
   const bool orphans_;
-  std::set<std::string> printed_sidecars_;
+  std::set<std::string> printed_;
 };
 
 int Run(const Invocation& invocation) {
@@ -103,19 +125,23 @@ int Run(const Invocation& invocation) {
 
   const bool lines = args.Has("jsonl");
   const bool as_json = invocation.json || lines;
+  // A plain listing needs only the paths.
+  request->set_paths_only(!as_json);
   JsonResultsWriter json(lines);
   PlainListing plain(*request);
   std::optional<sidecar::v1::FindSummary> summary;
+  std::string text;
   const grpc::Status status = invocation.client.Find(*request, [&](const FindResponse& batch) {
-    std::string text;
+    text.clear();
     for (const FoundImage& found : batch.matches()) {
       if (as_json) {
         json.AddResult(found);
       } else {
-        text += plain.Line(found);
+        plain.Add(found, text);
       }
     }
     if (as_json) json.Flush();
+    for (const FoundPaths& group : batch.paths()) plain.Add(group, text);
     WriteOut(text);
     std::fflush(stdout);
     if (batch.has_summary()) summary = batch.summary();

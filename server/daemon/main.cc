@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "server/daemon/allocator.h"
@@ -439,6 +440,12 @@ int Run(const std::vector<std::string>& args, const DaemonOptions& options) {
 }  // namespace sidecard
 
 int main(int argc, char** argv) {
+#ifdef NDEBUG
+  // Abseil's documented default for optimised builds; Debian's libabsl is
+  // built without NDEBUG, so every Mutex lock would otherwise also update a
+  // global lock-order graph (a debugging aid, costly per call).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+#endif
   const std::vector<std::string> args(argv + 1, argv + argc);
   auto options = sidecard::ParseDaemonOptions(args);
   if (!options.ok()) {

@@ -72,6 +72,42 @@ void FillFoundImage(const engine::FoundImage& found, v1::FoundImage& out) {
   out.set_orphan(found.orphan());
 }
 
+const std::string& ListedPath(const engine::FindPredicates& predicates,
+                              const engine::FoundImage& found) {
+  if (predicates.invalid) return found.invalid_sidecar;
+  return predicates.orphans ? found.sidecar : found.image;
+}
+
+engine::EncodedMatches EncodeFoundPaths(const engine::FindPredicates& predicates,
+                                        int32_t batch_size,
+                                        std::span<const engine::FoundImage* const> matches) {
+  engine::EncodedMatches encoded;
+  v1::FoundPaths group;
+  std::string_view directory;
+  int64_t names = 0;
+  const auto seal = [&] {
+    if (names == 0) return;
+    encoded.pieces.push_back({group.SerializeAsString(), names});
+    group.Clear();
+    names = 0;
+  };
+  for (const engine::FoundImage* found : matches) {
+    const std::string& path = ListedPath(predicates, *found);
+    const std::string_view dir = engine::Dirname(path);
+    if (names == batch_size || dir != directory) {
+      seal();
+      directory = dir;
+      FillPath(std::string(dir), *group.mutable_directory());
+    }
+    std::string& out = *group.mutable_names();
+    out.append(engine::Basename(path));
+    out.push_back('\0');
+    ++names;
+  }
+  seal();
+  return encoded;
+}
+
 void FillFindSummary(const engine::FindSummary& summary, const engine::FindPredicates& predicates,
                      v1::FindSummary& out) {
   constexpr size_t kMaxDirectoryErrors = 100;

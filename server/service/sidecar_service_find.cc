@@ -1,5 +1,6 @@
 // Find: the images under a root whose sidecar facts match a query.
 #include <span>
+#include <string>
 
 #include "server/engine/fs/path_text.h"
 #include "server/engine/ops/find.h"
@@ -33,16 +34,40 @@ grpc::Status SidecarService::Find(grpc::ServerContext* context, const v1::FindRe
   if (!root.ok()) return call.Finish(ToGrpcStatus(root.status()));
   call.set_root(engine::DisplayPath(*root));
 
+  // A path is a few dozen bytes: paths go in the largest messages allowed
+  // unless the caller asked otherwise.
+  if (request->paths_only() && request->batch_size() == 0) batch_size = kMaxBatchSize;
+  if (request->paths_only()) {
+    // Listings are encoded once per unchanged directory and query, then
+    // copied (FindOptions::encode).
+    options.encode = [&predicates = options.predicates,
+                      batch_size](std::span<const engine::FoundImage* const> matches) {
+      return EncodeFoundPaths(predicates, batch_size, matches);
+    };
+    options.encoding_key = "paths/" + std::to_string(batch_size);
+  }
+
   BatchWriter<v1::FindResponse> batches(writer, batch_size);
-  auto summary = engine::FindImages(*root, options, MakeContext(*allowed), call.cancellation(),
-                                    [&](std::span<const engine::FoundImage* const> matches) {
-                                      for (const engine::FoundImage* found : matches) {
-                                        v1::FindResponse* message = batches.Next();
-                                        if (message == nullptr) return false;
-                                        FillFoundImage(*found, *message->add_matches());
-                                      }
-                                      return true;
-                                    });
+  const auto send = [&](const engine::DirectoryMatches& directory) {
+    if (directory.encoded != nullptr) {
+      for (const engine::EncodedMatches::Piece& piece : directory.encoded->pieces) {
+        v1::FindResponse* message = batches.NextGroup(static_cast<int32_t>(piece.matches));
+        if (message == nullptr) return false;
+        // On the wire, an unknown field under `paths` is the next element.
+        message->GetReflection()->MutableUnknownFields(message)->AddLengthDelimited(
+            v1::FindResponse::kPathsFieldNumber, piece.bytes);
+      }
+      return true;
+    }
+    for (const engine::FoundImage* found : directory.matches) {
+      v1::FindResponse* message = batches.Next();
+      if (message == nullptr) return false;
+      FillFoundImage(*found, *message->add_matches());
+    }
+    return true;
+  };
+  auto summary =
+      engine::FindImages(*root, options, MakeContext(*allowed), call.cancellation(), send);
   if (!summary.ok()) {
     batches.Flush();
     return call.Finish(StoppedStatus(context, summary.status()));

@@ -50,6 +50,15 @@ class BatchWriter {
     return pending_;
   }
 
+  // The message to add a group of `items` items to (at most batch_size):
+  // writes the pending one first if the group would overfill it. Null once
+  // the client is gone.
+  Response* NextGroup(int32_t items) {
+    if (count_ > 0 && count_ + items > batch_size_ && !Flush()) return nullptr;
+    count_ += items;
+    return pending_;
+  }
+
   // Writes what is pending, then `final_message` (the summary).
   bool WriteFinal(const Response& final_message) {
     return Flush() && writer_->Write(final_message);

@@ -36,6 +36,38 @@ FindRun RunFind(Client& client, v1::FindRequest request) {
   return run;
 }
 
+// The path a plain listing shows for a whole match (FindRequest.paths_only).
+std::string ListedPath(const v1::FindRequest& request, const v1::FoundImage& found) {
+  if (request.invalid()) return found.invalid_sidecar().path();
+  return request.orphans() ? found.sidecar().path() : found.image().path();
+}
+
+// The paths a paths_only run sends, in order; each message holds at most
+// `batch_size` of them (the server default when 0).
+std::vector<std::string> RunFindPaths(Client& client, v1::FindRequest request, int32_t batch_size) {
+  request.set_paths_only(true);
+  request.set_batch_size(batch_size);
+  std::vector<std::string> paths;
+  const grpc::Status status = client.Find(request, [&](const v1::FindResponse& message) {
+    EXPECT_EQ(message.matches_size(), 0);
+    size_t in_message = 0;
+    for (const v1::FoundPaths& group : message.paths()) {
+      const std::string& names = group.names();
+      EXPECT_TRUE(names.empty() || names.back() == '\0') << group.ShortDebugString();
+      for (size_t at = 0; at < names.size(); ++in_message) {
+        const size_t end = names.find('\0', at);
+        paths.push_back(group.directory().path() + "/" + names.substr(at, end - at));
+        at = end + 1;
+      }
+    }
+    if (batch_size > 0) {
+      EXPECT_LE(in_message, static_cast<size_t>(batch_size));
+    }
+  });
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return paths;
+}
+
 // The queries every comparison asks, each a request with its root unset.
 std::vector<v1::FindRequest> Queries() {
   std::vector<v1::FindRequest> queries(10);
@@ -76,9 +108,19 @@ class FindTest : public DaemonTest {
       request.set_root(tree_.root());
       FindRun run = RunFind(client, request);
       EXPECT_TRUE(run.status.ok()) << run.status.error_message();
-      for (const v1::FoundImage& found : run.matches) text += found.ShortDebugString() + "\n";
+      std::vector<std::string> listed;
+      for (const v1::FoundImage& found : run.matches) {
+        text += found.ShortDebugString() + "\n";
+        listed.push_back(ListedPath(request, found));
+      }
       run.summary.clear_duration_seconds();
       text += run.summary.ShortDebugString() + "\n";
+      // The same matches as paths only, in whole messages and one a message
+      // (asked twice: the second from what the daemon remembered).
+      for (int32_t batch_size : {0, 1, 0}) {
+        EXPECT_EQ(RunFindPaths(client, request, batch_size), listed)
+            << request.ShortDebugString() << " batch_size " << batch_size;
+      }
     }
     return text;
   }
@@ -189,6 +231,17 @@ TEST_F(FindTest, SidecarctlPrintsPathsAndJsonLines) {
 
   RunResult orphans = Ctl({"find", tree_.root(), "--orphans"});
   EXPECT_EQ(orphans.out, P("2025/g2/gone.json") + "\n");
+
+  // IMG_1.jpg, IMG_1.CR2 and games/link.jpg (a link to IMG_1.jpg) share the
+  // invalid file, listed once; the link's match lies in another directory.
+  tree_.WriteFile("2025/g1/IMG_1.json", "{\"face_detection\": [");
+  RunResult invalid = Ctl({"find", tree_.root(), "--invalid"});
+  EXPECT_EQ(invalid.exit_code, 0) << invalid.err;
+  EXPECT_EQ(invalid.out, P("2025/g1/IMG_1.json") + "\n");
+  RunResult invalid_images =
+      Ctl({"find", tree_.root(), "--has", "face_detection", "--min-faces", "2", "--non-recursive"});
+  EXPECT_EQ(invalid_images.out, "");
+  ASSERT_EQ(unlink(P("2025/g1/IMG_1.json").c_str()), 0);
 
   RunResult lines =
       Ctl({"find", tree_.root(), "--has", "face_detection", "--min-faces=2", "--jsonl"});

@@ -10,6 +10,7 @@ import os
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,6 +62,31 @@ def test_find_streams_the_matching_images(client: sidecard.Client, library: Path
     )
 
 
+def test_find_paths_lists_what_find_matches(client: sidecard.Client, library: Path) -> None:
+    queries: list[dict[str, Any]] = [
+        {"missing": "face_detection"},
+        {"has": "face_detection"},
+        {"failed": "face_detection"},
+        {"invalid": True},
+        {"orphans": True},
+        {"no_sidecar": True},
+    ]
+    for query in queries:
+        listed = [
+            item["invalid_sidecar"] if query.get("invalid")
+            else item["sidecar"] if query.get("orphans")
+            else item["image"]
+            for item in client.find(library, **query)
+        ]
+        for batch_size in (0, 1):
+            stream = client.find_paths(library, batch_size=batch_size, **query)
+            assert list(stream) == listed, (query, batch_size)
+            assert stream.summary["matched"] == len(listed)
+    assert list(client.find_paths(library, missing="face_detection")) == paths(
+        library, "a/IMG_2.jpg", "a/IMG_3.jpg", "a/IMG_4.jpg"
+    )
+
+
 def test_find_changed_since_takes_seconds_text_and_datetimes(
     client: sidecard.Client, library: Path
 ) -> None:
@@ -91,6 +117,8 @@ def test_async_find(daemon: Daemon, library: Path) -> None:
             images = [item["image"] async for item in stream]
             assert images == paths(library, "a/IMG_2.jpg", "a/IMG_3.jpg", "a/IMG_4.jpg")
             assert stream.summary["matched"] == 3
+            names = [path async for path in client.find_paths(library, missing="face_detection")]
+            assert names == images
 
     asyncio.run(main())
 

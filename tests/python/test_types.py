@@ -248,6 +248,7 @@ CALLS: list[tuple[str, Callable[[Path], tuple[Any, ...]], dict[str, Any]]] = [
     ("iter_validate", lambda tree: (tree,), {"batch_size": 2}),
     ("stats", lambda tree: (tree,), {}),
     ("find", lambda tree: (tree,), {"batch_size": 2}),
+    ("find_paths", lambda tree: (tree,), {"missing": "face_detection"}),
     ("read_sidecar", lambda tree: (tree / "a/IMG_1.jpg",), {}),
     ("read_sidecar", lambda tree: (tree / "a/IMG_4.jpg",), {}),
     ("read_sidecar", lambda tree: (tree / known_tree.NO_SIDECAR,), {}),

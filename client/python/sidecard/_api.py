@@ -7,6 +7,7 @@ method of each client, which makes the call its own way).
 from __future__ import annotations
 
 import json
+import os
 from typing import IO, Any, Iterable, cast
 
 import grpc
@@ -193,6 +194,16 @@ def _convert_stream(
 
 def _matches(response: Any) -> tuple[list[Any], dict[str, Any] | None]:
     return _convert.batch(response, "matches")
+
+
+def _found_paths(response: Any) -> tuple[list[Any], dict[str, Any] | None]:
+    paths = [
+        os.path.join(_convert.file_path(group.directory) or "/", os.fsdecode(name))
+        for group in response.paths
+        for name in group.names.split(b"\0")[:-1]
+    ]
+    summary = _convert.to_dict(response.summary) if response.HasField("summary") else None
+    return paths, summary
 
 
 def _files(response: Any) -> tuple[list[Any], dict[str, Any] | None]:
@@ -399,6 +410,42 @@ class ClientBase:
             recursive=recursive, batch_size=batch_size,
         )
         return Streaming("Find", request, _matches)
+
+    @streaming
+    @staticmethod
+    def find_paths(
+        root: RequestPath,
+        *,
+        has: Names = None,
+        missing: Names = None,
+        failed: Names = None,
+        min_faces: int | None = None,
+        min_objects: int | None = None,
+        object_class: Names = None,
+        format: str | None = None,
+        invalid: bool = False,
+        orphans: bool = False,
+        no_sidecar: bool = False,
+        changed_since: TimeArg = None,
+        recursive: bool = True,
+        batch_size: int = 0,
+    ) -> Streaming[str, FindSummary]:
+        """Like :meth:`find`, but streams only each match's path (a str, exact
+        bytes decoded like ``os.fsdecode``): the image; with ``invalid=True``
+        the invalid sidecar file, with ``orphans=True`` the sidecar. Images
+        sharing a stem share a sidecar, so such a path may come more than once.
+        About a tenth of the bytes of :meth:`find`, and the daemon keeps the
+        answer of an unchanged folder ready: the call to use when only the
+        paths matter. The predicates are those of :meth:`find`.
+        """
+        request = _requests.find(
+            root, has=has, missing=missing, failed=failed, min_faces=min_faces,
+            min_objects=min_objects, object_class=object_class, format=format, invalid=invalid,
+            orphans=orphans, no_sidecar=no_sidecar, changed_since=changed_since,
+            recursive=recursive, batch_size=batch_size,
+        )
+        request.paths_only = True
+        return Streaming("Find", request, _found_paths)
 
     @streaming
     @staticmethod

@@ -7,6 +7,8 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "server/engine/base/saturating.h"
 #include "server/engine/documents/sidecar_group.h"
@@ -23,16 +25,69 @@ namespace {
 // shares it.
 constexpr std::string_view kFindTallyKey = "find/facts";
 
-// What Find remembers of one unchanged directory: every image's facts, and
-// every orphaned document's, sorted by path.
-struct FindTally : DirectoryTally {
-  std::vector<FoundImage> entries;
-  size_t estimated_bytes = sizeof(FindTally);
-
-  size_t bytes() const override { return estimated_bytes; }
+// What one query's matches in one directory came to in one encoding.
+struct RememberedMatches {
+  int64_t matched = 0;
+  EncodedMatches encoded;
 };
 
-size_t EstimatedBytes(const FoundImage& found) {
+// What Find remembers of one unchanged directory: every image's facts, and
+// every orphaned document's, sorted by path; and the encoded matches of the
+// last few queries asked of it (FindOptions::encode).
+class FindTally : public DirectoryTally {
+ public:
+  std::vector<FoundImage> entries;
+  int64_t images = 0;
+  int64_t orphans = 0;
+
+  // The tally is charged for its facts and a quarter more, the room its
+  // remembered encodings may take: what the cache counts stays true.
+  size_t bytes() const override { return facts_bytes_ + EncodingRoom(); }
+
+  void Seal() {
+    facts_bytes_ = sizeof(FindTally);
+    for (const FoundImage& found : entries) {
+      facts_bytes_ += EstimatedBytes(found);
+      ++(found.orphan() ? orphans : images);
+    }
+  }
+
+  std::shared_ptr<const RememberedMatches> Remembered(std::string_view key) const {
+    absl::MutexLock lock(&mutex_);
+    for (const auto& [remembered_key, matches] : remembered_) {
+      if (remembered_key == key) return matches;
+    }
+    return nullptr;
+  }
+
+  // Keeps `matches` under `key`, forgetting the oldest to make room; one
+  // larger than the whole room is not kept.
+  void Remember(std::string key, std::shared_ptr<const RememberedMatches> matches) const {
+    const size_t size = key.size() + matches->encoded.bytes();
+    if (size > EncodingRoom()) return;
+    absl::MutexLock lock(&mutex_);
+    while (!remembered_.empty() && remembered_bytes_ + size > EncodingRoom()) {
+      remembered_bytes_ -=
+          remembered_.front().first.size() + remembered_.front().second->encoded.bytes();
+      remembered_.erase(remembered_.begin());
+    }
+    remembered_bytes_ += size;
+    remembered_.emplace_back(std::move(key), std::move(matches));
+  }
+
+ private:
+  static size_t EstimatedBytes(const FoundImage& found);
+  size_t EncodingRoom() const { return facts_bytes_ / 4; }
+
+  size_t facts_bytes_ = sizeof(FindTally);
+  mutable absl::Mutex mutex_;
+  // Oldest first.
+  mutable std::vector<std::pair<std::string, std::shared_ptr<const RememberedMatches>>> remembered_
+      ABSL_GUARDED_BY(mutex_);
+  mutable size_t remembered_bytes_ ABSL_GUARDED_BY(mutex_) = 0;
+};
+
+size_t FindTally::EstimatedBytes(const FoundImage& found) {
   size_t bytes = sizeof(FoundImage) + found.image.capacity() + found.sidecar.capacity() +
                  found.invalid_sidecar.capacity();
   for (const std::string& name : found.operations) bytes += name.capacity();
@@ -198,23 +253,41 @@ std::shared_ptr<const FindTally> TallyDirectory(const DirectoryScan& scan, Inspe
   };
   std::sort(tally->entries.begin(), tally->entries.end(),
             [&path](const FoundImage& a, const FoundImage& b) { return path(a) < path(b); });
-  for (const FoundImage& found : tally->entries) tally->estimated_bytes += EstimatedBytes(found);
+  tally->Seal();
   return tally;
+}
+
+// The key a query's encoded matches are remembered under: each predicate
+// length-prefixed (a class name may hold any text), then the encoding's.
+std::string RememberedKey(const FindOptions& options) {
+  std::string key;
+  for (const std::string& predicate : options.predicates.Describe()) {
+    absl::StrAppend(&key, predicate.size(), ":", predicate);
+  }
+  absl::StrAppend(&key, "|", options.encoding_key);
+  return key;
 }
 
 }  // namespace
 
-absl::StatusOr<FindSummary> FindImages(
-    const std::string& root, const FindOptions& options, const EngineContext& context,
-    const Cancellation& cancellation,
-    const std::function<bool(std::span<const FoundImage* const>)>& sink) {
+size_t EncodedMatches::bytes() const {
+  size_t total = sizeof(EncodedMatches);
+  for (const Piece& piece : pieces) total += sizeof(Piece) + piece.bytes.capacity();
+  return total;
+}
+
+absl::StatusOr<FindSummary> FindImages(const std::string& root, const FindOptions& options,
+                                       const EngineContext& context,
+                                       const Cancellation& cancellation,
+                                       const std::function<bool(const DirectoryMatches&)>& sink) {
   const absl::Time start = absl::Now();
   FindSummary summary;
   summary.root = root;
   SymlinkTargets targets(context);
+  const std::string remembered_key = options.encode ? RememberedKey(options) : std::string();
 
   // A directory's matches go to the sink while its tally is at hand, as
-  // pointers: nothing is copied.
+  // pointers (nothing is copied) or in their remembered encoding.
   std::vector<const FoundImage*> matches;
   bool sink_wants_more = true;
 
@@ -223,14 +296,35 @@ absl::StatusOr<FindSummary> FindImages(
   counting.count = [&targets](const DirectoryScan& scan, Inspections inspections, Memos) {
     return TallyDirectory(scan, inspections, targets);
   };
-  counting.add = [&](const DirectoryTally& tally) {
-    for (const FoundImage& found : static_cast<const FindTally&>(tally).entries) {
-      ++(found.orphan() ? summary.orphans : summary.images);
-      if (!Matches(options.predicates, found)) continue;
-      ++summary.matched;
-      matches.push_back(&found);
+  counting.add = [&](const DirectoryTally& counted) {
+    const auto& tally = static_cast<const FindTally&>(counted);
+    summary.images += tally.images;
+    summary.orphans += tally.orphans;
+    std::shared_ptr<const RememberedMatches> remembered;
+    if (options.encode) remembered = tally.Remembered(remembered_key);
+    if (remembered == nullptr) {
+      for (const FoundImage& found : tally.entries) {
+        if (Matches(options.predicates, found)) matches.push_back(&found);
+      }
+      if (options.encode) {
+        auto encoded = std::make_shared<RememberedMatches>();
+        encoded->matched = static_cast<int64_t>(matches.size());
+        if (!matches.empty()) encoded->encoded = options.encode(matches);
+        remembered = encoded;
+        tally.Remember(remembered_key, std::move(encoded));
+      }
     }
-    if (!matches.empty() && sink_wants_more) sink_wants_more = sink(matches);
+    if (remembered != nullptr) {
+      summary.matched += remembered->matched;
+      if (remembered->matched > 0 && sink_wants_more) {
+        sink_wants_more = sink(DirectoryMatches{.matches = {}, .encoded = &remembered->encoded});
+      }
+    } else {
+      summary.matched += static_cast<int64_t>(matches.size());
+      if (!matches.empty() && sink_wants_more) {
+        sink_wants_more = sink(DirectoryMatches{.matches = matches});
+      }
+    }
     matches.clear();
   };
   // A sink that gave up stops the walk at the next inspected batch.

@@ -22,9 +22,37 @@
 
 namespace sidecard::engine {
 
+// One directory's matches in a caller's wire form (FindOptions::encode), in
+// pieces that each fit in one streamed message.
+struct EncodedMatches {
+  struct Piece {
+    std::string bytes;
+    int64_t matches = 0;
+  };
+  std::vector<Piece> pieces;
+
+  size_t bytes() const;
+};
+
 struct FindOptions {
   bool recursive = true;
   FindPredicates predicates;
+  // Optional: encodes one directory's matches (never called with none). Find
+  // then remembers the encoded form with the directory's tally, per query
+  // and encoding, and hands the sink that instead of the matches: asking
+  // again about an unchanged directory costs a copy, not a match test and
+  // an encoding per image.
+  std::function<EncodedMatches(std::span<const FoundImage* const>)> encode;
+  // What tells one encoding from another (its kind, its piece size): part of
+  // the key the encoded form is remembered under.
+  std::string encoding_key;
+};
+
+// What reaches Find's sink for one directory with matches: the matches, or,
+// with FindOptions::encode, their encoded form.
+struct DirectoryMatches {
+  std::span<const FoundImage* const> matches;
+  const EncodedMatches* encoded = nullptr;
 };
 
 struct FindSummary {
@@ -40,13 +68,13 @@ struct FindSummary {
 
 // Finds what matches under `root` (resolved and checked by the caller).
 // Matches reach `sink` directory by directory in walk order, names sorted
-// within a directory; the sink returns false to stop. The pointers are good
-// only during the call (they point into what Find remembers).
+// within a directory; the sink returns false to stop. What it is handed is
+// good only during the call (it points into what Find remembers).
 // Returns the summary, or Cancelled.
-absl::StatusOr<FindSummary> FindImages(
-    const std::string& root, const FindOptions& options, const EngineContext& context,
-    const Cancellation& cancellation,
-    const std::function<bool(std::span<const FoundImage* const>)>& sink);
+absl::StatusOr<FindSummary> FindImages(const std::string& root, const FindOptions& options,
+                                       const EngineContext& context,
+                                       const Cancellation& cancellation,
+                                       const std::function<bool(const DirectoryMatches&)>& sink);
 
 }  // namespace sidecard::engine
 

@@ -158,8 +158,8 @@ class FindTest : public EngineHarness {
     FindOptions options;
     options.predicates = predicates;
     auto done = FindImages(tree_.root(), options, Context(), Cancellation(),
-                           [&](std::span<const FoundImage* const> batch) {
-                             for (const FoundImage* one : batch) found.push_back(*one);
+                           [&](const DirectoryMatches& batch) {
+                             for (const FoundImage* one : batch.matches) found.push_back(*one);
                              return true;
                            });
     EXPECT_TRUE(done.ok()) << done.status();

@@ -172,10 +172,9 @@ class RustSidecarManager:
         """
         name = _legacy.name_of(operation)
         client = self._sidecard()
-        lacking = client.find(directory, missing=name, recursive=recursive)
-        failed = client.find(directory, failed=name, recursive=recursive)
-        needing = {found["image"] for stream in (lacking, failed) for found in stream}
-        return sorted(image for image in needing if image is not None)
+        lacking = client.find_paths(directory, missing=name, recursive=recursive)
+        failed = client.find_paths(directory, failed=name, recursive=recursive)
+        return sorted({image for stream in (lacking, failed) for image in stream})
 
     def export_sidecar_data(
         self,
