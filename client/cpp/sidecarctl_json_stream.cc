@@ -2,13 +2,27 @@
 
 #include <cstdio>
 
+#include "client/cpp/file_report_json.h"
 #include "client/cpp/proto_json.h"
 
 namespace sidecard::ctl {
 
+namespace {
+
+void AppendResult(const google::protobuf::Message& result, std::string& out) {
+  // Validate's reports, by far the most numerous, have a writer of their own.
+  if (const auto* report = dynamic_cast<const sidecar::v1::FileReport*>(&result)) {
+    AppendFileReportJson(*report, out);
+  } else {
+    AppendMessageJson(result, JsonLayout::kCompact, out);
+  }
+}
+
+}  // namespace
+
 void JsonResultsWriter::AddResult(const google::protobuf::Message& result) {
   if (lines_) {
-    AppendMessageJson(result, JsonLayout::kCompact, buffer_);
+    AppendResult(result, buffer_);
     buffer_ += '\n';
     return;
   }
@@ -16,7 +30,7 @@ void JsonResultsWriter::AddResult(const google::protobuf::Message& result) {
   begun_ = true;
   buffer_ += has_results_ ? ",\n" : "\n";
   has_results_ = true;
-  AppendMessageJson(result, JsonLayout::kCompact, buffer_);
+  AppendResult(result, buffer_);
 }
 
 void JsonResultsWriter::Flush() {
