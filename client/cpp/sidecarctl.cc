@@ -194,6 +194,7 @@ int Main(const std::vector<std::string>& argv) {
   if (absl::Status status = ApplySecurity(options.security, client_options); !status.ok()) {
     return UsageError(status.message(), command->name);
   }
+  WidenStdoutPipe();
   Client client(std::move(client_options));
   // Ends here, with the client still open: its teardown is time the
   // caller would wait for nothing (sidecarctl_exit.h).
