@@ -17,6 +17,8 @@ import pytest
 import known_tree
 import sidecard
 import sidecard.aio
+from sidecard._api import _found_paths
+from sidecard._stubs import sidecar_pb2 as pb
 from conftest import BUILD_DIR, Daemon
 from sidecard.compat.rust_sidecar import RustSidecarManager
 
@@ -85,6 +87,27 @@ def test_find_paths_lists_what_find_matches(client: sidecard.Client, library: Pa
     assert list(client.find_paths(library, missing="face_detection")) == paths(
         library, "a/IMG_2.jpg", "a/IMG_3.jpg", "a/IMG_4.jpg"
     )
+
+
+def test_find_paths_reads_whole_matches_from_an_older_daemon() -> None:
+    # A daemon that predates paths_only ignores it and sends FoundImage matches.
+    request = pb.FindRequest(root="/p", invalid=True, paths_only=True)
+    response = pb.FindResponse(
+        matches=[
+            pb.FoundImage(
+                image=pb.FilePath(path="/p/a.jpg"),
+                invalid_sidecar=pb.FilePath(path="/p/a.json", raw_path=b"/p/a.json"),
+            )
+        ],
+        summary=pb.FindSummary(matched=1),
+    )
+    paths, summary = _found_paths(request)(response)
+    assert paths == ["/p/a.json"]
+    assert summary is not None and summary["matched"] == 1
+    grouped = pb.FindResponse(
+        paths=[pb.FoundPaths(directory=pb.FilePath(path="/p"), names=b"a.json\0b.json\0")]
+    )
+    assert _found_paths(request)(grouped) == (["/p/a.json", "/p/b.json"], None)
 
 
 def test_find_changed_since_takes_seconds_text_and_datetimes(

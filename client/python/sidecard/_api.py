@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import IO, Any, Iterable, cast
+from typing import IO, Any, Callable, Iterable, cast
 
 import grpc
 
@@ -196,14 +196,25 @@ def _matches(response: Any) -> tuple[list[Any], dict[str, Any] | None]:
     return _convert.batch(response, "matches")
 
 
-def _found_paths(response: Any) -> tuple[list[Any], dict[str, Any] | None]:
-    paths = [
-        os.path.join(_convert.file_path(group.directory) or "/", os.fsdecode(name))
-        for group in response.paths
-        for name in group.names.split(b"\0")[:-1]
-    ]
-    summary = _convert.to_dict(response.summary) if response.HasField("summary") else None
-    return paths, summary
+def _found_paths(request: Any) -> Callable[[Any], tuple[list[Any], dict[str, Any] | None]]:
+    """Unpacks a paths_only Find stream into paths."""
+    listed = "invalid_sidecar" if request.invalid else "sidecar" if request.orphans else "image"
+
+    def unpack(response: Any) -> tuple[list[Any], dict[str, Any] | None]:
+        paths = [
+            os.path.join(_convert.file_path(group.directory) or "/", os.fsdecode(name))
+            for group in response.paths
+            for name in group.names.split(b"\0")[:-1]
+        ]
+        # A daemon older than paths_only sends whole matches.
+        for found in response.matches:
+            path = _convert.file_path(getattr(found, listed))
+            if path is not None:
+                paths.append(path)
+        summary = _convert.to_dict(response.summary) if response.HasField("summary") else None
+        return paths, summary
+
+    return unpack
 
 
 def _files(response: Any) -> tuple[list[Any], dict[str, Any] | None]:
@@ -445,7 +456,7 @@ class ClientBase:
             recursive=recursive, batch_size=batch_size,
         )
         request.paths_only = True
-        return Streaming("Find", request, _found_paths)
+        return Streaming("Find", request, _found_paths(request))
 
     @streaming
     @staticmethod

@@ -66,6 +66,9 @@ class FindTally : public DirectoryTally {
     const size_t size = key.size() + matches->encoded.bytes();
     if (size > EncodingRoom()) return;
     absl::MutexLock lock(&mutex_);
+    for (const auto& remembered : remembered_) {
+      if (remembered.first == key) return;  // a call alongside remembered it first
+    }
     while (!remembered_.empty() && remembered_bytes_ + size > EncodingRoom()) {
       remembered_bytes_ -=
           remembered_.front().first.size() + remembered_.front().second->encoded.bytes();
