@@ -225,6 +225,52 @@ TEST_F(FindTest, SharedStemsSymlinksOrphansAndInvalidFiles) {
   EXPECT_THAT(Images(ball), IsEmpty());
 }
 
+TEST_F(FindTest, AnEncodedAnswerHoldsTheSameMatchesInOrder) {
+  tree_.WriteFile("a/x.jpg", "jpeg");
+  tree_.WriteBin("a/x.bin", MergedDocument(2, 1));
+  tree_.WriteFile("a/y.jpg", "jpeg");
+  tree_.WriteFile("b/z.jpg", "jpeg");
+  tree_.WriteFile("b/z.json", MergedDocument(0, 0));
+  tree_.WriteFile("c/w.jpg", "jpeg");
+  tree_.WriteFile("c/w.json", MergedDocument(1, 0));
+  FindPredicates lacking_objects;
+  lacking_objects.missing = {Op("face_detection.other")};
+
+  // The encoding under test: each match's image, one piece per directory.
+  FindOptions options;
+  options.predicates = lacking_objects;
+  options.encoding_key = "test";
+  int encodings = 0;
+  options.encode = [&encodings](std::span<const FoundImage* const> matches) {
+    ++encodings;
+    EXPECT_FALSE(matches.empty());  // never asked to encode nothing
+    EncodedMatches encoded;
+    encoded.pieces.push_back({"", static_cast<int64_t>(matches.size())});
+    for (const FoundImage* found : matches) encoded.pieces.back().bytes += found->image + "\n";
+    return encoded;
+  };
+  std::string listed;
+  int64_t pieces_matches = 0;
+  auto done = FindImages(tree_.root(), options, Context(), Cancellation(),
+                         [&](const DirectoryMatches& directory) {
+                           EXPECT_TRUE(directory.matches.empty());
+                           EXPECT_NE(directory.encoded, nullptr);
+                           for (const auto& piece : directory.encoded->pieces) {
+                             listed += piece.bytes;
+                             pieces_matches += piece.matches;
+                           }
+                           return true;
+                         });
+  ASSERT_TRUE(done.ok()) << done.status();
+  std::string expected;
+  for (const FoundImage& found : Find(lacking_objects)) expected += found.image + "\n";
+  EXPECT_EQ(listed, expected);
+  EXPECT_EQ(pieces_matches, done->matched);
+  EXPECT_EQ(done->matched, 4);
+  EXPECT_EQ(done->images, 4);
+  EXPECT_EQ(encodings, 3);  // one per directory with matches
+}
+
 TEST_F(FindTest, AFileBesideABinIsOneDocument) {
   tree_.WriteFile("x.jpg", "jpeg");
   tree_.WriteBin("x.bin", R"({"yolov8":{"yolov8":{"success":true,"objects":[]}}})");
