@@ -47,6 +47,7 @@
 #include "client/cpp/rust_cli_args.h"
 #include "client/cpp/sidecarctl_atomic_output.h"
 #include "client/cpp/sidecarctl_exit.h"
+#include "client/cpp/sidecarctl_output_pipe.h"
 #include "client/cpp/sidecarctl_security.h"
 #include "google/protobuf/descriptor.h"
 
@@ -504,6 +505,7 @@ int Main(int argc, char** argv) {
   if (EnvFlag("SIDECARD_AUTOSTART")) RunPythonImplementation(argv);
   absl::StatusOr<ClientOptions> options = ClientOptionsFromEnvironment();
   if (!options.ok()) return Failed(options.status().message());
+  WidenStdoutPipe();
   Client client(*std::move(options));
   // Ends in RunCommand, with the client still open: its teardown is time
   // the caller would wait for nothing (sidecarctl_exit.h).

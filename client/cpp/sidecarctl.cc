@@ -17,6 +17,7 @@
 #include "client/cpp/sidecarctl_args.h"
 #include "client/cpp/sidecarctl_command.h"
 #include "client/cpp/sidecarctl_exit.h"
+#include "client/cpp/sidecarctl_output_pipe.h"
 #include "client/cpp/sidecarctl_security.h"
 
 #ifndef SIDECARD_VERSION

@@ -1,9 +1,5 @@
 #include "client/cpp/sidecarctl_command.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -75,12 +71,5 @@ absl::Status NoPositionalArguments(const ParsedArgs& args) {
 }
 
 void WriteOut(absl::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
-
-void WidenStdoutPipe() {
-  struct stat st {};
-  if (fstat(STDOUT_FILENO, &st) != 0 || !S_ISFIFO(st.st_mode)) return;
-  // Refused (over /proc/sys/fs/pipe-max-size for this user): the pipe stays.
-  (void)fcntl(STDOUT_FILENO, F_SETPIPE_SZ, 1 << 20);
-}
 
 }  // namespace sidecard::ctl

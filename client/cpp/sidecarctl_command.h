@@ -113,11 +113,6 @@ absl::Status NoPositionalArguments(const ParsedArgs& args);
 // Writes `text` to stdout.
 void WriteOut(absl::string_view text);
 
-// When stdout is a pipe, asks for a larger one (up to 1 MiB, as the system
-// allows): a long listing then reaches the reading program in a few large
-// writes rather than waiting on it every 64 KiB.
-void WidenStdoutPipe();
-
 }  // namespace sidecard::ctl
 
 #endif  // SIDECARD_CLIENT_CPP_SIDECARCTL_COMMAND_H_
