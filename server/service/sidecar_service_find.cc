@@ -34,10 +34,10 @@ grpc::Status SidecarService::Find(grpc::ServerContext* context, const v1::FindRe
   if (!root.ok()) return call.Finish(ToGrpcStatus(root.status()));
   call.set_root(engine::DisplayPath(*root));
 
-  // A path is a few dozen bytes: paths go in the largest messages allowed
-  // unless the caller asked otherwise.
-  if (request->paths_only() && request->batch_size() == 0) batch_size = kMaxBatchSize;
   if (request->paths_only()) {
+    // A path is a few dozen bytes: paths go in the largest messages allowed
+    // unless the caller asked otherwise.
+    if (request->batch_size() == 0) batch_size = kMaxBatchSize;
     // Listings are encoded once per unchanged directory and query, then
     // copied (FindOptions::encode).
     options.encode = [&predicates = options.predicates,

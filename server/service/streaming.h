@@ -44,11 +44,7 @@ class BatchWriter {
 
   // The message to add the next item to; writes a full one first. Null once
   // the client is gone.
-  Response* Next() {
-    if (count_ == batch_size_ && !Flush()) return nullptr;
-    ++count_;
-    return pending_;
-  }
+  Response* Next() { return NextGroup(1); }
 
   // The message to add a group of `items` items to (at most batch_size):
   // writes the pending one first if the group would overfill it. Null once
